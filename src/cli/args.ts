@@ -1,0 +1,128 @@
+/**
+ * keepalived-compatible command-line flags. Pure: takes argv, returns options or an error.
+ */
+
+export interface DaemonOptions {
+  readonly command: 'daemon';
+  /** -f, --use-file */
+  readonly configFile: string;
+  /** -t, --config-test */
+  readonly configTest: boolean;
+  /** -n, --dont-fork */
+  readonly foreground: boolean;
+  /** -l, --log-console */
+  readonly logConsole: boolean;
+  /** -D, --log-detail */
+  readonly logDetail: boolean;
+  /** -p, --pid */
+  readonly pidFile: string | undefined;
+  /** -i, --config-id */
+  readonly configId: string | undefined;
+  /** --json (vigil extension, with -t: print the normalized model as JSON) */
+  readonly json: boolean;
+}
+
+export interface SubcommandOptions {
+  readonly command: 'sniff' | 'status';
+  readonly argv: readonly string[];
+}
+
+export type CliOptions = DaemonOptions | SubcommandOptions | { readonly command: 'help' | 'version' };
+
+export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+
+const SUBCOMMANDS = new Set(['sniff', 'status']);
+
+export function parseArgs(argv: readonly string[]): CliOptions | Error {
+  const first = argv[0];
+  if (first !== undefined && SUBCOMMANDS.has(first)) {
+    return { command: first as 'sniff' | 'status', argv: argv.slice(1) };
+  }
+  let configFile = DEFAULT_CONFIG_FILE;
+  let configTest = false;
+  let foreground = false;
+  let logConsole = false;
+  let logDetail = false;
+  let json = false;
+  let pidFile: string | undefined;
+  let configId: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | Error => {
+      const eq = a.indexOf('=');
+      if (a.startsWith('--') && eq > 0) return a.slice(eq + 1);
+      if (!a.startsWith('--') && a.length > 2) return a.slice(2);
+      const v = argv[++i];
+      return v === undefined ? new Error(`option ${a} needs a value`) : v;
+    };
+    const name = a.startsWith('--') ? a.split('=')[0]! : a.slice(0, 2);
+    switch (name) {
+      case '-f':
+      case '--use-file': {
+        const v = value();
+        if (v instanceof Error) return v;
+        configFile = v;
+        break;
+      }
+      case '-p':
+      case '--pid': {
+        const v = value();
+        if (v instanceof Error) return v;
+        pidFile = v;
+        break;
+      }
+      case '-i':
+      case '--config-id': {
+        const v = value();
+        if (v instanceof Error) return v;
+        configId = v;
+        break;
+      }
+      case '-t':
+      case '--config-test':
+        configTest = true;
+        break;
+      case '-n':
+      case '--dont-fork':
+        foreground = true;
+        break;
+      case '-l':
+      case '--log-console':
+        logConsole = true;
+        break;
+      case '-D':
+      case '--log-detail':
+        logDetail = true;
+        break;
+      case '--json':
+        json = true;
+        break;
+      case '-h':
+      case '--help':
+        return { command: 'help' };
+      case '-v':
+      case '--version':
+        return { command: 'version' };
+      default:
+        return new Error(`unknown option '${a}'`);
+    }
+  }
+  return { command: 'daemon', configFile, configTest, foreground, logConsole, logDetail, pidFile, configId, json };
+}
+
+export const USAGE = `Usage: vigil [OPTION...]
+       vigil sniff -r FILE.pcap [--json]
+       vigil status [--json]
+
+keepalived-compatible options:
+  -f, --use-file=FILE     use the specified configuration file (default ${DEFAULT_CONFIG_FILE})
+  -t, --config-test       check the configuration for errors and exit
+  -n, --dont-fork         don't fork the daemon process
+  -l, --log-console       log messages to the console
+  -D, --log-detail        detailed log messages
+  -p, --pid=FILE          use the specified pidfile
+  -i, --config-id ID      skip any configuration lines beginning '@' that don't match ID
+      --json              with -t: print the normalized configuration model as JSON
+  -h, --help              display this help message
+  -v, --version           display the version number
+`;

@@ -1,0 +1,93 @@
+/**
+ * Diagnostics for keepalived.conf: every message carries file:line:column.
+ *
+ * Format (fixed, tests and users rely on it):
+ *   file:line:col: error|warning: message
+ */
+
+/** A position in a config source. Lines and columns are 1-based; columns count code points. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/**
+ * What kind of failure a diagnostic is, which decides `vigil -t`'s exit status
+ * (see {@link exitCodeFor}). Warnings never change the exit status.
+ */
+export type DiagnosticClass =
+  /** The config file itself is missing or unreadable. */
+  | 'file'
+  /** Any syntax or validation error in the config. */
+  | 'config'
+  /** A script would run as root without `enable_script_security`, or fails the security check. */
+  | 'security';
+
+export interface RelatedInfo {
+  readonly pos: SourcePos;
+  readonly message: string;
+}
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly pos: SourcePos;
+  readonly message: string;
+  /** Defaults to 'config' for errors. */
+  readonly class?: DiagnosticClass;
+  /** Stable machine-readable identifier, e.g. 'unknown-keyword', 'duplicate-name'. */
+  readonly code?: string;
+  /** Other locations involved, e.g. the first definition of a duplicate. */
+  readonly related?: readonly RelatedInfo[];
+}
+
+/** keepalived's exit statuses for `-t` (keepalived 2.2.7 lib/utils.h KEEPALIVED_EXIT_*). */
+export const ExitCode = {
+  OK: 0,
+  /** KEEPALIVED_EXIT_CONFIG: fatal config problem, e.g. the file cannot be read. */
+  FILE: 4,
+  /** KEEPALIVED_EXIT_CONFIG_TEST: `-t` found errors. */
+  CONFIG: 5,
+  /** KEEPALIVED_EXIT_CONFIG_TEST_SECURITY: `-t` found script security errors. */
+  SECURITY: 6,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export function formatPos(p: SourcePos): string {
+  return `${p.file}:${p.line}:${p.column}`;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  let s = `${formatPos(d.pos)}: ${d.severity}: ${d.message}`;
+  for (const r of d.related ?? []) s += `\n${formatPos(r.pos)}: note: ${r.message}`;
+  return s;
+}
+
+/**
+ * The exit status for a set of diagnostics: a missing file wins (4), then security (6),
+ * then any other error (5). keepalived checks script security after the config parses,
+ * so a config error alongside a security error still exits 5 there; we report the worst.
+ */
+export function exitCodeFor(diags: readonly Diagnostic[]): ExitCode {
+  const errors = diags.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return ExitCode.OK;
+  if (errors.some((d) => d.class === 'file')) return ExitCode.FILE;
+  if (errors.some((d) => (d.class ?? 'config') === 'config')) return ExitCode.CONFIG;
+  return ExitCode.SECURITY;
+}
+
+/** Collects diagnostics in order; shared by every stage of the config pipeline. */
+export class DiagnosticSink {
+  readonly items: Diagnostic[] = [];
+  error(pos: SourcePos, message: string, extra: Partial<Diagnostic> = {}): void {
+    this.items.push({ ...extra, severity: 'error', pos, message });
+  }
+  warning(pos: SourcePos, message: string, extra: Partial<Diagnostic> = {}): void {
+    this.items.push({ ...extra, severity: 'warning', pos, message });
+  }
+  get hasErrors(): boolean {
+    return this.items.some((d) => d.severity === 'error');
+  }
+}
