@@ -22,8 +22,7 @@ async function main(argv: string[]): Promise<number> {
     case 'sniff':
       return (await import('./sniff.js')).runSniff(opts.argv);
     case 'status':
-      process.stderr.write('vigil status: the daemon is not implemented yet\n');
-      return 1;
+      return (await import('./status.js')).runStatus(opts.argv);
     case 'daemon':
       if (opts.configTest) return (await import('./config-test.js')).runConfigTest(opts);
       process.stderr.write('vigil: the daemon is not implemented yet; use -t to check a config\n');
@@ -36,7 +35,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`vigil: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `vigil: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 2;
   },
 );

@@ -1,0 +1,59 @@
+/**
+ * The status socket: a unix stream socket with owner-only permissions. A client writes one
+ * request line ("status") and reads one JSON document back.
+ */
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import type { StatusReport } from './status-types.js';
+
+export interface StatusServer {
+  close(): Promise<void>;
+}
+
+export async function startStatusServer(
+  path: string,
+  report: () => Promise<StatusReport>,
+): Promise<StatusServer> {
+  try {
+    unlinkSync(path); // a socket left by a dead daemon; the pid file already proved none runs
+  } catch {
+    // none there
+  }
+  const server: Server = createServer((conn) => {
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.on('error', () => conn.destroy());
+    conn.on('data', (chunk: string) => {
+      buf += chunk;
+      if (!buf.includes('\n')) {
+        if (buf.length > 1024) conn.destroy();
+        return;
+      }
+      const request = buf.split('\n', 1)[0]!.trim();
+      if (request !== 'status') {
+        conn.end(`${JSON.stringify({ error: `unknown request '${request.slice(0, 40)}'` })}\n`);
+        return;
+      }
+      report().then(
+        (r) => conn.end(`${JSON.stringify(r)}\n`),
+        (e: unknown) => conn.end(`${JSON.stringify({ error: String(e) })}\n`),
+      );
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o600);
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        try {
+          unlinkSync(path);
+        } catch {
+          // gone
+        }
+      }),
+  };
+}

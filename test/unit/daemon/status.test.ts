@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { formatStatus } from '../../../src/daemon/status-format.js';
+import { startStatusServer } from '../../../src/daemon/status-server.js';
+import { type StatusReport, statusSocketPath } from '../../../src/daemon/status-types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-status-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const report: StatusReport = {
+  pid: 42,
+  configFile: '/etc/keepalived/keepalived.conf',
+  startedAt: '2026-11-21T00:00:00.000Z',
+  instances: [
+    {
+      name: 'VI_1',
+      state: 'MASTER',
+      vrid: 51,
+      version: 2,
+      interface: 'eth0',
+      effectivePriority: 102,
+      basePriority: 100,
+      vips: ['192.0.2.100/32'],
+      masterAddress: '192.0.2.11',
+      lastTransition: { at: '2026-11-21T00:00:03.600Z', reason: 'master-down timer expired' },
+      counters: { advertsSent: 3 },
+    },
+  ],
+};
+
+test('status socket path sits beside the pid file', () => {
+  assert.equal(statusSocketPath('/run/vigil.pid'), '/run/vigil.sock');
+  assert.equal(statusSocketPath('/tmp/x'), '/tmp/x.sock');
+});
+
+test('status server answers with JSON over an owner-only unix socket', async () => {
+  const path = join(dir, 's.sock');
+  const server = await startStatusServer(path, async () => report);
+  try {
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const text = await new Promise<string>((resolve, reject) => {
+      const c = connect(path);
+      let buf = '';
+      c.on('connect', () => c.write('status\n'));
+      c.on('data', (d) => {
+        buf += d;
+      });
+      c.on('end', () => resolve(buf));
+      c.on('error', reject);
+    });
+    assert.deepEqual(JSON.parse(text), report);
+  } finally {
+    await server.close();
+  }
+});
+
+test('readable status names instance, state, priorities, master and reason', () => {
+  const s = formatStatus(report);
+  for (const part of [
+    'VI_1',
+    'MASTER',
+    '102',
+    '100',
+    '192.0.2.11',
+    '192.0.2.100/32',
+    'master-down timer expired',
+  ]) {
+    assert.ok(s.includes(part), part);
+  }
+});
