@@ -1,0 +1,531 @@
+/**
+ * THE VRRP state machine for one instance. Every state transition is in this file.
+ *
+ * Pure: no I/O, no clock, no timers. The driver feeds events with the current time (`now`, ms) and
+ * applies the returned actions in order (send advert, add/remove VIPs, GARP, notify, arm timers).
+ *
+ * Semantics: RFC 5798 (VRRPv3) / RFC 3768 (VRRPv2) as refined by keepalived 2.2.7
+ * (vrrp.c vrrp_state_backup / vrrp_state_master_rx / vrrp_state_leave_master / vrrp_state_leave_fault,
+ * vrrp_scheduler.c vrrp_init_state). Where they differ a comment says which one we follow.
+ *
+ *            startup                      master-down timer / owner / group MASTER
+ *   INIT ───────────────▶ BACKUP ──────────────────────────────────────────────▶ MASTER
+ *     ▲                    ▲  │ ◀──── higher-priority advert / group BACKUP ──────  │
+ *     │ shutdown           │  │ tracking fault / group FAULT                        │ tracking fault (sends prio 0)
+ *     │                    │  ▼                                                      ▼
+ *     └────────────────── FAULT ◀──────────────────────────────────────────────────┘
+ *                    fault cleared → BACKUP (owner → MASTER)
+ */
+import { adverIntMs, masterDownIntervalMs, skewTimeMs, startupMasterDownMs } from './timers.js';
+import {
+  type GroupDirective,
+  type HandleContext,
+  type InstanceAction,
+  type InstanceEvent,
+  type InstanceParams,
+  type InstanceSnapshot,
+  type NotifyState,
+  PRIORITY_OWNER,
+  PRIORITY_STOP,
+  type ReceivedAdvert,
+  type TimerKind,
+  type TrackingStatus,
+  type VrrpState,
+} from './types.js';
+
+/** Effective priority = base + tracking weights, clamped to 1..254; an owner (255) never changes. */
+export function effectivePriority(basePriority: number, trackWeight: number): number {
+  if (basePriority === PRIORITY_OWNER) return PRIORITY_OWNER;
+  return Math.min(PRIORITY_OWNER - 1, Math.max(1, basePriority + trackWeight));
+}
+
+export class VrrpInstance<Vip = unknown> {
+  readonly params: InstanceParams<Vip>;
+
+  private state: VrrpState = 'INIT';
+  /** keepalived `wantstate`: where we would be without the sync group holding us back. */
+  private wantState: VrrpState = 'INIT';
+  /** Base priority; only lowered by the owner-conflict rule (two routers claiming 255). */
+  private basePriority: number;
+  private trackWeight = 0;
+  private effPriority: number;
+  private ownFault = false;
+  private groupFault = false;
+  /** Master_Adver_Interval (cs): ours, or the master's under v3 (RFC 5798 6.4.2). */
+  private masterAdverIntCs: number;
+  private vipsSet = false;
+  private lastMaster: { address: string; priority: number } | undefined;
+  private readonly timers = new Map<TimerKind, number>();
+  /** preempt_delay deadline; undefined when not running. */
+  private preemptAt: number | undefined;
+  /** Why the master-down timer was last armed, for the reason of the takeover. */
+  private masterDownCause = 'no advert from a master';
+  /** Actions collected during one `handle` call. */
+  private out: InstanceAction<Vip>[] = [];
+
+  constructor(params: InstanceParams<Vip>) {
+    this.params = params;
+    this.basePriority = params.basePriority;
+    this.effPriority = effectivePriority(params.basePriority, 0);
+    this.masterAdverIntCs = params.adverIntCs;
+  }
+
+  get name(): string {
+    return this.params.name;
+  }
+
+  get currentState(): VrrpState {
+    return this.state;
+  }
+
+  snapshot(): InstanceSnapshot {
+    const timers: Partial<Record<TimerKind, number>> = {};
+    for (const [k, at] of this.timers) timers[k] = at;
+    return {
+      name: this.params.name,
+      vrid: this.params.vrid,
+      state: this.state,
+      wantState: this.wantState,
+      effectivePriority: this.effPriority,
+      masterAdverIntCs: this.masterAdverIntCs,
+      ownFault: this.ownFault,
+      groupFault: this.groupFault,
+      vipsSet: this.vipsSet,
+      timers,
+      ...(this.lastMaster ? { lastMaster: { ...this.lastMaster } } : {}),
+      ...(this.preemptAt !== undefined ? { preemptAt: this.preemptAt } : {}),
+    };
+  }
+
+  /** Feed one event at time `now` (ms); returns the actions to apply, in order. */
+  handle(event: InstanceEvent, now: number, ctx: HandleContext = {}): InstanceAction<Vip>[] {
+    this.out = [];
+    switch (event.type) {
+      case 'startup':
+        this.onStartup(now);
+        break;
+      case 'shutdown':
+        this.onShutdown();
+        break;
+      case 'advert':
+        if (this.state === 'BACKUP') this.backupReceive(event.advert, now);
+        else if (this.state === 'MASTER') this.masterReceive(event.advert, now);
+        // INIT and FAULT ignore adverts (RFC 5798 6.4.1; keepalived drops them in FAULT).
+        break;
+      case 'timer':
+        this.onTimer(event.kind, now, ctx.groupAllowsMaster ?? true);
+        break;
+      case 'tracking':
+        this.onTracking(event.status, now);
+        break;
+      case 'group':
+        this.onGroup(event.directive, event.group, event.reason, now);
+        break;
+    }
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  // ─── events ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Startup (RFC 5798 6.4.1 / keepalived vrrp_init_state):
+   * - a failed unweighted tracker: FAULT;
+   * - priority 255 (address owner): MASTER at once (RFC 5798 6.4.1);
+   * - `state MASTER` below 255: BACKUP with a short master-down timer of one advert interval plus the
+   *   minimum skew, so it takes over quickly unless it hears a master first (keepalived 2.2.7 does
+   *   not become master at once unless it is the owner);
+   * - otherwise BACKUP with the full Master_Down_Interval.
+   */
+  private onStartup(now: number): void {
+    if (this.state !== 'INIT') {
+      this.log('warning', `(${this.name}) startup ignored: already ${this.state}`);
+      return;
+    }
+    this.masterAdverIntCs = this.params.adverIntCs;
+    if (this.ownFault || this.groupFault) {
+      this.enterFault(now, 'startup with a failed tracked object');
+    } else if (this.basePriority === PRIORITY_OWNER) {
+      this.becomeMaster(now, 'startup as address owner (priority 255)');
+    } else if (this.params.initialState === 'MASTER') {
+      const ms = startupMasterDownMs(this.params.version, this.masterAdverIntCs);
+      this.enterBackup(now, 'startup (state MASTER: short master-down timer)', ms, 'startup timer');
+    } else {
+      this.enterBackup(now, 'startup', this.masterDownMs(), 'no advert from a master since startup');
+    }
+  }
+
+  /** Shutdown (RFC 5798 6.4.3 "Shutdown"): a master sends priority 0 and releases its VIPs. */
+  private onShutdown(): void {
+    if (this.state === 'INIT') return;
+    const from = this.state;
+    if (from === 'MASTER') {
+      this.sendAdvert(PRIORITY_STOP);
+      this.releaseVips();
+    }
+    this.cancelAllTimers();
+    this.preemptAt = undefined;
+    this.state = 'INIT';
+    this.wantState = 'INIT';
+    this.notify(from, 'STOP', 'shutdown');
+  }
+
+  /** BACKUP receiving an advert: RFC 5798 6.4.2, keepalived vrrp_state_backup. */
+  private backupReceive(adv: ReceivedAdvert, now: number): void {
+    const { nopreempt, preemptDelayMs, version } = this.params;
+    if (adv.priority === PRIORITY_STOP) {
+      // RFC 5798 6.4.2: "Set the Master_Down_Timer to Skew_Time".
+      this.armMasterDown(now, this.skewMs(), `priority 0 advert from ${adv.src} (master stopped)`);
+      return;
+    }
+    const preemptPending = preemptDelayMs > 0 && (this.preemptAt === undefined || this.preemptAt > now);
+    if (nopreempt || adv.priority >= this.effPriority || preemptPending) {
+      // RFC 5798 6.4.2: v3 backups adopt the master's advertised interval.
+      if (version === 3 && adv.version === 3 && adv.adverIntCs > 0) this.masterAdverIntCs = adv.adverIntCs;
+      this.lastMaster = { address: adv.src, priority: adv.priority };
+      // keepalived: preempt_delay starts on the first lower-priority advert and stops on a higher one.
+      if (preemptDelayMs > 0) {
+        if (adv.priority >= this.effPriority) {
+          this.preemptAt = undefined;
+        } else if (this.preemptAt === undefined) {
+          this.preemptAt = now + preemptDelayMs;
+          this.log(
+            'info',
+            `(${this.name}) lower priority advert from ${adv.src} (prio ${adv.priority} < ${this.effPriority}): ` +
+              `preempt delay started (${preemptDelayMs} ms)`,
+          );
+        }
+      }
+      this.armMasterDown(now, this.masterDownMs(), `no advert from master ${adv.src} (prio ${adv.priority})`);
+      // Held in BACKUP by a sync group with wantstate MASTER, a master's advert puts us back to wanting BACKUP.
+      this.wantState = 'BACKUP';
+      return;
+    }
+    // Preemption: discard the lower-priority advert; the running master-down timer is NOT reset,
+    // so we take over when it expires (RFC 5798 6.4.2 "Else ... discard the ADVERTISEMENT").
+    this.lastMaster = { address: adv.src, priority: adv.priority };
+    this.masterDownCause = `preempting lower priority master ${adv.src} (prio ${adv.priority} < ${this.effPriority})`;
+    this.log(
+      'info',
+      `(${this.name}) received lower priority (${adv.priority}) advert from ${adv.src} - discarding`,
+    );
+  }
+
+  /** MASTER receiving an advert: RFC 5798 6.4.3, keepalived vrrp_state_master_rx. */
+  private masterReceive(adv: ReceivedAdvert, now: number): void {
+    const p = this.params;
+    const cmp = compareAddresses(adv.src, p.primaryAddress);
+    const theirsHigher = adv.priority > this.effPriority || (adv.priority === this.effPriority && cmp > 0);
+
+    // RFC 5798 6.4.3: answer a priority-0 advert at once so the backups see a master.
+    // keepalived `higher_prio_send_advert`: also answer a higher one before yielding.
+    if (adv.priority === PRIORITY_STOP || (p.higherPrioSendAdvert && theirsHigher)) {
+      this.sendAdvert(this.effPriority);
+      if (adv.priority === PRIORITY_STOP) return;
+    }
+
+    if (adv.priority === this.effPriority) {
+      if (cmp === 0) {
+        this.log(
+          'warning',
+          `(${this.name}) equal priority advert received from a host with our address ${adv.src}`,
+        );
+      } else if (this.effPriority === PRIORITY_OWNER) {
+        // keepalived: two address owners is a configuration error; lower ourselves to 254.
+        this.log(
+          'warning',
+          `(${this.name}) CONFIGURATION ERROR: ${adv.src} is also address owner (priority 255) - reducing local priority`,
+        );
+        this.basePriority = PRIORITY_OWNER - 1;
+        this.effPriority = effectivePriority(this.basePriority, this.trackWeight);
+      }
+    }
+
+    if (adv.priority < this.effPriority || (adv.priority === this.effPriority && cmp < 0)) {
+      // A lower-priority router thinks it is master (lost adverts, partition): re-assert ourselves.
+      this.log(
+        'info',
+        `(${this.name}) received advert from ${adv.src} with lower priority ${adv.priority}, ours ${this.effPriority}` +
+          (p.lowerPrioNoAdvert ? '' : ', forcing new election'),
+      );
+      if (!p.lowerPrioNoAdvert) this.sendAdvert(this.effPriority);
+      if (p.garp.lowerPrioRepeat > 0) {
+        this.out.push({ type: 'send-garp', count: p.garp.lowerPrioRepeat, reason: 'lower priority advert' });
+        if (p.garp.lowerPrioDelayMs > 0) this.setTimer('garp-lower-prio', now + p.garp.lowerPrioDelayMs);
+      }
+      return;
+    }
+
+    // Higher priority, or equal priority and higher primary address (RFC 5798 6.4.3): yield.
+    if (p.version === 3 && adv.version === 3 && adv.adverIntCs > 0) this.masterAdverIntCs = adv.adverIntCs;
+    this.lastMaster = { address: adv.src, priority: adv.priority };
+    const why =
+      adv.priority > this.effPriority
+        ? `higher priority advert from ${adv.src} (prio ${adv.priority} > ${this.effPriority})`
+        : `equal priority advert from higher address ${adv.src} (prio ${adv.priority}, ${adv.src} > ${p.primaryAddress})`;
+    this.enterBackup(
+      now,
+      why,
+      this.masterDownMs(),
+      `no advert from master ${adv.src} (prio ${adv.priority})`,
+    );
+  }
+
+  private onTimer(kind: TimerKind, now: number, groupAllowsMaster: boolean): void {
+    const at = this.timers.get(kind);
+    if (at === undefined || at > now) return; // cancelled or re-armed: a stale firing
+    this.timers.delete(kind);
+    const g = this.params.garp;
+    switch (kind) {
+      case 'master-down':
+        if (this.state !== 'BACKUP') return;
+        if (!groupAllowsMaster) {
+          // keepalived vrrp_sync_can_goto_master: wait in BACKUP until every member wants MASTER.
+          this.wantState = 'MASTER';
+          this.log('info', `(${this.name}) master-down timer expired; sync group not ready, staying BACKUP`);
+          this.armMasterDown(now, this.masterDownMs(), this.masterDownCause);
+          return;
+        }
+        this.becomeMaster(now, `master-down timer expired (${this.masterDownCause})`);
+        return;
+      case 'advert':
+        if (this.state !== 'MASTER') return;
+        this.sendAdvert(this.effPriority);
+        this.setTimer('advert', now + adverIntMs(this.params.adverIntCs));
+        return;
+      case 'garp-delay':
+        if (this.state === 'MASTER') this.garp(g.masterRepeat, 'garp_master_delay');
+        return;
+      case 'garp-refresh':
+        if (this.state !== 'MASTER') return;
+        this.garp(g.masterRefreshRepeat, 'garp_master_refresh');
+        this.setTimer('garp-refresh', now + g.masterRefreshMs);
+        return;
+      case 'garp-lower-prio':
+        if (this.state === 'MASTER') this.garp(g.lowerPrioRepeat, 'garp_lower_prio_delay');
+        return;
+    }
+  }
+
+  /** Tracking changed: new effective priority, FAULT on/off (keepalived vrrp_track.c). */
+  private onTracking(status: TrackingStatus, now: number): void {
+    const before = this.effPriority;
+    this.trackWeight = status.weight;
+    this.effPriority = effectivePriority(this.basePriority, status.weight);
+    this.ownFault = status.fault;
+    const why = status.reason ?? 'tracking changed';
+    if (before !== this.effPriority) {
+      this.log('info', `(${this.name}) effective priority ${before} -> ${this.effPriority} (${why})`);
+    }
+    this.applyFault(now, why);
+  }
+
+  /** A sync group directive (see sync-group.ts; keepalived vrrp_sync.c). */
+  private onGroup(directive: GroupDirective, group: string, reason: string, now: number): void {
+    const why = `sync group ${group}: ${reason}`;
+    switch (directive) {
+      case 'MASTER':
+        if (this.state === 'BACKUP') this.becomeMaster(now, why);
+        return;
+      case 'BACKUP':
+        if (this.state === 'MASTER')
+          this.enterBackup(now, why, this.masterDownMs(), 'no advert from a master');
+        return;
+      case 'FAULT':
+        this.groupFault = true;
+        this.applyFault(now, why);
+        return;
+      case 'FAULT-CLEARED':
+        this.groupFault = false;
+        this.applyFault(now, why);
+        return;
+    }
+  }
+
+  // ─── transitions ───────────────────────────────────────────────────────────────────────────
+
+  private applyFault(now: number, why: string): void {
+    const faulted = this.ownFault || this.groupFault;
+    if (faulted && (this.state === 'BACKUP' || this.state === 'MASTER')) this.enterFault(now, why);
+    else if (!faulted && this.state === 'FAULT') this.leaveFault(now, why);
+  }
+
+  /** → MASTER (RFC 5798 6.4.1/6.4.2, keepalived vrrp_state_goto_master / vrrp_state_become_master). */
+  private becomeMaster(now: number, reason: string): void {
+    const from = this.state;
+    const g = this.params.garp;
+    this.state = 'MASTER';
+    this.wantState = 'MASTER';
+    this.preemptAt = undefined;
+    this.cancelTimer('master-down');
+    // keepalived sends the advert before the GARPs so the old master drops the VIPs first.
+    this.sendAdvert(this.effPriority);
+    this.out.push({ type: 'add-vips', vips: this.params.vips });
+    this.vipsSet = true;
+    this.garp(g.masterRepeat, 'becoming master');
+    if (g.masterDelayMs > 0) this.setTimer('garp-delay', now + g.masterDelayMs);
+    if (g.masterRefreshMs > 0) this.setTimer('garp-refresh', now + g.masterRefreshMs);
+    this.setTimer('advert', now + adverIntMs(this.params.adverIntCs));
+    this.notify(from, 'MASTER', reason);
+  }
+
+  /** → BACKUP, from INIT, MASTER (no priority-0 advert: keepalived vrrp_state_leave_master) or FAULT. */
+  private enterBackup(now: number, reason: string, downMs: number, downCause: string): void {
+    const from = this.state;
+    if (from === 'MASTER') this.releaseVips();
+    this.cancelMasterTimers();
+    this.state = 'BACKUP';
+    this.wantState = 'BACKUP';
+    this.preemptAt = undefined;
+    this.armMasterDown(now, downMs, downCause);
+    this.notify(from, 'BACKUP', reason);
+  }
+
+  /** → FAULT. A master first sends priority 0 so a backup takes over after Skew_Time (keepalived). */
+  private enterFault(_now: number, reason: string): void {
+    const from = this.state;
+    if (from === 'MASTER') {
+      this.sendAdvert(PRIORITY_STOP);
+      this.releaseVips();
+    }
+    this.cancelAllTimers();
+    this.preemptAt = undefined;
+    this.state = 'FAULT';
+    this.wantState = 'FAULT';
+    this.notify(from, 'FAULT', reason);
+  }
+
+  /** FAULT → BACKUP (keepalived vrrp_state_leave_fault resets Master_Adver_Interval); an owner goes MASTER. */
+  private leaveFault(now: number, reason: string): void {
+    this.masterAdverIntCs = this.params.adverIntCs;
+    if (this.basePriority === PRIORITY_OWNER)
+      this.becomeMaster(now, `${reason}; address owner (priority 255)`);
+    else this.enterBackup(now, reason, this.masterDownMs(), 'no advert from a master since leaving FAULT');
+  }
+
+  // ─── helpers ───────────────────────────────────────────────────────────────────────────────
+
+  private masterDownMs(): number {
+    return masterDownIntervalMs(this.params.version, this.effPriority, this.masterAdverIntCs);
+  }
+
+  private skewMs(): number {
+    return skewTimeMs(this.params.version, this.effPriority, this.masterAdverIntCs);
+  }
+
+  private armMasterDown(now: number, ms: number, cause: string): void {
+    this.masterDownCause = cause;
+    this.setTimer('master-down', now + ms);
+  }
+
+  private sendAdvert(priority: number): void {
+    this.out.push({ type: 'send-advert', priority, adverIntCs: this.params.adverIntCs });
+  }
+
+  private garp(count: number, reason: string): void {
+    if (count > 0 && this.params.vips.length > 0) this.out.push({ type: 'send-garp', count, reason });
+  }
+
+  private releaseVips(): void {
+    this.out.push({ type: 'remove-vips', vips: this.params.vips });
+    this.vipsSet = false;
+  }
+
+  private notify(from: VrrpState, state: NotifyState, reason: string): void {
+    this.out.push({ type: 'notify', from, state, reason });
+  }
+
+  private log(level: 'info' | 'warning', message: string): void {
+    this.out.push({ type: 'log', level, message });
+  }
+
+  private setTimer(kind: TimerKind, at: number): void {
+    this.timers.set(kind, at);
+    this.out.push({ type: 'set-timer', kind, at });
+  }
+
+  private cancelTimer(kind: TimerKind): void {
+    if (this.timers.delete(kind)) this.out.push({ type: 'cancel-timer', kind });
+  }
+
+  private cancelMasterTimers(): void {
+    for (const k of ['advert', 'garp-delay', 'garp-refresh', 'garp-lower-prio'] as const) this.cancelTimer(k);
+  }
+
+  private cancelAllTimers(): void {
+    for (const k of [...this.timers.keys()]) this.cancelTimer(k);
+  }
+}
+
+/** Create an instance in INIT; feed it `{ type: 'startup' }` to start. */
+export function createInstance<Vip>(params: InstanceParams<Vip>): VrrpInstance<Vip> {
+  return new VrrpInstance(params);
+}
+
+// ─── address order (RFC 5798 6.4.3 tie-break: the higher primary address wins) ──────────────────
+
+/** Compare two IP address strings numerically: <0, 0, >0. IPv4 sorts below IPv6; unparsable by text. */
+export function compareAddresses(a: string, b: string): number {
+  const x = addressValue(a);
+  const y = addressValue(b);
+  if (x === undefined || y === undefined) return a < b ? -1 : a > b ? 1 : 0;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function addressValue(s: string): bigint | undefined {
+  if (!s.includes(':')) {
+    const v4 = ipv4Value(s);
+    return v4 === undefined ? undefined : BigInt(v4);
+  }
+  const v6 = ipv6Value(s);
+  return v6 === undefined ? undefined : v6 + (1n << 128n); // IPv6 above every IPv4
+}
+
+function ipv4Value(s: string): number | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    v = v * 256 + Number(p);
+  }
+  return v;
+}
+
+function ipv6Value(input: string): bigint | undefined {
+  let s = input.split('%')[0] ?? '';
+  const groups: number[] = [];
+  // Embedded IPv4 tail (::ffff:192.0.2.1).
+  const lastColon = s.lastIndexOf(':');
+  const tail = s.slice(lastColon + 1);
+  let tailGroups: number[] = [];
+  if (tail.includes('.')) {
+    const v4 = ipv4Value(tail);
+    if (v4 === undefined) return undefined;
+    tailGroups = [Math.floor(v4 / 65536), v4 % 65536];
+    s = `${s.slice(0, lastColon + 1)}0`;
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (h: string): number[] | undefined => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = parse(halves[0] ?? '');
+  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
+  if (head === undefined || rest === undefined) return undefined;
+  if (tailGroups.length > 0) (halves.length === 2 ? rest : head).pop();
+  const explicit = head.length + rest.length + tailGroups.length;
+  if (halves.length === 1 && explicit !== 8) return undefined;
+  if (explicit > 8) return undefined;
+  groups.push(...head, ...new Array<number>(8 - explicit).fill(0), ...rest, ...tailGroups);
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(g);
+  return v;
+}
