@@ -49,4 +49,9 @@ export interface ParseOptions {
   /** The `-i CONFIG_ID` value used by `@id` / `@^id` lines; defaults to the short hostname. */
   readonly configId: string;
   readonly source: ConfigSource;
+  /**
+   * Uniform random number in [0, 1) for `${_RANDOM}`; defaults to Math.random. Injected so the
+   * parser stays deterministic under test.
+   */
+  readonly random?: () => number;
 }

@@ -1,0 +1,388 @@
+/**
+ * The keepalived.conf preprocessor: turns files into a stream of tokenized logical lines.
+ *
+ * For each physical line it does what keepalived's read_line() does, in the same order:
+ * cut the comment; then, repeatedly until nothing changes, apply an `@id` / `@^id` condition,
+ * record a `$NAME=` definition, expand a `~SEQ` / `~LST` line, or substitute parameters. The
+ * resulting line is split into words; `include PATTERN` lines are replaced by the files they name.
+ * Includes are resolved relative to the including file's directory (keepalived chdir()s there).
+ *
+ * Everything here is pure: files come from the injected ConfigSource, randomness from ParamEnv.
+ */
+import { posix } from 'node:path';
+import type { DiagnosticSink, SourcePos } from '../diagnostics.js';
+import { columnsOf, type LexWord, type LineText, posAt, stripComment, tokenizeLine } from '../lexer.js';
+import type { ConfigSource } from '../tree.js';
+import { expandBraces, hasWildcard } from './glob.js';
+import { type Definition, ParamTable, type Piece, substitute } from './params.js';
+import { isRepeatLine, parseRepeat } from './repeat.js';
+
+export interface ReaderOptions {
+  readonly configId: string;
+  readonly source: ConfigSource;
+  readonly random: () => number;
+}
+
+/** Nesting limit for includes (keepalived has none and recurses until it runs out of file descriptors). */
+export const MAX_INCLUDE_DEPTH = 32;
+/** Nesting limit for multi-line parameters and ~SEQ/~LST blocks. */
+export const MAX_EXPANSION_DEPTH = 64;
+/** Upper bound on logical lines produced by ~SEQ/~LST and multi-line parameters. */
+export const MAX_GENERATED_LINES = 5_000_000;
+/** Rounds of re-substitution on one line (a value that produces `@` or `$` again). */
+const MAX_ROUNDS = 64;
+
+/**
+ * Include keyword variants (keepalived.conf(5)): which missing/unreadable cases are errors.
+ * Plain `include` never fails the config, but we still warn about a named file that is missing.
+ */
+interface IncludeChecks {
+  readonly readable: boolean;
+  readonly match: boolean;
+  readonly wildcardMatch: boolean;
+  readonly braceMatch: boolean;
+}
+const INCLUDE_VARIANTS: ReadonlyMap<string, IncludeChecks> = new Map([
+  ['include', { readable: false, match: false, wildcardMatch: false, braceMatch: false }],
+  ['includer', { readable: true, match: false, wildcardMatch: false, braceMatch: false }],
+  ['includem', { readable: true, match: true, wildcardMatch: false, braceMatch: false }],
+  ['includew', { readable: true, match: true, wildcardMatch: true, braceMatch: false }],
+  ['includeb', { readable: true, match: false, wildcardMatch: false, braceMatch: true }],
+  ['includea', { readable: true, match: true, wildcardMatch: true, braceMatch: true }],
+]);
+
+export class Preprocessor {
+  /** Every file read, in read order. */
+  readonly files: string[] = [];
+  private readonly params: ParamTable;
+  private readonly fileStack: string[] = [];
+  private readonly includeStack: SourcePos[] = [];
+  private readonly spaceWarned = new Set<string>();
+  private generated = 0;
+  private overflowReported = false;
+
+  constructor(
+    private readonly opts: ReaderOptions,
+    private readonly sink: DiagnosticSink,
+    private readonly emit: (words: LexWord[]) => void,
+  ) {
+    this.params = new ParamTable({
+      pwd: () => posix.resolve(posix.dirname(this.fileStack.at(-1) ?? '.')),
+      configId: opts.configId,
+      random: opts.random,
+    });
+  }
+
+  /** Read the main config file; an unreadable one is a `class: 'file'` error. */
+  readMain(path: string): void {
+    const text = this.opts.source.readFile(path);
+    if (text instanceof Error) {
+      this.sink.error({ file: path, line: 1, column: 1 }, `cannot read configuration file: ${text.message}`, {
+        class: 'file',
+        code: 'file-unreadable',
+      });
+      return;
+    }
+    this.readText(path, text);
+  }
+
+  /** Read already-loaded text as if it were the file `path`. */
+  readText(path: string, text: string): void {
+    this.files.push(path);
+    this.fileStack.push(posix.normalize(path));
+    try {
+      this.readLines(path, text);
+    } finally {
+      this.fileStack.pop();
+    }
+  }
+
+  private readLines(file: string, text: string): void {
+    const lines = text.split('\n');
+    // A final newline does not start another line.
+    if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+    let collecting: Definition | undefined;
+    for (let idx = 0; idx < lines.length; idx++) {
+      let raw = lines[idx] as string;
+      if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+      const line: LineText = { text: raw, file, line: idx + 1 };
+      if (collecting) {
+        // keepalived ends a multi-line definition at an empty line or a line without `\`.
+        if (raw === '') {
+          collecting = finishDefinition(collecting);
+          continue;
+        }
+        const dc = stripComment(line, this.sink);
+        const body = dc.text.replace(/^[ \t]+/, '');
+        if (body !== '') collecting.lines.push(body);
+        if (!dc.continued) collecting = finishDefinition(collecting);
+        continue;
+      }
+      if (raw.trim() === '') continue;
+      const dc = stripComment(line, this.sink);
+      if (dc.text.trim() === '') continue;
+      const def = this.processLine({ ...line, text: dc.text }, dc.continued, 0, []);
+      if (def?.multiline) collecting = def;
+    }
+    if (collecting) finishDefinition(collecting);
+  }
+
+  /**
+   * Run one logical line through conditions, definitions, repeats and substitution, then emit it.
+   * Returns the definition if the line was a `$NAME=` line (so the caller can continue a
+   * multi-line one).
+   */
+  private processLine(
+    l: LineText,
+    continued: boolean,
+    depth: number,
+    chain: readonly string[],
+  ): Definition | undefined {
+    if (++this.generated > MAX_GENERATED_LINES) {
+      if (!this.overflowReported) {
+        this.overflowReported = true;
+        this.sink.error(
+          posAt(l, 0),
+          `configuration expands to more than ${MAX_GENERATED_LINES} lines; stopped`,
+          {
+            code: 'expansion-limit',
+          },
+        );
+      }
+      return undefined;
+    }
+    let cur = l;
+    let pending: { lines: readonly string[]; name: string; pos: SourcePos }[] = [];
+    let round = 0;
+    for (;;) {
+      if (++round > MAX_ROUNDS) {
+        this.sink.error(
+          posAt(cur, 0),
+          'parameter substitution keeps producing new substitutions; line ignored',
+          {
+            code: 'param-loop',
+          },
+        );
+        return undefined;
+      }
+      let s = leadIndex(cur.text);
+      if (s >= cur.text.length) return undefined;
+      if (cur.text[s] === '@') {
+        const rev = cur.text[s + 1] === '^';
+        const idStart = s + (rev ? 2 : 1);
+        const ws = cur.text.slice(idStart).search(/[ \t]/);
+        if (ws === -1) {
+          this.sink.warning(posAt(cur, s), 'conditional line has nothing after its config id; ignored', {
+            code: 'conditional-empty',
+          });
+          return undefined;
+        }
+        const id = cur.text.slice(idStart, idStart + ws);
+        if ((id === this.opts.configId) === rev) return undefined;
+        cur = sliceLine(cur, idStart + ws + leadIndex(cur.text.slice(idStart + ws)));
+        s = 0;
+      }
+      const t = cur.text.slice(s);
+      if (t.startsWith('$')) {
+        const def = this.params.define(t, continued, posAt(cur, s));
+        if (def) return def;
+      }
+      if (isRepeatLine(t)) {
+        this.expandRepeat(cur, s, depth, chain);
+        return undefined;
+      }
+      if (t.startsWith('~') || !t.includes('$')) break;
+      const sub = substitute(cur.text, this.params);
+      for (const c of sub.cycles) {
+        this.sink.error(posAt(cur, s), `parameter definition loop: ${c.map((n) => `$${n}`).join(' -> ')}`, {
+          code: 'param-cycle',
+        });
+      }
+      if (sub.overflow) {
+        this.sink.error(posAt(cur, s), 'parameter substitution grows too large; rest left unexpanded', {
+          code: 'param-overflow',
+        });
+      }
+      if (!sub.changed) break;
+      const useIdx = sub.pieces.find((p) => p.from === -1)?.use ?? s;
+      cur = rebuild(cur, sub.pieces);
+      if (sub.moreLines) {
+        const name = /^\$\{?([A-Za-z0-9_]+)/.exec(l.text.slice(useIdx))?.[1] ?? '?';
+        pending = [{ lines: sub.moreLines, name, pos: posAt(l, useIdx) }, ...pending];
+      }
+      if (!(sub.stoppedAtTilde || cur.text.trimStart().startsWith('@') || cur.text.includes('$'))) break;
+    }
+    this.emitLine(cur);
+    for (const p of pending) {
+      if (chain.includes(p.name) || depth >= MAX_EXPANSION_DEPTH) {
+        this.sink.error(
+          p.pos,
+          chain.includes(p.name)
+            ? `multi-line parameter expands into itself: ${[...chain, p.name].map((n) => `$${n}`).join(' -> ')}`
+            : `multi-line parameters nested more than ${MAX_EXPANSION_DEPTH} deep`,
+          { code: 'param-cycle' },
+        );
+        continue;
+      }
+      for (const text of p.lines) {
+        this.processLine(
+          { text, file: p.pos.file, line: p.pos.line, fixedCol: p.pos.column },
+          false,
+          depth + 1,
+          [...chain, p.name],
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private expandRepeat(cur: LineText, s: number, depth: number, chain: readonly string[]): void {
+    const t = cur.text.slice(s);
+    const close = t.indexOf(')');
+    if (close === -1) {
+      this.sink.error(posAt(cur, s), `invalid ${t.slice(0, 4)} specification: missing ')'`, {
+        code: 'invalid-repeat',
+      });
+      return;
+    }
+    // keepalived substitutes parameters inside the parentheses only.
+    const head = substitute(t.slice(0, close + 1), this.params);
+    const headText = head.pieces.map((p) => p.text).join('');
+    const parsed = parseRepeat(headText);
+    if (!parsed.ok) {
+      this.sink.error(posAt(cur, s), `invalid ${t.slice(0, 4)} specification: ${parsed.reason}`, {
+        code: 'invalid-repeat',
+      });
+      return;
+    }
+    if (depth >= MAX_EXPANSION_DEPTH) {
+      this.sink.error(posAt(cur, s), `~SEQ/~LST nested more than ${MAX_EXPANSION_DEPTH} deep`, {
+        code: 'invalid-repeat',
+      });
+      return;
+    }
+    const restIdx = s + close + 1 + leadIndex(t.slice(close + 1));
+    const rest = sliceLine(cur, restIdx);
+    const defPos = posAt(cur, s);
+    for (const tuple of parsed.repeat.values) {
+      parsed.repeat.vars.forEach((v, k) => {
+        this.params.set(v, tuple[k] ?? '', defPos);
+      });
+      this.processLine(rest, false, depth + 1, chain);
+      if (this.generated > MAX_GENERATED_LINES) return;
+    }
+  }
+
+  private emitLine(l: LineText): void {
+    const words = tokenizeLine(l, { sink: this.sink, spaceWarned: this.spaceWarned });
+    if (words.length === 0) return;
+    const kw = words[0] as LexWord;
+    const checks = !kw.quoted && !kw.brace ? INCLUDE_VARIANTS.get(kw.text) : undefined;
+    const arg = words[1];
+    if (checks && words.length === 2 && arg && !arg.brace) {
+      this.include(kw, arg, checks);
+      return;
+    }
+    this.emit(words);
+  }
+
+  private include(kw: LexWord, arg: LexWord, checks: IncludeChecks): void {
+    if (this.fileStack.length > MAX_INCLUDE_DEPTH) {
+      this.sink.error(kw.pos, `includes nested more than ${MAX_INCLUDE_DEPTH} deep; '${arg.text}' not read`, {
+        code: 'include-depth',
+      });
+      return;
+    }
+    const here = this.fileStack.at(-1) ?? '.';
+    const pattern = arg.text.startsWith('/') ? arg.text : posix.join(posix.dirname(here), arg.text);
+    const alternatives = expandBraces(pattern);
+    const report = (isError: boolean, message: string, code: string): void => {
+      if (isError) this.sink.error(arg.pos, message, { code });
+      else this.sink.warning(arg.pos, message, { code });
+    };
+    for (const alt of alternatives) {
+      const matches = this.opts.source.glob(alt);
+      if (matches.length === 0) {
+        if (hasWildcard(alt)) {
+          // keepalived: a pattern matching nothing is fine unless wildcard_match is checked.
+          if (checks.wildcardMatch)
+            report(true, `no file matches include pattern '${alt}'`, 'include-nomatch');
+        } else {
+          const isError = checks.match || (checks.braceMatch && alternatives.length > 1);
+          report(isError, `included file '${alt}' not found`, 'include-missing');
+        }
+        continue;
+      }
+      for (const m of matches) this.includeFile(m, kw, arg, checks, report);
+    }
+  }
+
+  private includeFile(
+    path: string,
+    kw: LexWord,
+    arg: LexWord,
+    checks: IncludeChecks,
+    report: (isError: boolean, message: string, code: string) => void,
+  ): void {
+    const norm = posix.normalize(path);
+    const at = this.fileStack.indexOf(norm);
+    if (at !== -1) {
+      const loop = [...this.fileStack.slice(at), norm].join(' -> ');
+      this.sink.error(arg.pos, `include cycle: ${loop}; not followed`, {
+        code: 'include-cycle',
+        related: this.includeStack.slice(at).map((pos) => ({ pos, message: 'included from here' })),
+      });
+      return;
+    }
+    const text = this.opts.source.readFile(path);
+    if (text instanceof Error) {
+      report(checks.readable, `cannot read included file '${path}': ${text.message}`, 'include-unreadable');
+      return;
+    }
+    this.includeStack.push(kw.pos);
+    try {
+      this.readText(path, text);
+    } finally {
+      this.includeStack.pop();
+    }
+  }
+}
+
+function finishDefinition(d: Definition): undefined {
+  if (d.lines.length === 0) {
+    d.lines = [''];
+    d.multiline = false;
+  }
+  return undefined;
+}
+
+/** Index of the first character that is not a space or tab. */
+function leadIndex(text: string): number {
+  let i = 0;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  return i;
+}
+
+/** The line from UTF-16 index `from` on, keeping every character's column. */
+function sliceLine(l: LineText, from: number): LineText {
+  if (l.fixedCol !== undefined) return { ...l, text: l.text.slice(from) };
+  return { text: l.text.slice(from), file: l.file, line: l.line, cols: columnsOf(l).slice(from) };
+}
+
+/** Join substitution pieces, giving substituted text the column of its `$`. */
+function rebuild(l: LineText, pieces: readonly Piece[]): LineText {
+  const text = pieces.map((p) => p.text).join('');
+  if (l.fixedCol !== undefined) return { text, file: l.file, line: l.line, fixedCol: l.fixedCol };
+  const src = columnsOf(l);
+  const cols: number[] = [];
+  for (const p of pieces) {
+    if (p.from >= 0) for (let k = 0; k < p.text.length; k++) cols.push(src[p.from + k] ?? 1);
+    else {
+      const c = src[p.use] ?? 1;
+      for (let k = 0; k < p.text.length; k++) cols.push(c);
+    }
+  }
+  const last = pieces.at(-1);
+  cols.push(last && last.from >= 0 ? (src[last.from + last.text.length] ?? 1) : (cols.at(-1) ?? 1));
+  return { text, file: l.file, line: l.line, cols };
+}
