@@ -1,6 +1,28 @@
-/** `vigil -t` (placeholder until the config model lands). */
+/**
+ * `vigil -t -f FILE [-i ID] [--json]`: check a config like `keepalived -t`. Thin: the pipeline is
+ * src/config/load.ts; this module only gathers host facts, prints and picks the exit status.
+ */
+import { hostname } from 'node:os';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { fsConfigSource } from '../config/fs-source.js';
+import { readHostFacts } from '../config/host-facts.js';
+import { loadConfig } from '../config/load.js';
+import { summarizeModel } from '../config/summary.js';
 import type { DaemonOptions } from './args.js';
-export async function runConfigTest(_opts: DaemonOptions): Promise<number> {
-  process.stderr.write('vigil -t: not implemented yet\n');
-  return 1;
+
+export async function runConfigTest(opts: DaemonOptions): Promise<number> {
+  const configId = opts.configId ?? hostname().split('.')[0] ?? '';
+  const result = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
+  for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (result.model !== undefined) {
+    if (opts.json) process.stdout.write(`${JSON.stringify(result.model, null, 2)}\n`);
+    else process.stdout.write(summarizeModel(result.model));
+  }
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = result.diagnostics.length - errors;
+  process.stderr.write(
+    `${opts.configFile}: ${errors === 0 ? 'configuration OK' : `${errors} error(s)`}` +
+      `${warnings > 0 ? `, ${warnings} warning(s)` : ''} (exit ${result.exitCode})\n`,
+  );
+  return result.exitCode;
 }

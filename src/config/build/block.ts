@@ -1,0 +1,240 @@
+/**
+ * The generic block reader: walks a block's statements against its keyword table
+ * (src/config/schema/), reports unknown keywords with a suggestion, deprecated and
+ * not-implemented keywords, reads each value by its kind and fills the model fields.
+ * Named blocks (vrrp_instance NAME, real_server IP PORT...) get their arguments read by
+ * the finishers in entities.ts.
+ */
+import type { DiagnosticSink, SourcePos } from '../diagnostics.js';
+import { type BlockSpec, findKeyword, type KeywordSpec } from '../schema/types.js';
+import { describeSuggestion, suggestKeyword } from '../suggest.js';
+import type { ConfigNode, Token } from '../tree.js';
+import { readSpecial } from './specials.js';
+import { makeScript, readBool, readDecimal, readInt, readPrefix } from './values.js';
+
+/** A block under construction: model fields plus bookkeeping. */
+export type Draft = Record<string, unknown> & {
+  keyPos: Record<string, SourcePos>;
+  unimplemented: Record<string, string[]>;
+  pos: SourcePos;
+};
+
+export interface BuildContext {
+  readonly sink: DiagnosticSink;
+  /** Called for each sub-block draft once read, keyed by block name, to read its arguments. */
+  readonly finish: (block: BlockSpec, node: ConfigNode, draft: Draft) => Draft | undefined;
+}
+
+export function newDraft(pos: SourcePos): Draft {
+  return { pos, keyPos: {}, unimplemented: {} };
+}
+
+/** Every word of a statement after the keyword, as text. */
+export const argTexts = (node: ConfigNode): string[] => node.args.map((t) => t.text);
+
+/** Reads the statements of a block into `draft` following `spec`; defaults are applied at the end. */
+export function readBlock(
+  nodes: readonly ConfigNode[],
+  spec: BlockSpec,
+  draft: Draft,
+  ctx: BuildContext,
+): Draft {
+  if (spec.valueLines === true) {
+    draft.lines = nodes.map((c) => ({ words: [c.keyword.text, ...argTexts(c)], pos: c.keyword.pos }));
+    return draft;
+  }
+  for (const node of nodes) readStatement(node, spec, draft, ctx);
+  applyDefaults(spec, draft);
+  return draft;
+}
+
+export function applyDefaults(spec: BlockSpec, draft: Draft): void {
+  for (const k of spec.keywords) {
+    if (k.field !== undefined && k.default !== undefined && draft[k.field] === undefined) {
+      draft[k.field] = Array.isArray(k.default) ? [...k.default] : k.default;
+    }
+  }
+}
+
+function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: BuildContext): void {
+  const word = node.keyword.text;
+  const pos = node.keyword.pos;
+  if (word.startsWith('//')) {
+    ctx.sink.error(
+      pos,
+      `'//' is not a comment in keepalived.conf: use # or ! (the rest of this line is ignored)`,
+      {
+        code: 'slash-comment',
+      },
+    );
+    return;
+  }
+  let kw = findKeyword(spec, word);
+  let glued: Token | undefined;
+  if (kw === undefined) {
+    const names = spec.keywords.map((k) => k.name);
+    const s = suggestKeyword(word, names);
+    ctx.sink.error(pos, `unknown keyword '${word}' in ${spec.name}${describeSuggestion(s)}`, {
+      code: 'unknown-keyword',
+    });
+    // Recover when the intent is unambiguous (only case differs, or the argument is glued on), so
+    // that the rest of the block is still checked and gets its own suggestions.
+    if (s === undefined || (s.keyword.toLowerCase() !== word.toLowerCase() && s.gluedArgument === undefined))
+      return;
+    kw = findKeyword(spec, s.keyword);
+    if (s.gluedArgument !== undefined) {
+      glued = {
+        text: s.gluedArgument,
+        pos: { ...pos, column: pos.column + s.keyword.length },
+        quoted: false,
+      };
+    }
+    if (kw === undefined) return;
+  }
+  if (kw.deprecatedFor !== undefined) {
+    const replacement = findKeyword(spec, kw.deprecatedFor);
+    ctx.sink.warning(pos, `'${word}' is deprecated; use '${kw.deprecatedFor}' instead`, {
+      code: 'deprecated',
+    });
+    if (replacement === undefined) {
+      draft.unimplemented[word] = argTexts(node);
+      return;
+    }
+    kw = replacement;
+  }
+  if (kw.notImplemented === true) {
+    ctx.sink.warning(pos, `'${kw.name}' is accepted but not implemented by vigil yet`, {
+      code: 'not-implemented',
+    });
+    draft.unimplemented[kw.name] = argTexts(node);
+    draft.keyPos[`unimplemented.${kw.name}`] = pos;
+    return;
+  }
+  const n: ConfigNode = glued === undefined ? node : { ...node, args: [glued, ...node.args] };
+  readValue(n, kw, spec, draft, ctx);
+}
+
+function setField(draft: Draft, kw: KeywordSpec, value: unknown, pos: SourcePos, multi = false): void {
+  if (kw.field === undefined) return;
+  if (multi) {
+    const list = (draft[kw.field] as unknown[] | undefined) ?? [];
+    list.push(value);
+    draft[kw.field] = list;
+  } else {
+    draft[kw.field] = value;
+  }
+  draft.keyPos[kw.field] = pos;
+}
+
+function needArg(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token | undefined {
+  const a = node.args[0];
+  if (a === undefined)
+    ctx.sink.error(node.keyword.pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+  return a;
+}
+
+function rangeNote(kw: KeywordSpec): string {
+  return kw.note !== undefined ? ` (${kw.note})` : '';
+}
+
+function readValue(
+  node: ConfigNode,
+  kw: KeywordSpec,
+  spec: BlockSpec,
+  draft: Draft,
+  ctx: BuildContext,
+): void {
+  const pos = node.keyword.pos;
+  const k = kw.kind;
+  switch (k.t) {
+    case 'flag':
+      setField(draft, kw, true, pos);
+      return;
+    case 'bool': {
+      const r = readBool(node.args[0]?.text);
+      if (!r.ok)
+        ctx.sink.error(node.args[0]?.pos ?? pos, `${kw.name}: ${r.reason}`, { code: 'invalid-value' });
+      else setField(draft, kw, r.value, pos);
+      return;
+    }
+    case 'int': {
+      const a = needArg(node, kw, ctx);
+      if (a === undefined) return;
+      const r = readInt(a.text, k.min, k.max);
+      if (!r.ok) ctx.sink.error(a.pos, `${kw.name}: ${r.reason}${rangeNote(kw)}`, { code: 'invalid-value' });
+      else setField(draft, kw, r.value, pos);
+      return;
+    }
+    case 'decimal': {
+      const a = needArg(node, kw, ctx);
+      if (a === undefined) return;
+      const r = readDecimal(a.text, k.min, k.max, k.scale);
+      if (!r.ok) ctx.sink.error(a.pos, `${kw.name}: ${r.reason}${rangeNote(kw)}`, { code: 'invalid-value' });
+      else setField(draft, kw, r.value, pos);
+      return;
+    }
+    case 'string': {
+      const a = needArg(node, kw, ctx);
+      if (a !== undefined) setField(draft, kw, a.text, pos);
+      return;
+    }
+    case 'enum': {
+      const a = needArg(node, kw, ctx);
+      if (a === undefined) return;
+      const v =
+        k.caseInsensitive === true ? k.values.find((x) => x.toLowerCase() === a.text.toLowerCase()) : a.text;
+      if (v === undefined || !k.values.includes(v)) {
+        ctx.sink.error(a.pos, `invalid ${kw.name} '${a.text}': expected one of ${k.values.join(', ')}`, {
+          code: 'invalid-value',
+        });
+      } else setField(draft, kw, v, pos);
+      return;
+    }
+    case 'ip': {
+      const a = needArg(node, kw, ctx);
+      if (a === undefined) return;
+      const r = readPrefix(a.text);
+      if (!r.ok || r.value.hasLen) {
+        ctx.sink.error(a.pos, `${kw.name}: invalid IP address '${a.text}'`, { code: 'invalid-address' });
+      } else setField(draft, kw, r.value.address, pos);
+      return;
+    }
+    case 'script': {
+      const a = needArg(node, kw, ctx);
+      if (a === undefined) return;
+      const s = k.withUser
+        ? makeScript(a.text, a.pos, node.args[1]?.text, node.args[2]?.text)
+        : makeScript(
+            node.args.map((t) => (t.quoted && node.args.length > 1 ? `'${t.text}'` : t.text)).join(' '),
+            a.pos,
+          );
+      setField(draft, kw, s, pos);
+      return;
+    }
+    case 'words':
+      setField(draft, kw, argTexts(node), pos);
+      return;
+    case 'lines': {
+      const lines = (node.children ?? []).flatMap((c) => [c.keyword.text, ...argTexts(c)]);
+      if (node.children === undefined) {
+        ctx.sink.error(pos, `'${kw.name}' needs a { ... } block`, { code: 'missing-block' });
+        return;
+      }
+      setField(draft, kw, lines, pos);
+      return;
+    }
+    case 'block': {
+      if (node.children === undefined) {
+        ctx.sink.error(pos, `'${kw.name}' needs a { ... } block`, { code: 'missing-block' });
+        return;
+      }
+      const sub = readBlock(node.children, k.block, newDraft(pos), ctx);
+      const done = ctx.finish(k.block, node, sub);
+      if (done !== undefined) setField(draft, kw, done, pos, k.multi === true);
+      return;
+    }
+    case 'special':
+      readSpecial(k.reader, node, kw, spec, draft, ctx, (v) => setField(draft, kw, v, pos));
+      return;
+  }
+}

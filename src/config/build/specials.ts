@@ -1,0 +1,378 @@
+/**
+ * Readers for values with their own little syntax: address lists, routes, rules, track lists,
+ * weights, sync-group members, status codes... Each reports problems with the exact token position.
+ */
+import type { SourcePos } from '../diagnostics.js';
+import type { IpAddressSpec, RouteSpec, RuleSpec, TrackRef } from '../model.js';
+import type { BlockSpec, KeywordSpec, SpecialReader } from '../schema/types.js';
+import type { ConfigNode, Token } from '../tree.js';
+import type { BuildContext, Draft } from './block.js';
+import { ipFamily, readDecimal, readInt, readPrefix } from './values.js';
+
+/** The words of each line of a `{ ... }` value block, keyword included. */
+function lines(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token[][] | undefined {
+  if (node.children === undefined) {
+    ctx.sink.error(node.keyword.pos, `'${kw.name}' needs a { ... } block`, { code: 'missing-block' });
+    return undefined;
+  }
+  return node.children.map((c) => [c.keyword, ...c.args]);
+}
+
+/** Weight ranges by block (keepalived.conf(5)). */
+const WEIGHT_RANGE: Record<string, [number, number]> = {
+  vrrp_script: [-253, 253],
+  vrrp_track_process: [-254, 254],
+  track_file: [-2147483647, 2147483647],
+  FILE_CHECK: [-2147483647, 2147483647],
+  track_interface: [-253, 253],
+  track_script: [-253, 253],
+  track_file_ref: [-253, 253],
+  track_process: [-254, 254],
+  track_bfd: [-253, 253],
+};
+
+const ADDRESS_OPTIONS_WITH_VALUE = new Set([
+  'dev',
+  'label',
+  'scope',
+  'brd',
+  'broadcast',
+  'peer',
+  'preferred_lft',
+  'track_group',
+]);
+
+function readAddress(words: Token[], ctx: BuildContext): IpAddressSpec | undefined {
+  const first = words[0]!;
+  const r = readPrefix(first.text);
+  if (!r.ok) {
+    ctx.sink.error(first.pos, `invalid IP address '${first.text}'`, { code: 'invalid-address' });
+    return undefined;
+  }
+  const spec: Record<string, unknown> = {
+    address: r.value.address,
+    family: r.value.family,
+    prefixLen: r.value.prefixLen,
+    flags: [] as string[],
+    pos: first.pos,
+  };
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!.text;
+    if (ADDRESS_OPTIONS_WITH_VALUE.has(w)) {
+      const v = words[++i];
+      if (v === undefined) {
+        ctx.sink.error(words[i - 1]!.pos, `'${w}' needs a value`, { code: 'missing-value' });
+        break;
+      }
+      const key = w === 'brd' ? 'broadcast' : w;
+      if ((key === 'broadcast' || key === 'peer') && ipFamily(v.text.split('/')[0]!) === undefined) {
+        ctx.sink.error(v.pos, `invalid ${w} address '${v.text}'`, { code: 'invalid-address' });
+        continue;
+      }
+      if (key === 'dev' || key === 'label' || key === 'scope' || key === 'broadcast' || key === 'peer')
+        spec[key] = v.text;
+      else (spec.flags as string[]).push(w, v.text);
+    } else {
+      (spec.flags as string[]).push(w);
+    }
+  }
+  return spec as unknown as IpAddressSpec;
+}
+
+const ROUTE_TYPES = new Set([
+  'unicast',
+  'blackhole',
+  'unreachable',
+  'prohibit',
+  'throw',
+  'local',
+  'broadcast',
+  'anycast',
+  'multicast',
+  'nat',
+]);
+
+function checkAddr(tok: Token | undefined, what: string, ctx: BuildContext): string | undefined {
+  if (tok === undefined) return undefined;
+  const r = readPrefix(tok.text);
+  if (!r.ok) {
+    ctx.sink.error(tok.pos, `invalid ${what} address '${tok.text}'`, { code: 'invalid-address' });
+    return undefined;
+  }
+  return tok.text;
+}
+
+function readRoute(words: Token[], ctx: BuildContext): RouteSpec | undefined {
+  const pos = words[0]!.pos;
+  let type = 'unicast';
+  let destination: string | undefined;
+  let family: 4 | 6 | undefined;
+  const out: Record<string, unknown> = { options: words.map((w) => w.text) };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const next = (): Token | undefined => words[++i];
+    switch (w.text) {
+      case 'src':
+        out.src = checkAddr(next(), 'route source', ctx);
+        break;
+      case 'to':
+        break;
+      case 'gw':
+        ctx.sink.warning(w.pos, `'gw' for routes is deprecated; use 'via'`, { code: 'deprecated' });
+        out.via = checkAddr(next(), 'gateway', ctx);
+        break;
+      case 'via': {
+        let t = next();
+        if (t?.text === 'inet' || t?.text === 'inet6') t = next();
+        out.via = checkAddr(t, 'gateway', ctx);
+        break;
+      }
+      case 'or':
+        ctx.sink.warning(w.pos, `'or' for routes is deprecated; use 'nexthop'`, { code: 'deprecated' });
+        checkAddr(next(), 'gateway', ctx);
+        break;
+      case 'dev':
+        out.dev = next()?.text;
+        break;
+      case 'table':
+        out.table = next()?.text;
+        break;
+      default:
+        if (ROUTE_TYPES.has(w.text) && destination === undefined) type = w.text;
+        else if (destination === undefined) {
+          if (w.text === 'default') destination = w.text;
+          else {
+            const r = readPrefix(w.text);
+            if (!r.ok) {
+              ctx.sink.error(w.pos, `invalid route destination '${w.text}'`, { code: 'invalid-address' });
+              return undefined;
+            }
+            destination = w.text;
+            family = r.value.family;
+          }
+        } else if (!/^[a-z_]/.test(w.text) && !/^\d/.test(w.text) && !/[:/]/.test(w.text)) {
+          // Unknown option words are kept as written; the route is installed with them later.
+        }
+    }
+  }
+  if (destination === undefined) {
+    ctx.sink.error(pos, 'route has no destination', { code: 'invalid-route' });
+    return undefined;
+  }
+  return { ...out, type, destination, family: family ?? 4, pos } as unknown as RouteSpec;
+}
+
+function readRule(words: Token[], ctx: BuildContext): RuleSpec | undefined {
+  const pos = words[0]!.pos;
+  const out: Record<string, unknown> = { options: words.map((w) => w.text), pos };
+  let family: 4 | 6 | undefined;
+  let bad = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.text === 'from' || w.text === 'to') {
+      const t = words[++i];
+      if (t === undefined) {
+        ctx.sink.error(w.pos, `'${w.text}' needs an address`, { code: 'missing-value' });
+        bad = true;
+      } else if (t.text !== 'all') {
+        const r = readPrefix(t.text);
+        if (!r.ok) {
+          ctx.sink.error(t.pos, `invalid rule ${w.text} address '${t.text}'`, { code: 'invalid-address' });
+          bad = true;
+        } else {
+          out[w.text] = t.text;
+          family = r.value.family;
+        }
+      }
+    } else if (w.text === 'table' || w.text === 'lookup') {
+      out.table = words[++i]?.text;
+    } else if (w.text === 'preference' || w.text === 'prio' || w.text === 'priority') {
+      const t = words[++i];
+      const r = t === undefined ? undefined : readInt(t.text, 0, 4294967295);
+      if (r?.ok) out.preference = r.value;
+      else
+        ctx.sink.error((t ?? w).pos, `invalid rule preference '${t?.text ?? ''}'`, { code: 'invalid-value' });
+    }
+  }
+  if (bad) return undefined;
+  return { ...out, family: family ?? 4 } as unknown as RuleSpec;
+}
+
+function readTrackRef(words: Token[], range: [number, number], ctx: BuildContext): TrackRef | undefined {
+  const name = words[0]!;
+  const ref: { name: string; pos: SourcePos; reverse: boolean; weight?: number } = {
+    name: name.text,
+    pos: name.pos,
+    reverse: false,
+  };
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.text === 'weight') {
+      const v = words[++i];
+      const r = v === undefined ? undefined : readInt(v.text, range[0], range[1]);
+      if (r === undefined) ctx.sink.error(w.pos, `'weight' needs a value`, { code: 'missing-value' });
+      else if (!r.ok)
+        ctx.sink.error(v!.pos, `weight for '${name.text}': ${r.reason}`, { code: 'invalid-value' });
+      else ref.weight = r.value;
+    } else if (w.text === 'reverse') ref.reverse = true;
+    else
+      ctx.sink.error(w.pos, `unexpected '${w.text}' after '${name.text}' (expected weight N or reverse)`, {
+        code: 'unexpected-word',
+      });
+  }
+  return ref;
+}
+
+export function readSpecial(
+  reader: SpecialReader,
+  node: ConfigNode,
+  kw: KeywordSpec,
+  block: BlockSpec,
+  draft: Draft,
+  ctx: BuildContext,
+  set: (v: unknown) => void,
+): void {
+  const pos = node.keyword.pos;
+  switch (reader) {
+    case 'vips': {
+      const ls = lines(node, kw, ctx);
+      if (ls) set(ls.map((l) => readAddress(l, ctx)).filter((x) => x !== undefined));
+      return;
+    }
+    case 'routes': {
+      const ls = lines(node, kw, ctx);
+      if (ls) set(ls.map((l) => readRoute(l, ctx)).filter((x) => x !== undefined));
+      return;
+    }
+    case 'rules': {
+      const ls = lines(node, kw, ctx);
+      if (ls) set(ls.map((l) => readRule(l, ctx)).filter((x) => x !== undefined));
+      return;
+    }
+    case 'track-list':
+    case 'track-interface': {
+      const ls = lines(node, kw, ctx);
+      const range = WEIGHT_RANGE[kw.name === 'track_file' ? 'track_file_ref' : kw.name] ?? [-253, 253];
+      if (ls) set(ls.map((l) => readTrackRef(l, range, ctx)).filter((x) => x !== undefined));
+      return;
+    }
+    case 'peers': {
+      const ls = lines(node, kw, ctx);
+      if (!ls) return;
+      const peers = [];
+      for (const l of ls) {
+        const t = l[0]!;
+        const fam = ipFamily(t.text);
+        if (fam === undefined)
+          ctx.sink.error(t.pos, `invalid unicast peer address '${t.text}'`, { code: 'invalid-address' });
+        else peers.push({ address: t.text, family: fam, pos: t.pos });
+      }
+      set(peers);
+      return;
+    }
+    case 'weight': {
+      const range = WEIGHT_RANGE[block.name] ?? [-253, 253];
+      const a = node.args[0];
+      if (a === undefined) {
+        ctx.sink.error(pos, `'weight' needs a value`, { code: 'missing-value' });
+        return;
+      }
+      const r = readInt(a.text, range[0], range[1]);
+      if (!r.ok) {
+        ctx.sink.error(a.pos, `${block.name} weight: ${r.reason}`, { code: 'invalid-value' });
+        return;
+      }
+      set(r.value);
+      draft.weightReverse = node.args[1]?.text === 'reverse';
+      return;
+    }
+    case 'sync-members': {
+      const ls = lines(node, kw, ctx);
+      if (ls) set(ls.flat().map((t) => ({ name: t.text, pos: t.pos })));
+      return;
+    }
+    case 'smtp-server': {
+      const a = node.args[0];
+      if (a === undefined) {
+        ctx.sink.error(pos, `'smtp_server' needs a value`, { code: 'missing-value' });
+        return;
+      }
+      let port = 25;
+      const p = node.args[1];
+      if (p !== undefined) {
+        const r = readInt(p.text, 1, 65535);
+        if (!r.ok) ctx.sink.error(p.pos, `smtp_server port: ${r.reason}`, { code: 'invalid-value' });
+        else port = r.value;
+      }
+      set({ host: a.text, port });
+      return;
+    }
+    case 'script-user': {
+      const a = node.args[0];
+      if (a === undefined) {
+        ctx.sink.error(pos, `'${kw.name}' needs a user name`, { code: 'missing-value' });
+        return;
+      }
+      const [uf, gf] = kw.field === 'scriptUser' ? ['scriptUser', 'scriptGroup'] : ['user', 'group'];
+      draft[uf] = a.text;
+      draft.keyPos[uf] = pos;
+      if (node.args[1] !== undefined) draft[gf] = node.args[1].text;
+      return;
+    }
+    case 'status-code': {
+      const ranges: [number, number][] = [];
+      for (const a of node.args) {
+        const m = /^(\d+)(?:-(\d+))?$/.exec(a.text);
+        const lo = m ? Number(m[1]) : Number.NaN;
+        const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+        if (!m || lo < 100 || hi > 599 || lo > hi) {
+          ctx.sink.error(a.pos, `invalid status_code '${a.text}' (100..599 or a range like 200-299)`, {
+            code: 'invalid-value',
+          });
+        } else ranges.push([lo, hi]);
+      }
+      set(ranges);
+      return;
+    }
+    case 'sorry-server': {
+      const a = node.args[0];
+      if (a === undefined || ipFamily(a.text) === undefined) {
+        ctx.sink.error(a?.pos ?? pos, `invalid sorry_server address '${a?.text ?? ''}'`, {
+          code: 'invalid-address',
+        });
+        return;
+      }
+      const p = node.args[1];
+      const r = p === undefined ? undefined : readInt(p.text, 0, 65535);
+      if (r !== undefined && !r.ok)
+        ctx.sink.error(p!.pos, `sorry_server port: ${r.reason}`, { code: 'invalid-value' });
+      set({ address: a.text, ...(r?.ok ? { port: r.value } : {}), pos });
+      return;
+    }
+    case 'use-vmac': {
+      const v: Record<string, string> = {};
+      for (const a of node.args) {
+        if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(a.text)) v.mac = a.text;
+        else v.name = a.text;
+      }
+      set(v);
+      return;
+    }
+    case 'garp-interval': {
+      const a = node.args[0];
+      if (a === undefined) {
+        ctx.sink.error(pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+        return;
+      }
+      // keepalived 2.2.7 reads these in [0.000001, 4294.967295] seconds: 0 is rejected.
+      const r = readDecimal(a.text, 0.000001, 4294.967295, 1e6);
+      if (!r.ok) {
+        const why = r.reason.startsWith('invalid') ? 'not a number' : 'out of range';
+        ctx.sink.error(a.pos, `${kw.name} '${a.text}' is invalid (${why}): valid range is ${kw.note ?? ''}`, {
+          code: 'invalid-value',
+        });
+      } else set(r.value);
+      return;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/** The keepalived.conf top level: which blocks exist and which table reads each. */
+import { GLOBAL_DEFS, OPAQUE_TOP_BLOCKS, TOP_LEVEL_GLOBALS } from './global.js';
+import { VIRTUAL_SERVER } from './lvs.js';
+import { type BlockSpec, special } from './types.js';
+import { SYNC_GROUP, TRACK_FILE, TRACK_PROCESS, VRRP_INSTANCE, VRRP_SCRIPT } from './vrrp.js';
+
+export const VIRTUAL_SERVER_GROUP: BlockSpec = {
+  name: 'virtual_server_group',
+  keywords: [],
+  valueLines: true,
+};
+
+export const TOP_LEVEL: BlockSpec = {
+  name: 'the top level',
+  keywords: [
+    { name: 'global_defs', kind: { t: 'block', block: GLOBAL_DEFS }, field: 'globalDefs' },
+    special('static_ipaddress', 'vips', 'staticIpaddress', { default: [] }),
+    special('static_routes', 'routes', 'staticRoutes', { default: [] }),
+    special('static_rules', 'rules', 'staticRules', { default: [] }),
+    { name: 'vrrp_script', kind: { t: 'block', block: VRRP_SCRIPT, multi: true }, field: 'vrrpScripts' },
+    { name: 'track_file', kind: { t: 'block', block: TRACK_FILE, multi: true }, field: 'trackFiles' },
+    { name: 'vrrp_track_file', kind: { t: 'words' }, deprecatedFor: 'track_file' },
+    {
+      name: 'vrrp_track_process',
+      kind: { t: 'block', block: TRACK_PROCESS, multi: true },
+      field: 'trackProcesses',
+    },
+    { name: 'vrrp_sync_group', kind: { t: 'block', block: SYNC_GROUP, multi: true }, field: 'syncGroups' },
+    { name: 'vrrp_instance', kind: { t: 'block', block: VRRP_INSTANCE, multi: true }, field: 'instances' },
+    {
+      name: 'virtual_server_group',
+      kind: { t: 'block', block: VIRTUAL_SERVER_GROUP, multi: true },
+      field: 'virtualServerGroups',
+    },
+    {
+      name: 'virtual_server',
+      kind: { t: 'block', block: VIRTUAL_SERVER, multi: true },
+      field: 'virtualServers',
+    },
+    ...OPAQUE_TOP_BLOCKS,
+    ...TOP_LEVEL_GLOBALS,
+  ],
+};
+
+export { GLOBAL_DEFS } from './global.js';
+export { CHECKERS, REAL_SERVER, VIRTUAL_SERVER } from './lvs.js';
+export * from './types.js';
+export { SYNC_GROUP, TRACK_FILE, TRACK_PROCESS, VRRP_INSTANCE, VRRP_SCRIPT } from './vrrp.js';

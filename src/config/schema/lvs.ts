@@ -1,0 +1,201 @@
+/** LVS CONFIGURATION blocks: virtual_server_group, virtual_server, real_server and the checkers. */
+import { LVS_SCHEDULERS } from '../model.js';
+import {
+  alias,
+  type BlockSpec,
+  bool,
+  flag,
+  int,
+  type KeywordSpec,
+  later,
+  script,
+  secondsMs,
+  special,
+  str,
+  words,
+} from './types.js';
+
+const LVS_METHOD = { t: 'enum', values: ['NAT', 'DR', 'TUN'], caseInsensitive: true } as const;
+
+/** Options that virtual servers, real servers and checkers share (checker defaults). */
+const CHECK_TIMING: readonly KeywordSpec[] = [
+  secondsMs('connect_timeout', 'connectTimeoutMs', 0.000001, 4294967),
+  int('retry', 'retry', 0, 4294967295),
+  secondsMs('delay_before_retry', 'delayBeforeRetryMs', 0, 4294967),
+  secondsMs('warmup', 'warmupMs', 0, 4294967),
+  secondsMs('delay_loop', 'delayLoopMs', 0.000001, 4294967),
+  bool('alpha', 'alpha'),
+];
+
+const CHECKER_COMMON: readonly KeywordSpec[] = [
+  { name: 'connect_ip', kind: { t: 'ip' }, field: 'connectIp' },
+  int('connect_port', 'connectPort', 0, 65535),
+  { name: 'bindto', kind: { t: 'ip' }, field: 'bindto' },
+  str('bind_if', 'bindIf'),
+  int('bind_port', 'bindPort', 0, 65535),
+  int('fwmark', 'fwmark', 0, 4294967295),
+  ...CHECK_TIMING,
+  bool('log_all_failures', 'logAllFailures'),
+  // keepalived 2.2.7 only knows this alias in HTTP_GET/SSL_GET; vigil accepts it in every checker.
+  alias('nb_get_retry', 'retry'),
+];
+
+export const HTTP_URL: BlockSpec = {
+  name: 'url',
+  keywords: [
+    str('path', 'path'),
+    str('digest', 'digest'),
+    special('status_code', 'status-code', 'statusCode'),
+    str('virtualhost', 'virtualhost'),
+    str('regex', 'regex'),
+    flag('regex_no_match', 'regexNoMatch', { default: false }),
+    later('regex_options'),
+    later('regex_stack'),
+    later('regex_min_offset'),
+    later('regex_max_offset'),
+  ],
+};
+
+const HTTP_KEYWORDS: readonly KeywordSpec[] = [
+  ...CHECKER_COMMON,
+  { name: 'url', kind: { t: 'block', block: HTTP_URL, multi: true }, field: 'url', default: [] },
+  str('http_protocol', 'httpProtocol'),
+  str('virtualhost', 'virtualhost'),
+  bool('fast_recovery', 'fastRecovery'),
+];
+
+export const CHECKERS: Record<string, BlockSpec> = {
+  HTTP_GET: { name: 'HTTP_GET', keywords: HTTP_KEYWORDS },
+  SSL_GET: { name: 'SSL_GET', keywords: [...HTTP_KEYWORDS, flag('enable_sni', 'enableSni')] },
+  TCP_CHECK: { name: 'TCP_CHECK', keywords: CHECKER_COMMON },
+  SMTP_CHECK: {
+    name: 'SMTP_CHECK',
+    keywords: [
+      ...CHECKER_COMMON,
+      str('helo_name', 'heloName'),
+      later('host', { deprecatedFor: 'connect_ip' }),
+    ],
+  },
+  MISC_CHECK: {
+    name: 'MISC_CHECK',
+    keywords: [
+      ...CHECKER_COMMON,
+      script('misc_path', 'miscPath', {}, false),
+      secondsMs('misc_timeout', 'miscTimeoutMs', 0, 4294967),
+      flag('misc_dynamic', 'miscDynamic', { default: false }),
+      special('user', 'script-user'),
+    ],
+  },
+  DNS_CHECK: {
+    name: 'DNS_CHECK',
+    keywords: [
+      ...CHECKER_COMMON,
+      {
+        name: 'type',
+        kind: {
+          t: 'enum',
+          values: ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'],
+          caseInsensitive: true,
+        },
+        field: 'queryType',
+        default: 'SOA',
+      },
+      str('name', 'name', { default: '.' }),
+    ],
+  },
+  UDP_CHECK: {
+    name: 'UDP_CHECK',
+    keywords: [
+      ...CHECKER_COMMON,
+      str('payload', 'payload'),
+      words('require_reply', 'requireReply'),
+      int('min_reply_length', 'minReplyLength', 0, 65535, { default: 0 }),
+      int('max_reply_length', 'maxReplyLength', 0, 65535, { default: 255 }),
+    ],
+  },
+  PING_CHECK: { name: 'PING_CHECK', keywords: CHECKER_COMMON },
+  FILE_CHECK: {
+    name: 'FILE_CHECK',
+    keywords: [
+      ...CHECKER_COMMON,
+      str('track_file', 'trackFile'),
+      flag('dynamic', 'dynamic', { default: false }),
+      special('weight', 'weight', 'weight'),
+    ],
+  },
+  BFD_CHECK: { name: 'BFD_CHECK', keywords: [...CHECKER_COMMON, str('name', 'name')] },
+};
+
+const CHECKER_KEYWORDS: readonly KeywordSpec[] = Object.keys(CHECKERS).map((name) => ({
+  name,
+  kind: { t: 'block', block: CHECKERS[name]!, multi: true },
+  field: 'checkers',
+}));
+
+export const REAL_SERVER: BlockSpec = {
+  name: 'real_server',
+  keywords: [
+    int('weight', 'weight', 0, 2147483647, { default: 1 }),
+    { name: 'lvs_method', kind: LVS_METHOD, field: 'lvsMethod' },
+    script('notify_up', 'notifyUp'),
+    script('notify_down', 'notifyDown'),
+    int('uthreshold', 'uthreshold', 0, 2147483647),
+    int('lthreshold', 'lthreshold', 0, 2147483647),
+    bool('smtp_alert', 'smtpAlert'),
+    str('virtualhost', 'virtualhost'),
+    ...CHECK_TIMING,
+    bool('inhibit_on_failure', 'inhibitOnFailure'),
+    later('snmp_name'),
+    later('track_file'),
+    ...CHECKER_KEYWORDS,
+  ],
+};
+
+export const VIRTUAL_SERVER: BlockSpec = {
+  name: 'virtual_server',
+  keywords: [
+    { name: 'lvs_sched', kind: { t: 'enum', values: LVS_SCHEDULERS }, field: 'lvsSched', default: 'wlc' },
+    // keepalived's older names, still accepted without a warning by 2.2.7.
+    { name: 'lb_algo', kind: { t: 'enum', values: LVS_SCHEDULERS }, field: 'lvsSched' },
+    { name: 'lvs_method', kind: LVS_METHOD, field: 'lvsMethod', default: 'NAT' },
+    { name: 'lb_kind', kind: LVS_METHOD, field: 'lvsMethod' },
+    {
+      name: 'protocol',
+      kind: { t: 'enum', values: ['TCP', 'UDP', 'SCTP'], caseInsensitive: true },
+      field: 'protocol',
+    },
+    int('persistence_timeout', 'persistenceTimeoutS', 1, 4294967295),
+    str('persistence_granularity', 'persistenceGranularity'),
+    str('persistence_engine', 'persistenceEngine'),
+    flag('ha_suspend', 'haSuspend', { default: false }),
+    bool('smtp_alert', 'smtpAlert'),
+    str('virtualhost', 'virtualhost'),
+    flag('omega', 'omega', { default: false }),
+    int('quorum', 'quorum', 1, 4294967295, { default: 1 }),
+    int('hysteresis', 'hysteresis', 0, 4294967295, { default: 0 }),
+    script('quorum_up', 'quorumUp'),
+    script('quorum_down', 'quorumDown'),
+    { name: 'ip_family', kind: { t: 'enum', values: ['inet', 'inet6'] }, field: 'ipFamily' },
+    special('sorry_server', 'sorry-server', 'sorryServer'),
+    flag('sorry_server_inhibit', 'sorryServerInhibit', { default: false }),
+    ...CHECK_TIMING,
+    bool('inhibit_on_failure', 'inhibitOnFailure'),
+    {
+      name: 'real_server',
+      kind: { t: 'block', block: REAL_SERVER, multi: true },
+      field: 'realServers',
+      default: [],
+    },
+    later('sorry_server_lvs_method'),
+    later('snmp_name'),
+    later('flag-1'),
+    later('flag-2'),
+    later('flag-3'),
+    later('sh-port'),
+    later('sh-fallback'),
+    later('mh-port'),
+    later('mh-fallback'),
+    later('ops'),
+    later('lvs_flush_on_stop'),
+  ],
+};

@@ -1,0 +1,154 @@
+/** VRRPD CONFIGURATION blocks: vrrp_script, track_file, vrrp_track_process, vrrp_sync_group, vrrp_instance. */
+import {
+  type BlockSpec,
+  bool,
+  flag,
+  int,
+  type KeywordSpec,
+  later,
+  laterBlock,
+  script,
+  secondsMs,
+  special,
+  str,
+  words,
+} from './types.js';
+
+export const VRRP_SCRIPT: BlockSpec = {
+  name: 'vrrp_script',
+  keywords: [
+    script('script', 'script', {}, false),
+    secondsMs('interval', 'intervalMs', 1, 4294967, { default: 1000 }),
+    secondsMs('timeout', 'timeoutMs', 1, 4294967),
+    special('weight', 'weight', 'weight', { default: 0, note: '-253..253' }),
+    int('rise', 'rise', 1, 4294967295, { default: 1 }),
+    int('fall', 'fall', 1, 4294967295, { default: 1 }),
+    special('user', 'script-user'),
+    flag('init_fail', 'initFail', { default: false }),
+  ],
+};
+
+export const TRACK_FILE: BlockSpec = {
+  name: 'track_file',
+  keywords: [
+    str('file', 'file'),
+    special('weight', 'weight', 'weight', { default: 1, note: '-2147483647..2147483647' }),
+    words('init_file', 'initFile'),
+  ],
+};
+
+export const TRACK_PROCESS: BlockSpec = {
+  name: 'vrrp_track_process',
+  keywords: [
+    words('process', 'process'),
+    { name: 'param_match', kind: { t: 'enum', values: ['initial', 'partial'] }, field: 'paramMatch' },
+    special('weight', 'weight', 'weight', { default: 0, note: '-254..254' }),
+    int('quorum', 'quorum', 1, 65535, { default: 1 }),
+    int('quorum_max', 'quorumMax', 1, 65535),
+    secondsMs('fork_delay', 'forkDelayMs', 0, 3600),
+    secondsMs('terminate_delay', 'terminateDelayMs', 0, 3600),
+    secondsMs('delay', 'delayMs', 0, 3600),
+    flag('full_command', 'fullCommand', { default: false }),
+  ],
+};
+
+const NOTIFY: readonly KeywordSpec[] = [
+  script('notify_master', 'notifyMaster'),
+  script('notify_backup', 'notifyBackup'),
+  script('notify_fault', 'notifyFault'),
+  script('notify_stop', 'notifyStop'),
+  script('notify', 'notify'),
+];
+
+const TRACKS: readonly KeywordSpec[] = [
+  special('track_interface', 'track-interface', 'trackInterface', { default: [] }),
+  special('track_script', 'track-list', 'trackScript', { default: [] }),
+  special('track_file', 'track-list', 'trackFile', { default: [] }),
+  special('track_process', 'track-list', 'trackProcess', { default: [] }),
+  special('track_bfd', 'track-list', 'trackBfd', { default: [] }),
+];
+
+export const SYNC_GROUP: BlockSpec = {
+  name: 'vrrp_sync_group',
+  keywords: [
+    special('group', 'sync-members', 'group', { default: [] }),
+    ...TRACKS,
+    ...NOTIFY,
+    script('notify_deleted', 'notifyDeleted'),
+    bool('notify_priority_changes', 'notifyPriorityChanges'),
+    bool('smtp_alert', 'smtpAlert'),
+    flag('global_tracking', 'globalTracking', { default: false }),
+    flag('sync_group_tracking_weight', 'syncGroupTrackingWeight', { default: false }),
+  ],
+};
+
+export const AUTHENTICATION: BlockSpec = {
+  name: 'authentication',
+  keywords: [
+    { name: 'auth_type', kind: { t: 'enum', values: ['PASS', 'AH'] }, field: 'type' },
+    str('auth_pass', 'pass'),
+  ],
+};
+
+export const VRRP_INSTANCE: BlockSpec = {
+  name: 'vrrp_instance',
+  keywords: [
+    { name: 'state', kind: { t: 'enum', values: ['MASTER', 'BACKUP'] }, field: 'state' },
+    str('interface', 'interface'),
+    int('virtual_router_id', 'virtualRouterId', 1, 255),
+    int('priority', 'priority', 1, 255),
+    secondsMs('advert_int', 'advertIntMs', 0.01, 255, { default: 1000 }),
+    int('version', 'version', 2, 3),
+    flag('nopreempt', 'nopreempt', { default: false }),
+    flag('preempt', undefined),
+    secondsMs('preempt_delay', 'preemptDelayMs', 0, 1000, { default: 0 }),
+    { name: 'authentication', kind: { t: 'block', block: AUTHENTICATION }, field: 'authentication' },
+    special('virtual_ipaddress', 'vips', 'virtualIpaddress', { default: [] }),
+    special('virtual_ipaddress_excluded', 'vips', 'virtualIpaddressExcluded', { default: [] }),
+    special('virtual_routes', 'routes', 'virtualRoutes', { default: [] }),
+    special('virtual_rules', 'rules', 'virtualRules', { default: [] }),
+    ...TRACKS,
+    { name: 'mcast_src_ip', kind: { t: 'ip' }, field: 'mcastSrcIp' },
+    { name: 'unicast_src_ip', kind: { t: 'ip' }, field: 'unicastSrcIp' },
+    { name: 'mcast_dst_ip', kind: { t: 'ip' }, field: 'mcastDstIp' },
+    special('unicast_peer', 'peers', 'unicastPeer', { default: [] }),
+    int('unicast_ttl', 'unicastTtl', 0, 255),
+    secondsMs('garp_master_delay', 'garpMasterDelayMs', 0, 255),
+    int('garp_master_repeat', 'garpMasterRepeat', 0, 255),
+    secondsMs('garp_master_refresh', 'garpMasterRefreshMs', 0, 4294967),
+    int('garp_master_refresh_repeat', 'garpMasterRefreshRepeat', 1, 255),
+    secondsMs('garp_lower_prio_delay', 'garpLowerPrioDelayMs', 0, 255),
+    int('garp_lower_prio_repeat', 'garpLowerPrioRepeat', 0, 255),
+    int('down_timer_adverts', 'downTimerAdverts', 1, 100),
+    flag('dont_track_primary', 'dontTrackPrimary', { default: false }),
+    flag('accept', 'accept'),
+    flag('no_accept', undefined),
+    bool('skip_check_adv_addr', 'skipCheckAdvAddr'),
+    bool('strict_mode', 'strictMode'),
+    flag('check_unicast_src', 'checkUnicastSrc', { default: false }),
+    bool('smtp_alert', 'smtpAlert'),
+    bool('notify_priority_changes', 'notifyPriorityChanges'),
+    ...NOTIFY,
+    script('notify_master_rx_lower_pri', 'notifyMasterRxLowerPri'),
+    special('use_vmac', 'use-vmac', 'useVmac'),
+    flag('promote_secondaries', 'promoteSecondaries', { default: false }),
+    bool('lower_prio_no_advert', 'lowerPrioNoAdvert'),
+    bool('higher_prio_send_advert', 'higherPrioSendAdvert'),
+    later('debug'),
+    later('vrf'),
+    later('use_vmac_addr'),
+    later('vmac_xmit_base'),
+    later('use_ipvlan'),
+    later('native_ipv6'),
+    later('track_src_ip'),
+    later('unicast_fault_no_peer'),
+    later('old_unicast_checksum'),
+    later('garp_extra_if'),
+    later('kernel_rx_buf_size'),
+    later('linkbeat_use_polling'),
+    // keepalived 2.2.7: "Specifying lvs_sync_daemon_interface against a vrrp is deprecated" (a config error).
+    later('lvs_sync_daemon_interface', { deprecatedFor: 'global_defs lvs_sync_daemon' }),
+  ],
+};
+
+export const GARP_GROUP_LATER: KeywordSpec = laterBlock('garp_group');
