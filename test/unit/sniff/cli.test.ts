@@ -1,0 +1,77 @@
+/** `./bin/vigil sniff` end to end (needs the build: tests run from dist/ after `tsc`). */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { series, synthPcap } from './synth.js';
+
+// dist/test/unit/sniff/cli.test.js -> repository root
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const VIGIL = join(ROOT, 'bin', 'vigil');
+
+function vigil(...args: string[]) {
+  const r = spawnSync(VIGIL, args, { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('sniff --json on a vector: one parseable object per VRRP packet, then the summary line', () => {
+  const r = vigil('sniff', '-r', '/work/shared/vectors/ka-v3-ipv6-ll-lifecycle.pcap', '--json');
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trimEnd().split('\n');
+  const objs = lines.map((l) => JSON.parse(l));
+  const packets = objs.slice(0, -1);
+  assert.equal(packets.length, 5);
+  for (const p of packets) {
+    assert.equal(p.version, 3);
+    assert.equal(p.vrid, 52);
+    assert.deepEqual(p.addresses, ['fe80::5200', '2001:db8::100']);
+    assert.equal(p.checksumOk, true);
+    assert.equal(p.error, null);
+  }
+  const last = objs.at(-1);
+  assert.deepEqual(Object.keys(last), ['summary']);
+  assert.equal(last.summary.vrrpPackets, 5);
+  assert.deepEqual(last.summary.conflicts, []);
+});
+
+test('sniff on a synthetic two-master capture reports the conflict (JSON and table)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-sniff-'));
+  try {
+    const file = join(dir, 'two-masters.pcap');
+    writeFileSync(
+      file,
+      synthPcap([...series('192.0.2.11', 7, 100, 0, 6), ...series('192.0.2.12', 7, 90, 0.3, 6.3)]),
+    );
+    const j = vigil('sniff', '-r', file, '--json');
+    assert.equal(j.code, 0, j.err);
+    const summary = JSON.parse(j.out.trimEnd().split('\n').at(-1)!).summary;
+    assert.equal(summary.conflicts.length, 1);
+    assert.equal(summary.conflicts[0].kind, 'multiple-masters');
+    assert.deepEqual(summary.conflicts[0].sources, ['192.0.2.11', '192.0.2.12']);
+    assert.equal(summary.speakers.length, 2);
+    const t = vigil('sniff', `--read=${file}`);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /^TIME\s+SRC\s+DST/);
+    assert.match(t.out, /two masters 192\.0\.2\.11 and 192\.0\.2\.12/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sniff errors: missing -r, unreadable file, not a pcap; --help documents the JSON', () => {
+  const none = vigil('sniff');
+  assert.equal(none.code, 1);
+  assert.match(none.err, /-r FILE is required/);
+  const missing = vigil('sniff', '-r', '/nonexistent/x.pcap');
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /cannot read .*ENOENT/);
+  const notPcap = vigil('sniff', '-r', '/work/shared/vectors/README.md');
+  assert.equal(notPcap.code, 1);
+  assert.match(notPcap.err, /not a pcap/);
+  const help = vigil('sniff', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.out, /\{"summary"/);
+});
