@@ -202,7 +202,10 @@ export function checkAdvert(input: AdvertInput, cfg: AdvertCheckConfig): CheckRe
       if (!packet.addresses.some((a) => sameAddress(a, vip))) return reject('addr-list-mismatch');
     }
     // keepalived checks the unicast source only here, i.e. not when skip_check_adv_addr skipped the block.
-    if (unicast && cfg.checkUnicastSrc) {
+    // keepalived.conf(5): specifying min_ttl or max_ttl on a peer turns on check_unicast_src.
+    const checkSrc =
+      cfg.checkUnicastSrc || cfg.unicastPeers.some((p) => p.minTtl !== undefined || p.maxTtl !== undefined);
+    if (unicast && checkSrc) {
       const peer = cfg.unicastPeers.find((p) => sameAddress(p.address, input.src));
       if (!peer) return reject('unicast-src-not-peer');
       if (

@@ -178,6 +178,13 @@ test('unicast: TTL is not required to be 255 unless the peer sets min_ttl/max_tt
   };
   rejects(input(PKT2, ENV4, { dst: '192.0.2.12', ttl: 64 }), ranged, 'unicast-ttl-out-of-range');
   assert.ok(checkAdvert(input(PKT2, ENV4, { dst: '192.0.2.12', ttl: 252 }), ranged).ok);
+  // A TTL range on a peer turns on check_unicast_src by itself (keepalived.conf(5) unicast_peer).
+  const implied: AdvertCheckConfig = { ...ranged, checkUnicastSrc: false };
+  rejects(
+    input(PKT2, ENV4, { src: '192.0.2.99', dst: '192.0.2.12', ttl: 252 }),
+    implied,
+    'unicast-src-not-peer',
+  );
 });
 
 test('bad-version: RFC 5798 7.1 MUST verify the version matches the instance', () => {
