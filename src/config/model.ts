@@ -292,6 +292,8 @@ export interface TcpChecker extends CheckerCommon {
 export interface SmtpChecker extends CheckerCommon {
   readonly type: 'SMTP_CHECK';
   readonly heloName?: string;
+  /** `host { ... }` sub-blocks (older syntax): each one is a separate target. */
+  readonly hosts: CheckerCommon[];
 }
 export interface MiscChecker extends CheckerCommon {
   readonly type: 'MISC_CHECK';

@@ -239,6 +239,14 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       });
     }
   }
+  if (vs.address.kind === 'fwmark' && vs.keyPos.protocol !== undefined) {
+    // keepalived 2.2.7 reports this as a config error ("protocol will be ignored").
+    sink.error(
+      vs.keyPos.protocol,
+      `virtual_server fwmark ${vs.address.fwmark}: protocol does not apply to a fwmark service; remove it`,
+      { code: 'fwmark-protocol' },
+    );
+  }
   for (const rs of vs.realServers) {
     for (const c of rs.checkers) {
       if (c.type === 'MISC_CHECK' && c.miscPath === undefined) {
@@ -292,7 +300,7 @@ function allScripts(cfg: KeepalivedConfig): { script: ScriptSpec; what: string; 
           out.push({
             script: { ...c.miscPath, ...(c.user ? { user: c.user } : {}) },
             what: 'MISC_CHECK misc_path',
-            tracked: true,
+            tracked: false,
           });
       }
     }

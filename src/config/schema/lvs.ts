@@ -40,6 +40,8 @@ const CHECKER_COMMON: readonly KeywordSpec[] = [
   alias('nb_get_retry', 'retry'),
 ];
 
+const SMTP_HOST: BlockSpec = { name: 'host', keywords: CHECKER_COMMON };
+
 export const HTTP_URL: BlockSpec = {
   name: 'url',
   keywords: [
@@ -73,7 +75,8 @@ export const CHECKERS: Record<string, BlockSpec> = {
     keywords: [
       ...CHECKER_COMMON,
       str('helo_name', 'heloName'),
-      later('host', { deprecatedFor: 'connect_ip' }),
+      // Older syntax, still accepted by 2.2.7: one `host { connect_ip ... }` per target.
+      { name: 'host', kind: { t: 'block', block: SMTP_HOST, multi: true }, field: 'hosts', default: [] },
     ],
   },
   MISC_CHECK: {
