@@ -171,28 +171,27 @@ export function substitute(text: string, table: ParamTable): SubstituteResult {
   let moreLines: string[] | undefined;
   let stoppedAtTilde = false;
   const budget = { steps: MAX_EXPANSIONS, overflow: false };
-  let pos = 0;
-  for (let use = findParamUse(text, 0); use; use = findParamUse(text, pos)) {
+  let pos = 0; // end of the text already copied into pieces
+  let scan = 0; // where to look for the next use
+  for (let use = findParamUse(text, 0); use; use = findParamUse(text, scan)) {
     const def = table.get(use.name);
     const atEnd = use.end === text.length;
     if (!def || (def.multiline && !atEnd) || (use.params.length > 0 && !def.compute)) {
-      pos = use.start + 1;
+      scan = use.start + 1;
       continue;
     }
     if (use.start > pos) pieces.push({ text: text.slice(pos, use.start), from: pos, use: -1 });
     changed = true;
     const first = def.compute ? def.compute(use.params) : (def.lines[0] ?? '');
     if (def.multiline) moreLines = def.lines.slice(1);
+    pos = scan = use.end;
     if (first.trimStart().startsWith('~')) {
       // keepalived stops substituting here so the ~SEQ/~LST sees its own variable unexpanded.
       pieces.push({ text: first, from: -1, use: use.start });
-      pos = use.end;
       stoppedAtTilde = true;
       break;
     }
-    const expanded = expandValue(first, table, [use.name], cycles, budget);
-    pieces.push({ text: expanded, from: -1, use: use.start });
-    pos = use.end;
+    pieces.push({ text: expandValue(first, table, [use.name], cycles, budget), from: -1, use: use.start });
   }
   if (pos < text.length) pieces.push({ text: text.slice(pos), from: pos, use: -1 });
   const r: SubstituteResult = { pieces, changed, stoppedAtTilde, cycles, overflow: budget.overflow };

@@ -204,13 +204,16 @@ export class Preprocessor {
         });
       }
       if (!sub.changed) break;
+      // After a loop or overflow the text keeps its unexpanded `$`: do not go round again.
+      const settled = sub.cycles.length > 0 || sub.overflow;
       const useIdx = sub.pieces.find((p) => p.from === -1)?.use ?? s;
       cur = rebuild(cur, sub.pieces);
       if (sub.moreLines) {
         const name = /^\$\{?([A-Za-z0-9_]+)/.exec(l.text.slice(useIdx))?.[1] ?? '?';
         pending = [{ lines: sub.moreLines, name, pos: posAt(l, useIdx) }, ...pending];
       }
-      if (!(sub.stoppedAtTilde || cur.text.trimStart().startsWith('@') || cur.text.includes('$'))) break;
+      if (settled || !(sub.stoppedAtTilde || cur.text.trimStart().startsWith('@') || cur.text.includes('$')))
+        break;
     }
     this.emitLine(cur);
     for (const p of pending) {

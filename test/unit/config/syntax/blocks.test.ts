@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { errors, parse, shape } from './helpers.js';
+
+describe('config syntax: braces', () => {
+  it('splits a brace glued to a word (8090{)', () => {
+    const r = parse('virtual_server 10.0.0.1 8090{\n  delay_loop 6\n}\n');
+    assert.deepEqual(shape(r.nodes), ['virtual_server 10.0.0.1 8090', ['delay_loop 6']]);
+    assert.equal(r.nodes[0]?.open?.column, 29);
+  });
+
+  it('a { on the next line opens the previous statement block', () => {
+    const r = parse('vrrp_instance VI_1\n{\n  state MASTER\n}\n');
+    assert.deepEqual(errors(r), []);
+    assert.deepEqual(shape(r.nodes), ['vrrp_instance VI_1', ['state MASTER']]);
+    assert.equal(r.nodes[0]?.open?.line, 2);
+  });
+
+  it('braces act as line breaks: one-line blocks and text after }', () => {
+    const r = parse('virtual_ipaddress { 10.0.0.1 10.0.0.2 } track { a b }\ngroup {x}y\n');
+    assert.deepEqual(shape(r.nodes), [
+      'virtual_ipaddress',
+      ['10.0.0.1 10.0.0.2'],
+      'track',
+      ['a b'],
+      'group',
+      ['x'],
+      'y',
+    ]);
+  });
+
+  it('empty blocks have children', () => {
+    const r = parse('a {}\nb {\n}\n');
+    assert.deepEqual(r.nodes[0]?.children, []);
+    assert.deepEqual(r.nodes[1]?.children, []);
+  });
+
+  it('an unclosed block is reported where it was opened', () => {
+    const r = parse('global_defs {\n  router_id R\nvrrp_instance V {\n  state MASTER\n}\n');
+    assert.deepEqual(errors(r), ["1:13 block 'global_defs' opened here is never closed (missing '}')"]);
+    assert.equal(r.nodes[0]?.close, undefined);
+    assert.deepEqual(shape(r.nodes), ['global_defs', ['router_id R', 'vrrp_instance V', ['state MASTER']]]);
+  });
+
+  it('an extra } is reported at its position and parsing continues', () => {
+    const r = parse('a {\n}\n  }\nb 1\n');
+    assert.deepEqual(errors(r), ["3:3 extra '}' with no block open"]);
+    assert.deepEqual(shape(r.nodes), ['a', [], 'b 1']);
+  });
+
+  it('a { with no statement before it is reported and its content kept', () => {
+    const r = parse('a {\n}\n{\n  x 1\n}\n');
+    assert.deepEqual(errors(r), ["3:1 unexpected '{' without a keyword before it"]);
+    assert.deepEqual(shape(r.nodes), ['a', [], 'x 1']);
+  });
+
+  it('a { after a blank or comment line still attaches; after a block it does not', () => {
+    const r = parse('a\n# c\n\n{\n}\nb { }\n{ }\n');
+    assert.deepEqual(shape(r.nodes), ['a', [], 'b', []]);
+    assert.deepEqual(errors(r), ["7:1 unexpected '{' without a keyword before it"]);
+  });
+});
