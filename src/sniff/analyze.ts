@@ -3,10 +3,9 @@
  * speakers and VRID conflicts. Pure: bytes in, data out.
  */
 import type { IpFamily } from '../net/addr.js';
-import { decodeFrame, linkTypeSupported } from '../net/frame.js';
-import { IPPROTO_VRRP } from '../net/ip.js';
+import { linkTypeSupported } from '../net/frame.js';
 import { describePcapReason, readPcap } from '../pcap/reader.js';
-import { decodeVrrp, vrrpChecksum, vrrpMessageLength } from '../vrrp/packet.js';
+import { decodeVrrpFrame, vrrpChecksum, vrrpMessageLength } from '../vrrp/packet.js';
 
 /** One VRRP packet as `vigil sniff --json` prints it: exactly these fields, unknown values are null. */
 export interface SniffRecord {
@@ -104,61 +103,48 @@ export function analyzeCapture(bytes: Uint8Array): SniffResult {
   }
   const timed: Timed[] = [];
   for (const rec of pcap.records) {
-    const frame = decodeFrame(header.linktype, rec.data);
-    if (!frame.ok || frame.ip.protocol !== IPPROTO_VRRP) continue; // not VRRP: skipped
-    const ip = frame.ip;
+    const d = decodeVrrpFrame(header.linktype, rec.data);
+    const env = d.envelope;
+    if (!env) continue; // not VRRP (or not even IP): skipped
     const time = formatPcapTime(rec.tsSec, rec.tsFrac, header.nanosecond);
     const t = rec.tsSec + rec.tsFrac / (header.nanosecond ? 1e9 : 1e6);
-    const ctx = { family: ip.family, src: ip.src, dst: ip.dst };
-    const base = { time, src: ip.src, dst: ip.dst, ttl: ip.ttl };
-    // A non-first fragment carries no VRRP header; a first fragment is decoded for what it shows.
-    if (ip.fragment && ip.fragmentOffset !== 0) {
-      timed.push({ record: { ...base, ...emptyVrrp(), error: 'ip-fragment' }, family: ip.family, t });
-      continue;
-    }
-    const d = decodeVrrp(ip.payload, ctx);
+    const base = { time, src: env.src, dst: env.dst, ttl: env.ttl };
     if (d.ok) {
       const p = d.packet;
-      const error = ip.fragment ? 'ip-fragment' : !ip.headerChecksumOk ? 'bad-ip-checksum' : null;
-      timed.push({
-        record: {
-          ...base,
-          version: p.version,
-          vrid: p.vrid,
-          priority: p.priority,
-          adverIntCs: p.adverIntCs,
-          authType: p.version === 2 ? p.authType : null,
-          addresses: p.addresses,
-          checksumOk: true,
-          error,
-        },
-        family: ip.family,
-        t,
-      });
+      const record: SniffRecord = {
+        ...base,
+        version: p.version,
+        vrid: p.vrid,
+        priority: p.priority,
+        adverIntCs: p.adverIntCs,
+        authType: p.version === 2 ? p.authType : null,
+        addresses: p.addresses,
+        checksumOk: true,
+        error: null,
+      };
+      timed.push({ record, family: env.family, t });
       continue;
     }
-    const q = d.partial;
+    const q = d.partial ?? {};
+    const payload = d.payload ?? new Uint8Array(0);
     // The checksum can only be judged over a complete message of a known version.
     const whole =
       (q.version === 2 || q.version === 3) &&
       q.addrCount !== undefined &&
-      ip.payload.length === vrrpMessageLength(q.version, ip.family, q.addrCount);
-    const checksumOk = whole && vrrpChecksum(ip.payload, q.version ?? 0, ctx) === q.checksum;
-    timed.push({
-      record: {
-        ...base,
-        version: q.version ?? null,
-        vrid: q.vrid ?? null,
-        priority: q.priority ?? null,
-        adverIntCs: q.adverIntCs ?? null,
-        authType: q.version === 2 ? (q.authType ?? null) : null,
-        addresses: q.addresses ?? [],
-        checksumOk,
-        error: ip.fragment ? 'ip-fragment' : d.reason,
-      },
-      family: ip.family,
-      t,
-    });
+      payload.length === vrrpMessageLength(q.version, env.family, q.addrCount);
+    const checksumOk = whole && vrrpChecksum(payload, q.version ?? 0, env) === q.checksum;
+    const record: SniffRecord = {
+      ...base,
+      version: q.version ?? null,
+      vrid: q.vrid ?? null,
+      priority: q.priority ?? null,
+      adverIntCs: q.adverIntCs ?? null,
+      authType: q.version === 2 ? (q.authType ?? null) : null,
+      addresses: q.addresses ?? [],
+      checksumOk,
+      error: d.reason,
+    };
+    timed.push({ record, family: env.family, t });
   }
   const stopReason = pcap.stop ? `${describePcapReason(pcap.stop.reason)} at byte ${pcap.stop.offset}` : null;
   return {
@@ -173,18 +159,6 @@ export function analyzeCapture(bytes: Uint8Array): SniffResult {
       conflicts: findConflicts(timed),
       stopReason,
     },
-  };
-}
-
-function emptyVrrp() {
-  return {
-    version: null,
-    vrid: null,
-    priority: null,
-    adverIntCs: null,
-    authType: null,
-    addresses: [] as string[],
-    checksumOk: false,
   };
 }
 

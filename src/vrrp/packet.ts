@@ -9,6 +9,7 @@
  */
 import { addressLength, formatAddress, type IpFamily, parseAddress } from '../net/addr.js';
 import { checksumAdd, checksumFinish } from '../net/checksum.js';
+import { decodeFrame, type FrameReason } from '../net/frame.js';
 import { IPPROTO_VRRP } from '../net/ip.js';
 
 export type { IpFamily } from '../net/addr.js';
@@ -241,4 +242,54 @@ export function encodeVrrp(
   out[6] = ck >> 8;
   out[7] = ck & 0xff;
   return { ok: true, bytes: out };
+}
+
+export type FrameDecodeReason = FrameReason | DecodeReason | 'not-vrrp' | 'ip-fragment' | 'bad-ip-checksum';
+
+export type FrameDecodeResult =
+  | { readonly ok: true; readonly envelope: VrrpEnvelope; readonly packet: VrrpPacket }
+  | {
+      readonly ok: false;
+      readonly reason: FrameDecodeReason;
+      /** Present once the IP header was read and it carries VRRP. */
+      readonly envelope?: VrrpEnvelope;
+      /** The VRRP bytes as captured (possibly short), when the IP header was read. */
+      readonly payload?: Uint8Array;
+      readonly partial?: VrrpPartial;
+    };
+
+function toPartial(p: VrrpPacket): VrrpPartial {
+  return {
+    version: p.version,
+    type: p.type,
+    vrid: p.vrid,
+    priority: p.priority,
+    addrCount: p.addresses.length,
+    adverIntCs: p.adverIntCs,
+    checksum: p.checksum,
+    addresses: p.addresses,
+    ...(p.version === 2 ? { authType: p.authType } : {}),
+  };
+}
+
+/**
+ * Decodes a captured link-layer frame (pcap LINKTYPE_*) down to its VRRP advert. Frames that are not
+ * IP protocol 112 fail with 'not-vrrp' (or the framing reason); fragments, a bad IPv4 header checksum
+ * and VRRP decode failures carry the envelope and whatever VRRP fields could be read.
+ */
+export function decodeVrrpFrame(linktype: number, frame: Uint8Array): FrameDecodeResult {
+  const f = decodeFrame(linktype, frame);
+  if (!f.ok) return { ok: false, reason: f.reason };
+  const ip = f.ip;
+  if (ip.protocol !== IPPROTO_VRRP) return { ok: false, reason: 'not-vrrp' };
+  const envelope: VrrpEnvelope = { family: ip.family, src: ip.src, dst: ip.dst, ttl: ip.ttl };
+  const payload = ip.payload;
+  // A later fragment holds no VRRP header at all; a first fragment shows a (partial) header.
+  if (ip.fragment && ip.fragmentOffset !== 0) return { ok: false, reason: 'ip-fragment', envelope, payload };
+  const d = decodeVrrp(payload, envelope);
+  const partial = d.ok ? toPartial(d.packet) : d.partial;
+  if (ip.fragment) return { ok: false, reason: 'ip-fragment', envelope, payload, partial };
+  if (!d.ok) return { ok: false, reason: d.reason, envelope, payload, partial };
+  if (!ip.headerChecksumOk) return { ok: false, reason: 'bad-ip-checksum', envelope, payload, partial };
+  return { ok: true, envelope, packet: d.packet };
 }

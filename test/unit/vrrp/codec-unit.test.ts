@@ -10,6 +10,7 @@ import { analyzeCapture } from '../../../src/sniff/analyze.js';
 import {
   type DecodeResult,
   decodeVrrp,
+  decodeVrrpFrame,
   encodeVrrp,
   type VrrpContext,
   type VrrpPacket,
@@ -291,3 +292,33 @@ test('tcpdump malformed captures (vrrp_print-oobr*) yield reasons, never excepti
   }
   assert.ok(results > 100);
 });
+
+test('decodeVrrpFrame: whole frames to adverts, with reasons for non-VRRP, fragments and bad IP checksums', () => {
+  const mac = Uint8Array.of(0, 0, 0x5e, 0, 1, 51);
+  const frame = (ip: Uint8Array) => encodeEthernet(Uint8Array.of(1, 0, 0x5e, 0, 0, 18), mac, ip);
+  const good = decodeVrrpFrame(LinkType.ETHERNET, frame(ipv4Vrrp()));
+  assert.ok(good.ok);
+  assert.deepEqual(good.envelope, { family: 'ipv4', src: V4.src, dst: V4.dst, ttl: 255 });
+  assert.equal(good.packet.vrid, 51);
+  const udp = ipv4Vrrp();
+  udp[9] = 17;
+  assert.equal(reasonOf(decodeVrrpFrame(LinkType.ETHERNET, frame(udp))), 'not-vrrp');
+  const first = decodeVrrpFrame(LinkType.ETHERNET, frame(ipv4Vrrp({ frag: 0x2000 })));
+  assert.ok(
+    !first.ok && first.reason === 'ip-fragment' && first.partial?.vrid === 51,
+    'first fragment: fields kept',
+  );
+  const later = decodeVrrpFrame(LinkType.ETHERNET, frame(ipv4Vrrp({ frag: 0x0003 })));
+  assert.ok(!later.ok && later.reason === 'ip-fragment' && later.partial === undefined);
+  const badHdr = ipv4Vrrp();
+  badHdr[8] = 1;
+  const b = decodeVrrpFrame(LinkType.ETHERNET, frame(badHdr));
+  assert.ok(!b.ok && b.reason === 'bad-ip-checksum' && b.envelope?.ttl === 1 && b.partial?.priority === 100);
+  const short = decodeVrrpFrame(LinkType.ETHERNET, frame(ipv4Vrrp()).subarray(0, 14 + 20 + 9));
+  assert.ok(!short.ok && short.reason === 'truncated');
+  assert.equal(reasonOf(decodeVrrpFrame(LinkType.ETHERNET, new Uint8Array(5))), 'truncated-link-header');
+});
+
+function reasonOf(r: { ok: boolean; reason?: string }): string {
+  return r.ok ? 'ok' : (r.reason ?? '');
+}
