@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { decodeFrame } from '../../../src/net/frame.js';
 import { IPPROTO_VRRP } from '../../../src/net/ip.js';
 import { readPcap } from '../../../src/pcap/reader.js';
+import { analyzeCapture } from '../../../src/sniff/analyze.js';
 import {
   type DecodeReason,
   decodeVrrp,
@@ -155,4 +156,33 @@ test('fuzz: 1,000,000+ random and mutated packets decode to a packet or a reason
   // Both outcomes must actually occur, or the mutations are not exercising the decoder.
   assert.ok(tally.ok > 1000, 'some mutations stay valid');
   assert.ok(tally.reasons.size >= 5, 'most reasons are reached');
+});
+
+test('fuzz: 20,000 damaged capture files go through the pcap reader and sniff analysis without a throw', () => {
+  const seed = Number(process.env.VIGIL_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
+  console.log(`capture fuzz seed ${seed} (rerun with VIGIL_FUZZ_SEED=${seed})`);
+  const rnd = prng(seed);
+  const int = (n: number) => Math.floor(rnd() * n);
+  const files = [
+    'ka-v2-pass-lifecycle.pcap',
+    'ka-v3-ipv6-ll-lifecycle.pcap',
+    'tcpdump/vrrp-vrrp_print-oobr-2.pcap',
+  ].map((f) => readFileSync(`/work/shared/vectors/${f}`));
+  let analysed = 0;
+  let refused = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const b = Uint8Array.from(files[int(files.length)]!);
+    const n = 1 + int(8);
+    for (let k = 0; k < n; k++) b[int(b.length)] = int(256);
+    const img = int(4) === 0 ? b.subarray(0, int(b.length)) : b;
+    const r = analyzeCapture(img);
+    if (r.ok) {
+      analysed++;
+      for (const rec of r.records) assert.ok(rec.error === null || typeof rec.error === 'string');
+    } else {
+      refused++;
+      assert.equal(typeof r.error, 'string');
+    }
+  }
+  assert.ok(analysed > 0 && refused > 0, `${analysed} analysed, ${refused} refused`);
 });
