@@ -208,6 +208,11 @@ export interface TokenizeContext {
   readonly sink: DiagnosticSink;
   /** `file:line` keys already warned about Unicode spaces (one warning per line). */
   readonly spaceWarned: Set<string>;
+  /**
+   * Treat `{` and `}` as ordinary characters. keepalived recognises `include` lines before it
+   * splits lines at braces, so `include /etc/{a,b}.conf` keeps its brace pattern.
+   */
+  readonly bracesAsText?: boolean;
 }
 
 /**
@@ -236,7 +241,7 @@ export function tokenizeLine(line: LineText, ctx: TokenizeContext): LexWord[] {
       i++;
       continue;
     }
-    if (ch === '{' || ch === '}') {
+    if ((ch === '{' || ch === '}') && !ctx.bracesAsText) {
       out.push({ text: ch, raw: ch, pos: posAt(l, i), quoted: false, brace: ch });
       i++;
       continue;
@@ -246,7 +251,7 @@ export function tokenizeLine(line: LineText, ctx: TokenizeContext): LexWord[] {
     let quoted = false;
     while (i < n) {
       const c = t[i] as string;
-      if (isSpace(c) || c === '{' || c === '}') break;
+      if (isSpace(c) || ((c === '{' || c === '}') && !ctx.bracesAsText)) break;
       if (c === '$' && t[i + 1] === '{') {
         const m = LEFT_PARAM.exec(t.slice(i));
         if (m) {

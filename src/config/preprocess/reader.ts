@@ -10,7 +10,7 @@
  * Everything here is pure: files come from the injected ConfigSource, randomness from ParamEnv.
  */
 import { posix } from 'node:path';
-import type { DiagnosticSink, SourcePos } from '../diagnostics.js';
+import { DiagnosticSink, type SourcePos } from '../diagnostics.js';
 import { columnsOf, type LexWord, type LineText, posAt, stripComment, tokenizeLine } from '../lexer.js';
 import type { ConfigSource } from '../tree.js';
 import { expandBraces, hasWildcard } from './glob.js';
@@ -31,6 +31,8 @@ export const MAX_EXPANSION_DEPTH = 64;
 export const MAX_GENERATED_LINES = 5_000_000;
 /** Rounds of re-substitution on one line (a value that produces `@` or `$` again). */
 const MAX_ROUNDS = 64;
+/** Quick filter for lines that may be `include`-like (see INCLUDE_VARIANTS). */
+const INCLUDE_LINE = /^[ \t]*include[a-z]?[ \t]/;
 
 /**
  * Include keyword variants (keepalived.conf(5)): which missing/unreadable cases are errors.
@@ -277,16 +279,21 @@ export class Preprocessor {
   }
 
   private emitLine(l: LineText): void {
-    const words = tokenizeLine(l, { sink: this.sink, spaceWarned: this.spaceWarned });
-    if (words.length === 0) return;
-    const kw = words[0] as LexWord;
-    const checks = !kw.quoted && !kw.brace ? INCLUDE_VARIANTS.get(kw.text) : undefined;
-    const arg = words[1];
-    if (checks && words.length === 2 && arg && !arg.brace) {
-      this.include(kw, arg, checks);
-      return;
+    if (INCLUDE_LINE.test(l.text)) {
+      const plain = tokenizeLine(l, {
+        sink: new DiagnosticSink(),
+        spaceWarned: new Set(),
+        bracesAsText: true,
+      });
+      const [kw, arg] = plain;
+      const checks = kw && !kw.quoted ? INCLUDE_VARIANTS.get(kw.text) : undefined;
+      if (checks && arg && plain.length === 2) {
+        this.include(kw as LexWord, arg, checks);
+        return;
+      }
     }
-    this.emit(words);
+    const words = tokenizeLine(l, { sink: this.sink, spaceWarned: this.spaceWarned });
+    if (words.length > 0) this.emit(words);
   }
 
   private include(kw: LexWord, arg: LexWord, checks: IncludeChecks): void {

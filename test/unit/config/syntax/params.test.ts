@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: keepalived ${NAME} parameters, not template literals
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errors, MAIN, parse, shape } from './helpers.js';
