@@ -5,8 +5,9 @@ import { renderRecords, renderSummary } from '../sniff/render.js';
 
 export const SNIFF_USAGE = `Usage: vigil sniff -r FILE.pcap [--json]
 
-Decode the VRRP adverts in a classic pcap capture (Ethernet, Linux cooked SLL/SLL2 or raw IP;
-pcapng is not supported) and report speakers and VRID conflicts. Frames that are not VRRP are skipped.
+Decode the VRRP adverts in a classic pcap capture (Ethernet with VLAN tags, Linux cooked SLL/SLL2,
+raw IP, BSD loopback or Frame Relay; pcapng is not supported) and report speakers and VRID
+conflicts. Frames that are not VRRP are skipped.
 
   -r, --read=FILE   the capture to read
       --json        one JSON object per VRRP packet, then one summary line

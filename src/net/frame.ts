@@ -9,6 +9,7 @@ export const LinkType = {
   NULL: 0,
   ETHERNET: 1,
   RAW: 101,
+  FRELAY: 107,
   LINUX_SLL: 113,
   LINUX_SLL2: 276,
 } as const;
@@ -30,7 +31,8 @@ export function linkTypeSupported(linktype: number): boolean {
     linktype === 12 || // DLT_RAW on OpenBSD
     linktype === 14 || // DLT_RAW on other BSDs
     linktype === LinkType.LINUX_SLL ||
-    linktype === LinkType.LINUX_SLL2
+    linktype === LinkType.LINUX_SLL2 ||
+    linktype === LinkType.FRELAY
   );
 }
 
@@ -50,6 +52,8 @@ export function decodeFrame(linktype: number, b: Uint8Array): FrameResult {
       // 20-byte header; protocol (ethertype) in the first two bytes.
       if (b.length < 20) return { ok: false, reason: 'truncated-link-header' };
       return byEthertype((b[0]! << 8) | b[1]!, b.subarray(20));
+    case LinkType.FRELAY:
+      return decodeFrameRelay(b);
     case LinkType.NULL: {
       // 4-byte address family in the capturing host's byte order: AF_INET is 2, AF_INET6 varies by OS.
       if (b.length < 4) return { ok: false, reason: 'truncated-link-header' };
@@ -75,6 +79,31 @@ export function decodeEthernet(b: Uint8Array): FrameResult {
     off += 4;
   }
   return byEthertype(type, b.subarray(off));
+}
+
+const NLPID_IPV4 = 0xcc;
+const NLPID_IPV6 = 0x8e;
+
+/**
+ * Frame Relay: a Q.922 address of 2-4 bytes (the last has its EA bit set), then either RFC 2427
+ * encapsulation (UI control 0x03, optional 0x00 pad, NLPID) or Cisco's (a 2-byte ethertype).
+ */
+export function decodeFrameRelay(b: Uint8Array): FrameResult {
+  let off = 0;
+  while (off < b.length && off < 4 && (b[off]! & 0x01) === 0) off++;
+  off++; // the byte with EA set ends the address
+  if (off < 2 || off > 4 || b.length < off + 2) return { ok: false, reason: 'truncated-link-header' };
+  if (b[off] === 0x03) {
+    off++;
+    if (b[off] === 0x00) off++;
+    if (off >= b.length) return { ok: false, reason: 'truncated-link-header' };
+    const nlpid = b[off]!;
+    if (nlpid === NLPID_IPV4 || nlpid === NLPID_IPV6) {
+      return byEthertype(nlpid === NLPID_IPV4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, b.subarray(off + 1));
+    }
+    return { ok: false, reason: 'not-ip' };
+  }
+  return byEthertype((b[off]! << 8) | b[off + 1]!, b.subarray(off + 2));
 }
 
 function byEthertype(type: number, rest: Uint8Array): FrameResult {

@@ -98,7 +98,7 @@ export function analyzeCapture(bytes: Uint8Array): SniffResult {
   if (!linkTypeSupported(header.linktype)) {
     return {
       ok: false,
-      error: `unsupported link type ${header.linktype} (Ethernet, Linux SLL/SLL2 and raw IP are)`,
+      error: `unsupported link type ${header.linktype} (Ethernet, Linux SLL/SLL2, raw IP, BSD loopback and Frame Relay are)`,
     };
   }
   const timed: Timed[] = [];

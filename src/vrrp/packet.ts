@@ -135,6 +135,11 @@ export function decodeVrrp(bytes: Uint8Array, ctx: VrrpContext): DecodeResult {
     if (bytes.length > 1) partial.vrid = bytes[1]!;
     if (bytes.length > 2) partial.priority = bytes[2]!;
     if (bytes.length > 3) partial.addrCount = bytes[3]!;
+    if (bytes.length > 5 && version === 2) {
+      partial.authType = bytes[4]!;
+      partial.adverIntCs = bytes[5]! * 100;
+    } else if (bytes.length > 5 && version === 3)
+      partial.adverIntCs = ((bytes[4]! << 8) | bytes[5]!) & 0x0fff;
     return fail('too-short', partial);
   }
   const vrid = bytes[1]!;

@@ -172,9 +172,9 @@ test('capture-level failures: a truncated capture keeps what was read, unsupport
   assert.equal(r.records.length, 2);
   assert.match(r.summary.stopReason ?? '', /truncated/);
   const fr = Uint8Array.from(pcap);
-  fr[20] = 107;
+  fr[20] = 147; // LINKTYPE_USER0
   const bad = analyzeCapture(fr);
-  assert.ok(!bad.ok && /link type 107/.test(bad.error));
+  assert.ok(!bad.ok && /link type 147/.test(bad.error));
   const junk = analyzeCapture(new Uint8Array(100));
   assert.ok(!junk.ok && /not a pcap/.test(junk.error));
 });

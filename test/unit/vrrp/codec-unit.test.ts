@@ -247,7 +247,14 @@ test('link layers: Ethernet with 802.1Q, Linux SLL and SLL2, raw IP, unsupported
     const f = decodeFrame(lt, bytes);
     assert.ok(f.ok && f.ip.protocol === IPPROTO_VRRP && f.ip.src === V4.src, `linktype ${lt}`);
   }
-  assert.deepEqual(decodeFrame(107, eth), { ok: false, reason: 'unsupported-linktype' });
+  assert.deepEqual(decodeFrame(147, eth), { ok: false, reason: 'unsupported-linktype' });
+  // Frame Relay, RFC 2427 (Q.922 address, UI, NLPID 0xcc) and Cisco (address, ethertype) encapsulations.
+  const fr = Uint8Array.from([0x18, 0x41, 0x03, 0xcc, ...ip]);
+  const cisco = Uint8Array.from([0x18, 0x41, 0x08, 0x00, ...ip]);
+  for (const b of [fr, cisco]) {
+    const f = decodeFrame(LinkType.FRELAY, b);
+    assert.ok(f.ok && f.ip.protocol === IPPROTO_VRRP);
+  }
   assert.deepEqual(decodeFrame(LinkType.ETHERNET, eth.subarray(0, 10)), {
     ok: false,
     reason: 'truncated-link-header',
@@ -268,10 +275,20 @@ test('tcpdump malformed captures (vrrp_print-oobr*) yield reasons, never excepti
     assert.equal(typeof rec.error, 'string', 'every one is reported invalid');
     assert.equal(rec.checksumOk, false);
   }
-  // oobr: link type 107 (Frame Relay) is refused as a whole, with a message.
+  // oobr: Frame Relay (link type 107, Cisco encapsulation) around IPv4 with bogus options and VRRP cut short.
   const buf = readFileSync(`${dir}/vrrp-vrrp_print-oobr.pcap`);
   const r1 = analyzeCapture(buf);
-  assert.ok(!r1.ok && r1.error.includes('107'));
+  assert.ok(r1.ok);
+  assert.equal(r1.summary.linktype, 107);
+  // tcpdump: "VRRPv2, Advertisement, (ttl 254), vrid 2, prio 0, authtype simple, intvl 255s, length 6 [|vrrp]"
+  assert.deepEqual(
+    r1.records.map((r) => [r.version, r.vrid, r.priority, r.ttl, r.authType, r.adverIntCs, r.error]),
+    [
+      [2, 2, 0, 254, 1, 25500, 'too-short'],
+      [2, 2, 0, 254, 1, 25500, 'truncated'],
+      [2, 2, 0, 254, 1, 25500, 'truncated'],
+    ],
+  );
   // Still feed its damaged bytes to every decoder at every offset: totality, not luck.
   const pcap = readPcap(buf);
   assert.ok(pcap.ok && pcap.records.length > 0);
