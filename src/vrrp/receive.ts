@@ -42,7 +42,18 @@ export interface AdvertCheckConfig {
   readonly checkUnicastSrc: boolean;
   /** skip_check_adv_addr: skip the address checks for adverts from the current master. */
   readonly skipCheckAdvAddr: boolean;
+  /**
+   * VRRPv3 over IPv4 unicast: keepalived up to 1.3.6 put the multicast group, not the peer, in the
+   * checksum pseudo-header. 'detect' (default) accepts such adverts and reports legacyChecksum so the
+   * instance can switch; 'use' expects only the old form (old_unicast_checksum, or after detection);
+   * 'never' refuses it (old_unicast_checksum never).
+   */
+  readonly oldUnicastChecksum?: 'detect' | 'use' | 'never';
+  /** vrrp_mcast_group4, for the old unicast checksum (default 224.0.0.18). */
+  readonly mcastGroup4?: string;
 }
+
+export const VRRP_MCAST_GROUP4 = '224.0.0.18';
 
 /** One received advert as the socket edge sees it. */
 export interface AdvertInput {
@@ -105,7 +116,12 @@ export const RECEIVE_REASONS: readonly ReceiveReason[] = [
 ];
 
 export type CheckResult =
-  | { readonly ok: true; readonly packet: VrrpPacket }
+  | {
+      readonly ok: true;
+      readonly packet: VrrpPacket;
+      /** The advert used the pre-1.3.6 keepalived unicast v3 checksum (see oldUnicastChecksum). */
+      readonly legacyChecksum?: boolean;
+    }
   | { readonly ok: false; readonly reason: ReceiveReason };
 
 export type ReceiveCounters = Record<ReceiveReason, number>;
@@ -187,12 +203,25 @@ export function checkAdvert(input: AdvertInput, cfg: AdvertCheckConfig): CheckRe
   );
   if (checkAddresses && addrCount !== cfg.vips.length) return reject('addr-count-mismatch');
   // keepalived verifies IPv4 checksums itself; for IPv6 the kernel does (IPV6_CHECKSUM), so do it here.
-  const ck = vrrpChecksum(b, version, input);
-  if (ck === undefined || ck !== ((b[6]! << 8) | b[7]!)) return reject('bad-checksum');
+  const wire = (b[6]! << 8) | b[7]!;
+  const legacyCtx = { ...input, dst: cfg.mcastGroup4 ?? VRRP_MCAST_GROUP4 };
+  const legacyApplies = unicast && version === 3 && input.family === 'ipv4';
+  const compat = cfg.oldUnicastChecksum ?? 'detect';
+  let legacyChecksum = false;
+  if (legacyApplies && compat === 'use') {
+    if (vrrpChecksum(b, version, legacyCtx) !== wire) return reject('bad-checksum');
+    legacyChecksum = true;
+  } else if (vrrpChecksum(b, version, input) !== wire) {
+    // keepalived (OLD_CHKSUM_COMPAT): retry with the multicast group as the pseudo-header destination.
+    if (!(legacyApplies && compat === 'detect' && vrrpChecksum(b, version, legacyCtx) === wire)) {
+      return reject('bad-checksum');
+    }
+    legacyChecksum = true;
+  }
   // Multicast instances want multicast destinations and unicast instances unicast ones.
   if (isMulticast(input.family, input.dst) === unicast)
     return reject(unicast ? 'expected-unicast' : 'expected-multicast');
-  const decoded = decodeVrrp(b, input);
+  const decoded = decodeVrrp(b, legacyChecksum ? legacyCtx : input);
   // Everything decodeVrrp checks was verified above; this only guards against drift between the two.
   if (!decoded.ok) return reject(decoded.reason === 'bad-checksum' ? 'bad-checksum' : 'length-mismatch');
   const packet = decoded.packet;
@@ -217,5 +246,5 @@ export function checkAdvert(input: AdvertInput, cfg: AdvertCheckConfig): CheckRe
       }
     }
   }
-  return { ok: true, packet };
+  return legacyChecksum ? { ok: true, packet, legacyChecksum } : { ok: true, packet };
 }

@@ -287,6 +287,30 @@ test('unicast-src-not-peer: with check_unicast_src the source must be a unicast_
   assert.ok(checkAdvert(input(PKT2, ENV4, { dst: '192.0.2.12', masterSrc: '192.0.2.11' }), skip).ok);
 });
 
+test('old unicast v3 checksum (keepalived <= 1.3.6: multicast group in the pseudo-header)', () => {
+  const cfg: AdvertCheckConfig = {
+    ...CFG2,
+    version: 3,
+    authType: 0,
+    authPass: undefined,
+    unicastPeers: [{ address: '192.0.2.11' }],
+  };
+  const p3: VrrpPacket = { ...PKT3, family: 'ipv4', vrid: 51, addresses: ['192.0.2.100'] };
+  const modern = input(p3, ENV4, { dst: '192.0.2.12' });
+  const r = checkAdvert(modern, cfg);
+  assert.ok(r.ok && r.legacyChecksum === undefined);
+  // Checksummed as if sent to 224.0.0.18 but delivered to the peer.
+  const legacy = { ...input(p3, ENV4), dst: '192.0.2.12' };
+  const d = checkAdvert(legacy, cfg);
+  assert.ok(d.ok && d.legacyChecksum === true, 'detected by default');
+  rejects(legacy, { ...cfg, oldUnicastChecksum: 'never' }, 'bad-checksum');
+  const forced = checkAdvert(legacy, { ...cfg, oldUnicastChecksum: 'use' });
+  assert.ok(forced.ok && forced.legacyChecksum === true);
+  rejects(modern, { ...cfg, oldUnicastChecksum: 'use' }, 'bad-checksum');
+  // Multicast instances and v2 never use it.
+  rejects({ ...legacy, dst: '224.0.0.19' }, { ...cfg, unicastPeers: [] }, 'bad-checksum');
+});
+
 test('counters: one increment per rejected advert, by reason; every reason has a counter', () => {
   const c = newReceiveCounters();
   assert.deepEqual(Object.keys(c).sort(), [...RECEIVE_REASONS].sort());
