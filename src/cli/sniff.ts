@@ -9,7 +9,7 @@ Decode the VRRP adverts in a classic pcap capture (Ethernet with VLAN tags, Linu
 raw IP, BSD loopback or Frame Relay; pcapng is not supported) and report speakers and VRID
 conflicts. Frames that are not VRRP are skipped.
 
-  -r, --read=FILE   the capture to read
+  -r, --read=FILE   the capture to read ('-' for standard input)
       --json        one JSON object per VRRP packet, then one summary line
   -h, --help        this help
 
@@ -52,7 +52,7 @@ export async function runSniff(argv: readonly string[]): Promise<number> {
   if (file === undefined) return usageError('-r FILE is required');
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readFileSync(file === '-' ? 0 : file); // '-' reads the capture from stdin, as tcpdump -r does
   } catch (err) {
     process.stderr.write(
       `vigil sniff: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`,

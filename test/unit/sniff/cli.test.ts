@@ -1,7 +1,7 @@
 /** `./bin/vigil sniff` end to end (needs the build: tests run from dist/ after `tsc`). */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -59,6 +59,18 @@ test('sniff on a synthetic two-master capture reports the conflict (JSON and tab
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('sniff -r - reads the capture from standard input', () => {
+  const r = spawnSync(VIGIL, ['sniff', '-r', '-', '--json'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    input: readFileSync('/work/shared/vectors/ka-v2-pass-steady.pcap'),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 4);
+  assert.equal(JSON.parse(lines[0]!).vrid, 51);
 });
 
 test('sniff errors: missing -r, unreadable file, not a pcap; --help documents the JSON', () => {
