@@ -255,6 +255,11 @@ export function tokenizeLine(line: LineText, ctx: TokenizeContext): LexWord[] {
       if (c === '$' && t[i + 1] === '{') {
         const m = LEFT_PARAM.exec(t.slice(i));
         if (m) {
+          ctx.sink.warning(
+            posAt(l, i),
+            `parameter ${m[0]} is not defined; kept as written (keepalived would split it at its braces)`,
+            { code: 'undefined-param' },
+          );
           text += m[0];
           i += m[0].length;
           continue;

@@ -44,6 +44,22 @@ interface IncludeChecks {
   readonly wildcardMatch: boolean;
   readonly braceMatch: boolean;
 }
+const NO_CHECKS: IncludeChecks = { readable: false, match: false, wildcardMatch: false, braceMatch: false };
+const INCLUDE_CHECK_OPTIONS: ReadonlyMap<string, keyof IncludeChecks> = new Map([
+  ['readable', 'readable'],
+  ['match', 'match'],
+  ['wildcard_match', 'wildcardMatch'],
+  ['brace_match', 'braceMatch'],
+]);
+
+function unionChecks(a: IncludeChecks, b: IncludeChecks): IncludeChecks {
+  return {
+    readable: a.readable || b.readable,
+    match: a.match || b.match,
+    wildcardMatch: a.wildcardMatch || b.wildcardMatch,
+    braceMatch: a.braceMatch || b.braceMatch,
+  };
+}
 const INCLUDE_VARIANTS: ReadonlyMap<string, IncludeChecks> = new Map([
   ['include', { readable: false, match: false, wildcardMatch: false, braceMatch: false }],
   ['includer', { readable: true, match: false, wildcardMatch: false, braceMatch: false }],
@@ -53,6 +69,12 @@ const INCLUDE_VARIANTS: ReadonlyMap<string, IncludeChecks> = new Map([
   ['includea', { readable: true, match: true, wildcardMatch: true, braceMatch: true }],
 ]);
 
+/** processLine() results other than a definition. */
+const DROPPED = 'dropped';
+const SKIPPED_DEFINITION = 'skipped-definition';
+type LineOutcome = typeof DROPPED | typeof SKIPPED_DEFINITION;
+const DEFINITION_START = /^\$[A-Za-z_][A-Za-z0-9_]*=/;
+
 export class Preprocessor {
   /** Every file read, in read order. */
   readonly files: string[] = [];
@@ -60,6 +82,11 @@ export class Preprocessor {
   private readonly fileStack: string[] = [];
   private readonly includeStack: SourcePos[] = [];
   private readonly spaceWarned = new Set<string>();
+  /**
+   * The `include_check` level (global_defs keyword, applied while reading as keepalived does):
+   * saved when an included file is opened and restored when it is closed.
+   */
+  private includeChecks: IncludeChecks = NO_CHECKS;
   private generated = 0;
   private overflowReported = false;
 
@@ -92,10 +119,12 @@ export class Preprocessor {
   readText(path: string, text: string): void {
     this.files.push(path);
     this.fileStack.push(posix.normalize(path));
+    const savedChecks = this.includeChecks;
     try {
       this.readLines(path, text);
     } finally {
       this.fileStack.pop();
+      this.includeChecks = savedChecks;
     }
   }
 
@@ -123,8 +152,20 @@ export class Preprocessor {
       if (raw.trim() === '') continue;
       const dc = stripComment(line, this.sink);
       if (dc.text.trim() === '') continue;
-      const def = this.processLine({ ...line, text: dc.text }, dc.continued, 0, []);
-      if (def?.multiline) collecting = def;
+      const out = this.processLine({ ...line, text: dc.text }, dc.continued, 0, []);
+      if (out === SKIPPED_DEFINITION) {
+        // Deviation: keepalived drops only the first line of a multi-line definition whose
+        // condition does not match, then reads its continuation lines as configuration.
+        if (dc.continued) collecting = { name: '', lines: [], multiline: true, pos: posAt(line, 0) };
+      } else if (typeof out === 'object' && out.multiline) {
+        collecting = out;
+      } else if (dc.continued && out === undefined) {
+        this.sink.warning(
+          posAt(line, raw.replace(/[ \t]+$/, '').length - 1),
+          "a trailing '\\' only continues $NAME= definitions; ignored",
+          { code: 'stray-continuation' },
+        );
+      }
     }
     if (collecting) finishDefinition(collecting);
   }
@@ -139,7 +180,7 @@ export class Preprocessor {
     continued: boolean,
     depth: number,
     chain: readonly string[],
-  ): Definition | undefined {
+  ): Definition | LineOutcome | undefined {
     if (++this.generated > MAX_GENERATED_LINES) {
       if (!this.overflowReported) {
         this.overflowReported = true;
@@ -180,7 +221,10 @@ export class Preprocessor {
           return undefined;
         }
         const id = cur.text.slice(idStart, idStart + ws);
-        if ((id === this.opts.configId) === rev) return undefined;
+        if ((id === this.opts.configId) === rev) {
+          const rest = cur.text.slice(idStart + ws).trimStart();
+          return DEFINITION_START.test(rest) ? SKIPPED_DEFINITION : DROPPED;
+        }
         cur = sliceLine(cur, idStart + ws + leadIndex(cur.text.slice(idStart + ws)));
         s = 0;
       }
@@ -288,12 +332,47 @@ export class Preprocessor {
       const [kw, arg] = plain;
       const checks = kw && !kw.quoted ? INCLUDE_VARIANTS.get(kw.text) : undefined;
       if (checks && arg && plain.length === 2) {
-        this.include(kw as LexWord, arg, checks);
+        this.include(kw as LexWord, arg, unionChecks(this.includeChecks, checks));
         return;
       }
     }
     const words = tokenizeLine(l, { sink: this.sink, spaceWarned: this.spaceWarned });
-    if (words.length > 0) this.emit(words);
+    if (words.length === 0) return;
+    if (words[0]?.text === 'include_check' && !words[0].quoted) this.setIncludeChecks(words.slice(1));
+    this.emit(words);
+  }
+
+  /** `include_check [[+|-]OPTION ...]`: no option means all; `+`/`-` adjust the current level. */
+  private setIncludeChecks(args: readonly LexWord[]): void {
+    const opts = args.filter((a) => !a.brace);
+    if (opts.length === 0) {
+      this.includeChecks = { readable: true, match: true, wildcardMatch: true, braceMatch: true };
+      return;
+    }
+    const relative = opts.some((a) => a.text.startsWith('+') || a.text.startsWith('-'));
+    const next: Record<keyof IncludeChecks, boolean> = relative
+      ? { ...this.includeChecks }
+      : { ...NO_CHECKS };
+    let add = true;
+    for (const a of opts) {
+      let name = a.text;
+      if (name.startsWith('+') || name.startsWith('-')) {
+        add = name.startsWith('+');
+        name = name.slice(1);
+        if (name === '') continue;
+      }
+      const key = INCLUDE_CHECK_OPTIONS.get(name);
+      if (!key) {
+        this.sink.warning(a.pos, `unknown include_check option '${a.text}'`, {
+          code: 'include-check-option',
+        });
+        continue;
+      }
+      next[key] = add;
+      // match, wildcard_match and brace_match include the readable check.
+      if (add && key !== 'readable') next.readable = true;
+    }
+    this.includeChecks = next;
   }
 
   private include(kw: LexWord, arg: LexWord, checks: IncludeChecks): void {

@@ -54,6 +54,34 @@ describe('config syntax: include (in memory)', () => {
     assert.equal(errors(parse('include /x/{a,b}.conf\n', { '/x/a.conf': 'a\n' })).length, 0);
   });
 
+  it('include_check makes plain include strict, for the rest of the file and the files it includes', () => {
+    const r = parse(
+      'include a.conf\nglobal_defs {\n  include_check\n}\ninclude /x/sub.conf\ninclude b.conf\n',
+      {
+        '/x/sub.conf': 'include_check -match -wildcard_match -brace_match -readable\ninclude c.conf\n',
+      },
+    );
+    // a.conf: before include_check, a warning; c.conf: checks removed in sub.conf, a warning;
+    // b.conf: the setting is restored when sub.conf closes, an error.
+    assert.deepEqual(errors(r), ["6:9 included file '/etc/keepalived/b.conf' not found"]);
+    assert.deepEqual(warnings(r), [
+      "1:9 included file '/etc/keepalived/a.conf' not found",
+      "2:9 included file '/x/c.conf' not found",
+    ]);
+    assert.deepEqual(shape(r.nodes), [
+      'global_defs',
+      ['include_check'],
+      'include_check -match -wildcard_match -brace_match -readable',
+    ]);
+  });
+
+  it('include_check with options', () => {
+    assert.equal(errors(parse('include_check wildcard_match\ninclude none/*.conf\n')).length, 1);
+    assert.equal(errors(parse('include_check match\ninclude none/*.conf\n')).length, 0);
+    assert.equal(errors(parse('include_check match\ninclude none.conf\n')).length, 1);
+    assert.deepEqual(warnings(parse('include_check bogus\n')), ["1:15 unknown include_check option 'bogus'"]);
+  });
+
   it('include works after parameter substitution and @id, like keepalived 2.2.7', () => {
     const r = parse('$F=/x/a.conf\ninclude $F\n@main include /x/b.conf\n@other include /x/c.conf\n', {
       '/x/a.conf': 'a 1\n',

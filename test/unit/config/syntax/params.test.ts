@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: keepalived ${NAME} parameters, not template literals
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errors, MAIN, parse, shape } from './helpers.js';
+import { errors, MAIN, parse, shape, warnings } from './helpers.js';
 
 describe('config syntax: parameters', () => {
   it('substitutes $NAME and ${NAME}, at use time and recursively (man page example)', () => {
@@ -32,6 +32,20 @@ describe('config syntax: parameters', () => {
     const r = parse('notify "/bin/x $HOME"\nk ${UNDEF} $UNDEF\n');
     assert.deepEqual(shape(r.nodes), ['notify /bin/x $HOME', 'k ${UNDEF} $UNDEF']);
     assert.deepEqual(errors(r), []);
+  });
+
+  it('warns about an undefined unquoted ${NAME} (keepalived would split it at its braces)', () => {
+    const r = parse('k a${UNDEF}b "${Q}"\n');
+    assert.deepEqual(shape(r.nodes), ['k a${UNDEF}b ${Q}']);
+    assert.deepEqual(warnings(r), [
+      '1:4 parameter ${UNDEF} is not defined; kept as written (keepalived would split it at its braces)',
+    ]);
+  });
+
+  it('warns about a trailing \\ outside a definition', () => {
+    const r = parse('priority 100 \\\nnext 1\n');
+    assert.deepEqual(shape(r.nodes), ['priority 100', 'next 1']);
+    assert.deepEqual(warnings(r), ["1:14 a trailing '\\' only continues $NAME= definitions; ignored"]);
   });
 
   it('gives substituted words the position of the use', () => {
@@ -144,6 +158,12 @@ describe('config syntax: conditional lines', () => {
   it('keeps positions after removing the @id', () => {
     const r = parse(text, {}, 'main');
     assert.equal(r.nodes[0]?.children?.[0]?.keyword.pos.column, 9);
+  });
+
+  it('a non-matching multi-line definition skips its continuation lines too', () => {
+    const r = parse('@backup $X= \\\n  vrrp_instance X { \\\n  }\nok 1\n', {}, 'main');
+    assert.deepEqual(shape(r.nodes), ['ok 1']);
+    assert.deepEqual(errors(r), []);
   });
 
   it('works with definitions: @main $PRIORITY=240 and $IF_MAIN=@main', () => {
