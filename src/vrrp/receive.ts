@@ -74,27 +74,8 @@ export interface AdvertInput {
   readonly masterSrc?: string;
 }
 
-export type ReceiveReason =
-  | 'too-short'
-  | 'vrid-mismatch'
-  | 'auth-type-mismatch'
-  | 'length-mismatch'
-  | 'bad-ttl'
-  | 'bad-version'
-  | 'invalid-auth-type'
-  | 'auth-failure'
-  | 'ah-unsupported'
-  | 'interval-mismatch'
-  | 'bad-type'
-  | 'addr-count-mismatch'
-  | 'bad-checksum'
-  | 'expected-multicast'
-  | 'expected-unicast'
-  | 'addr-list-mismatch'
-  | 'unicast-src-not-peer'
-  | 'unicast-ttl-out-of-range';
-
-export const RECEIVE_REASONS: readonly ReceiveReason[] = [
+/** Every reason an advert can be rejected for (roughly in check order). */
+export const RECEIVE_REASONS = [
   'too-short',
   'vrid-mismatch',
   'auth-type-mismatch',
@@ -113,7 +94,9 @@ export const RECEIVE_REASONS: readonly ReceiveReason[] = [
   'addr-list-mismatch',
   'unicast-src-not-peer',
   'unicast-ttl-out-of-range',
-];
+] as const;
+
+export type ReceiveReason = (typeof RECEIVE_REASONS)[number];
 
 export type CheckResult =
   | {
