@@ -299,6 +299,7 @@ export function tokenizeLine(line: LineText, ctx: TokenizeContext): LexWord[] {
         }
         continue;
       }
+      if (TYPOGRAPHIC_QUOTES.has(c)) warnTypographicQuote(l, i, c, ctx);
       text += c;
       i++;
     }
@@ -314,6 +315,23 @@ function warnSpace(l: LineText, i: number, ch: string, ctx: TokenizeContext): vo
   ctx.sink.warning(posAt(l, i), `${UNICODE_SPACE_NAMES.get(ch) ?? 'Unicode space'} treated as a space`, {
     code: 'unicode-space',
   });
+}
+
+/** Curly quotes from word processors: plain characters to keepalived, almost never meant so. */
+const TYPOGRAPHIC_QUOTES = new Set(['\u2018', '\u2019', '\u201c', '\u201d']);
+
+function warnTypographicQuote(l: LineText, i: number, ch: string, ctx: TokenizeContext): void {
+  const key = `quote:${l.file}:${l.line}`;
+  if (ctx.spaceWarned.has(key)) return;
+  ctx.spaceWarned.add(key);
+  const code = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()}`;
+  ctx.sink.warning(
+    posAt(l, i),
+    `typographic quote ${ch} (${code}) is not a quote in keepalived.conf; use " or '`,
+    {
+      code: 'typographic-quote',
+    },
+  );
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {

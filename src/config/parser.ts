@@ -21,7 +21,7 @@ export interface ParseResult {
   nodes: ConfigNode[];
   /** Syntax errors and warnings, in the order found. */
   diagnostics: import('./diagnostics.js').Diagnostic[];
-  /** Every file read (main + includes), in read order. */
+  /** Every file read (main + includes), in the order first read; each listed once. */
   files: string[];
 }
 

@@ -159,6 +159,8 @@ export interface SubstituteResult {
 
 const MAX_VALUE_LENGTH = 1 << 20;
 const MAX_EXPANSIONS = 100_000;
+/** Parameters whose values use parameters, nested deeper than this, are not expanded further. */
+const MAX_NESTING = 500;
 
 /**
  * Replace parameter uses in `text`. Values are expanded recursively; a name already being
@@ -226,7 +228,7 @@ function expandValue(
       out += value.slice(use.start, use.end);
       continue;
     }
-    if (--budget.steps < 0 || out.length > MAX_VALUE_LENGTH) {
+    if (--budget.steps < 0 || out.length > MAX_VALUE_LENGTH || chain.length >= MAX_NESTING) {
       budget.overflow = true;
       out += value.slice(use.start, use.end);
       continue;

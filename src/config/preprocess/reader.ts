@@ -76,7 +76,7 @@ type LineOutcome = typeof DROPPED | typeof SKIPPED_DEFINITION;
 const DEFINITION_START = /^\$[A-Za-z_][A-Za-z0-9_]*=/;
 
 export class Preprocessor {
-  /** Every file read, in read order. */
+  /** Every file read, in the order first read (a file included twice is listed once). */
   readonly files: string[] = [];
   private readonly params: ParamTable;
   private readonly fileStack: string[] = [];
@@ -117,7 +117,7 @@ export class Preprocessor {
 
   /** Read already-loaded text as if it were the file `path`. */
   readText(path: string, text: string): void {
-    this.files.push(path);
+    if (!this.files.includes(path)) this.files.push(path);
     this.fileStack.push(posix.normalize(path));
     const savedChecks = this.includeChecks;
     try {
@@ -245,9 +245,13 @@ export class Preprocessor {
         });
       }
       if (sub.overflow) {
-        this.sink.error(posAt(cur, s), 'parameter substitution grows too large; rest left unexpanded', {
-          code: 'param-overflow',
-        });
+        this.sink.error(
+          posAt(cur, s),
+          'parameter substitution nests too deeply or grows too large; rest left unexpanded',
+          {
+            code: 'param-overflow',
+          },
+        );
       }
       if (!sub.changed) break;
       // After a loop or overflow the text keeps its unexpanded `$`: do not go round again.

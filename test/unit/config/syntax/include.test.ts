@@ -175,7 +175,6 @@ describe('config syntax: fsConfigSource globbing', () => {
       join(dir, 'conf.d', 'b.conf'),
       join(dir, 'x', 'one.conf'),
       join(dir, 'x', 'two.conf'),
-      join(dir, 'x', 'two.conf'),
     ]);
   });
 

@@ -88,6 +88,14 @@ describe('config syntax: Unicode spaces', () => {
     assert.deepEqual(warnings(r), []);
   });
 
+  it('warns once per line about typographic quotes, which keepalived reads as plain characters', () => {
+    const r = parse('notify \u201c/bin/x a\u201d\n');
+    assert.deepEqual(shape(r.nodes), ['notify \u201c/bin/x a\u201d']);
+    assert.deepEqual(warnings(r), [
+      '1:8 typographic quote \u201c (U+201C) is not a quote in keepalived.conf; use " or \'',
+    ]);
+  });
+
   it('counts columns in code points', () => {
     const r = parse('k "\u{1F600}\u{1F600}" v\n');
     assert.equal(r.nodes[0]?.args[1]?.pos.column, 8);

@@ -134,6 +134,15 @@ describe('config syntax: parameters', () => {
     assert.equal(shape(r.nodes).at(-1), 'z');
   });
 
+  it('very deep chains of definitions do not overflow the stack', () => {
+    const defs = ['$P0=x'];
+    for (let i = 1; i <= 20_000; i++) defs.push(`$P${i}=$P${i - 1}`);
+    const r = parse(`${defs.join('\n')}\nk $P20000\nend\n`);
+    assert.ok(errors(r).some((e) => e.includes('grows too large')));
+    assert.equal(shape(r.nodes).at(-1), 'end');
+    assert.ok(!errors(r).some((e) => e.includes('internal')));
+  });
+
   it('exponential definitions are cut off with an error', () => {
     const defs = ['$P0=x'];
     for (let i = 1; i <= 40; i++) defs.push(`$P${i}=$P${i - 1} $P${i - 1}`);
