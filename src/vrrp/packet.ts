@@ -69,14 +69,18 @@ export interface VrrpEnvelope extends VrrpContext {
   readonly ttl: number;
 }
 
-export type DecodeReason =
-  | 'too-short'
-  | 'bad-version'
-  | 'v2-over-ipv6'
-  | 'truncated'
-  | 'length-mismatch'
-  | 'bad-context'
-  | 'bad-checksum';
+/** Every reason decodeVrrp can give. */
+export const DECODE_REASONS = [
+  'too-short',
+  'bad-version',
+  'v2-over-ipv6',
+  'truncated',
+  'length-mismatch',
+  'bad-context',
+  'bad-checksum',
+] as const;
+
+export type DecodeReason = (typeof DECODE_REASONS)[number];
 
 /** Whatever header fields could be read before a decode failed (for sniffers and logs). */
 export interface VrrpPartial {
