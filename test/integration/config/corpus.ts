@@ -1,0 +1,195 @@
+/**
+ * A deterministic corpus of generated keepalived.conf files for the differential test against
+ * `keepalived -t`. Each config is described by its features so that a disagreement can be matched
+ * against the documented deliberate differences (docs/config-differences.md).
+ */
+
+export interface Features {
+  readonly strict: boolean;
+  readonly globalVersion?: string;
+  readonly garpInterval?: string;
+  readonly state?: string;
+  readonly vrid?: string;
+  readonly priority?: string;
+  readonly advert?: string;
+  readonly version?: string;
+  readonly nopreempt: boolean;
+  readonly preemptDelay?: string;
+  readonly auth?: 'PASS' | 'PASSLONG' | 'AH';
+  readonly iface: string;
+  readonly vips: readonly string[];
+  readonly excluded: readonly string[];
+  readonly peers: readonly string[];
+  readonly unknownKeyword?: string;
+  readonly missingBrace: boolean;
+  readonly trackUndefinedScript: boolean;
+  /** A line added verbatim inside the instance (for the deliberate-difference cases). */
+  readonly rawLine?: string;
+}
+
+/**
+ * Lines on which vigil deliberately exits differently from keepalived 2.2.7, with the reason
+ * (each is an entry of docs/config-differences.md).
+ */
+export const DELIBERATE: readonly { line: string; keepalived: number; vigil: number; reason: string }[] = [
+  {
+    line: 'priority',
+    keepalived: 2,
+    vigil: 5,
+    reason:
+      'a keyword missing its value is a config error (5); keepalived aborts the parse with its fatal status 2',
+  },
+  {
+    line: 'priority 100\u00a0',
+    keepalived: 5,
+    vigil: 0,
+    reason:
+      "non-breaking spaces are treated as spaces with a warning; keepalived reads '100\u00a0' as an invalid number",
+  },
+  {
+    line: 'lvs_sync_daemon_interface vigil0',
+    keepalived: 5,
+    vigil: 0,
+    reason: 'deprecated keywords warn (naming the replacement) instead of failing the config test',
+  },
+];
+
+/** mulberry32: a small seeded PRNG so the corpus is the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Picks from `options`; `undefined` entries mean "leave the keyword out". */
+function pick<T>(rnd: () => number, options: readonly T[]): T {
+  return options[Math.floor(rnd() * options.length)]!;
+}
+
+export function renderConfig(f: Features): string {
+  const g: string[] = [];
+  if (f.strict) g.push('  vrrp_strict');
+  if (f.globalVersion !== undefined) g.push(`  vrrp_version ${f.globalVersion}`);
+  if (f.garpInterval !== undefined) g.push(`  vrrp_garp_interval ${f.garpInterval}`);
+  const lines: string[] = [];
+  if (g.length > 0) lines.push('global_defs {', ...g, '}');
+  lines.push('vrrp_instance VI_1 {');
+  if (f.state !== undefined) lines.push(`  state ${f.state}`);
+  lines.push(`  interface ${f.iface}`);
+  if (f.vrid !== undefined) lines.push(`  virtual_router_id ${f.vrid}`);
+  if (f.priority !== undefined) lines.push(`  priority ${f.priority}`);
+  if (f.version !== undefined) lines.push(`  version ${f.version}`);
+  if (f.advert !== undefined) lines.push(`  advert_int ${f.advert}`);
+  if (f.nopreempt) lines.push('  nopreempt');
+  if (f.preemptDelay !== undefined) lines.push(`  preempt_delay ${f.preemptDelay}`);
+  if (f.auth !== undefined) {
+    const pass = f.auth === 'PASSLONG' ? 'longpassword' : 'secret';
+    lines.push(
+      '  authentication {',
+      `    auth_type ${f.auth === 'AH' ? 'AH' : 'PASS'}`,
+      `    auth_pass ${pass}`,
+      '  }',
+    );
+  }
+  if (f.unknownKeyword !== undefined) lines.push(`  ${f.unknownKeyword}`);
+  if (f.rawLine !== undefined) lines.push(`  ${f.rawLine}`);
+  if (f.peers.length > 0) lines.push('  unicast_peer {', ...f.peers.map((p) => `    ${p}`), '  }');
+  if (f.trackUndefinedScript) lines.push('  track_script {', '    no_such_script', '  }');
+  lines.push('  virtual_ipaddress {', ...f.vips.map((v) => `    ${v}`), '  }');
+  if (f.excluded.length > 0)
+    lines.push('  virtual_ipaddress_excluded {', ...f.excluded.map((v) => `    ${v}`), '  }');
+  if (!f.missingBrace) lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+const VALID: Features = {
+  strict: false,
+  vrid: '51',
+  priority: '100',
+  nopreempt: false,
+  iface: 'vigil0',
+  vips: ['192.0.2.100/24'],
+  excluded: [],
+  peers: [],
+  missingBrace: false,
+  trackUndefinedScript: false,
+};
+
+/** One mutation per feature axis, applied to a valid base: each config isolates one rule. */
+function targeted(): Features[] {
+  const out: Features[] = [VALID];
+  for (const vrid of ['1', '255', '0', '256', 'x', undefined]) out.push({ ...VALID, vrid });
+  for (const priority of ['1', '254', '255', '0', '256', 'abc', undefined]) out.push({ ...VALID, priority });
+  for (const advert of ['1', '3', '0.5', '0', '255', '256', '1.5']) out.push({ ...VALID, advert });
+  for (const advert of ['0.5', '0.01', '40', '41', '1']) out.push({ ...VALID, version: '3', advert });
+  for (const state of ['MASTER', 'BACKUP', 'FOO']) {
+    out.push({ ...VALID, state });
+    out.push({ ...VALID, state, nopreempt: true });
+    out.push({ ...VALID, state, preemptDelay: '10' });
+    out.push({ ...VALID, state, priority: undefined });
+    out.push({ ...VALID, state, strict: true });
+  }
+  out.push({ ...VALID, preemptDelay: '1000' }, { ...VALID, preemptDelay: '1001' });
+  for (const auth of ['PASS', 'PASSLONG', 'AH'] as const) {
+    out.push({ ...VALID, auth }, { ...VALID, auth, strict: true }, { ...VALID, auth, version: '3' });
+  }
+  out.push({ ...VALID, strict: true }, { ...VALID, strict: true, peers: ['192.0.2.9'] });
+  for (const iface of ['nope0', 'lo']) out.push({ ...VALID, iface });
+  for (const bad of ['xxx/23', '192.168.1.300', '10.0.0.1/33', '192.168.100./24'])
+    out.push({ ...VALID, vips: [bad] });
+  out.push({ ...VALID, vips: [] });
+  out.push({ ...VALID, vips: ['192.0.2.100', '2001:db8::1'] });
+  out.push({ ...VALID, vips: ['2001:db8::1', '2001:db8::2'] });
+  out.push({ ...VALID, excluded: ['2001:db8::1'] });
+  out.push({ ...VALID, peers: ['192.0.2.9', '2001:db8::9'] });
+  for (const k of ['priorty 100', 'frobnicate', 'Nopreempt']) out.push({ ...VALID, unknownKeyword: k });
+  out.push({ ...VALID, missingBrace: true });
+  out.push({ ...VALID, trackUndefinedScript: true });
+  for (const garpInterval of ['0', '0.001', '5000']) out.push({ ...VALID, garpInterval });
+  out.push({ ...VALID, globalVersion: '3', advert: '0.5' });
+  for (const d of DELIBERATE) out.push({ ...VALID, rawLine: d.line });
+  return out;
+}
+
+/** Random combinations of the same axes, weighted towards valid values. */
+function random(count: number, seed: number): Features[] {
+  const r = prng(seed);
+  const out: Features[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push({
+      strict: r() < 0.2,
+      ...(r() < 0.1 ? { globalVersion: pick(r, ['2', '3']) } : {}),
+      ...(r() < 0.1 ? { garpInterval: pick(r, ['0', '0.5']) } : {}),
+      ...(r() < 0.7 ? { state: pick(r, ['MASTER', 'BACKUP', 'BACKUP', 'FOO']) } : {}),
+      vrid: pick(r, ['1', '51', '51', '255', '0', '256']),
+      ...(r() < 0.8 ? { priority: pick(r, ['100', '100', '150', '255', '1', '0']) } : {}),
+      ...(r() < 0.3 ? { version: pick(r, ['2', '3']) } : {}),
+      ...(r() < 0.5 ? { advert: pick(r, ['1', '1', '2', '0.5', '0']) } : {}),
+      nopreempt: r() < 0.3,
+      ...(r() < 0.15 ? { preemptDelay: pick(r, ['5', '1001']) } : {}),
+      ...(r() < 0.25 ? { auth: pick(r, ['PASS', 'PASS', 'PASSLONG', 'AH'] as const) } : {}),
+      iface: pick(r, ['vigil0', 'vigil0', 'vigil0', 'vigil0', 'nope0']),
+      vips: pick(r, [
+        ['192.0.2.100'],
+        ['192.0.2.100/24', '192.0.2.101/24'],
+        ['xxx/23'],
+        ['192.0.2.100', '2001:db8::5'],
+      ]),
+      excluded: r() < 0.1 ? ['2001:db8::1'] : [],
+      peers: r() < 0.15 ? ['192.0.2.9'] : [],
+      ...(r() < 0.08 ? { unknownKeyword: pick(r, ['advert_intt 1', 'bogus_keyword']) } : {}),
+      missingBrace: r() < 0.05,
+      trackUndefinedScript: r() < 0.08,
+    });
+  }
+  return out;
+}
+
+export function corpus(): Features[] {
+  return [...targeted(), ...random(100, 0x5eed)];
+}
