@@ -1,0 +1,373 @@
+/**
+ * The VRRP engine: drives every instance's state machine (src/vrrp/instance.ts) and sync group
+ * from real events, and applies the actions they return through injected ports (sockets,
+ * addresses, announcements, clock). It owns no protocol rules of its own: receive checks are
+ * src/vrrp/receive.ts, the wire format src/vrrp/packet.ts, transitions src/vrrp/instance.ts.
+ *
+ * It runs in the VRRP worker thread (src/daemon/vrrp-worker.ts), so nothing else in vigil can
+ * delay an advert; tests drive it with fake ports.
+ */
+import { createInstance, type VrrpInstance } from '../vrrp/instance.js';
+import { encodeVrrp, VrrpAuthType, type VrrpPacket } from '../vrrp/packet.js';
+import {
+  type AdvertInput,
+  authPassBytes,
+  checkAdvert,
+  countResult,
+  newReceiveCounters,
+  type ReceiveCounters,
+} from '../vrrp/receive.js';
+import { SyncGroup, type SyncGroupOutput } from '../vrrp/sync-group.js';
+import type { InstanceAction, InstanceEvent, TimerKind, TrackingStatus, VrrpState } from '../vrrp/types.js';
+import type { InstancePlan, Vip } from './plan.js';
+import type { InstanceStatus } from './status-types.js';
+
+/** Sends one instance's adverts; the port shares sockets per (interface, family). */
+export interface AdvertChannel {
+  send(bytes: Uint8Array, dst: string): void;
+  close(): void;
+}
+
+export type EngineEvent =
+  | {
+      readonly type: 'transition';
+      readonly instance: string;
+      readonly from: VrrpState;
+      readonly to: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+      readonly priority: number;
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'group-transition';
+      readonly group: string;
+      readonly from: string;
+      readonly to: string;
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'log';
+      readonly level: 'debug' | 'info' | 'warning' | 'error';
+      readonly message: string;
+    };
+
+export interface EnginePorts {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+  openChannel(plan: InstancePlan, onAdvert: (input: AdvertInput) => void): AdvertChannel;
+  addVip(vip: Vip): Promise<void>;
+  removeVip(vip: Vip): Promise<void>;
+  /** Gratuitous ARP / unsolicited NA for each VIP, `count` times. */
+  announce(vips: readonly Vip[], count: number): void;
+  emit(event: EngineEvent): void;
+}
+
+interface Counters {
+  advertsSent: number;
+  advertsReceived: number;
+  priorityZeroSent: number;
+  priorityZeroReceived: number;
+  transitions: number;
+  vipErrors: number;
+}
+
+class InstanceRuntime {
+  readonly machine: VrrpInstance<Vip>;
+  readonly timers = new Map<TimerKind, unknown>();
+  readonly drops: ReceiveCounters = newReceiveCounters();
+  readonly counters: Counters = {
+    advertsSent: 0,
+    advertsReceived: 0,
+    priorityZeroSent: 0,
+    priorityZeroReceived: 0,
+    transitions: 0,
+    vipErrors: 0,
+  };
+  /** VIPs this engine added and has not removed: only these are ever removed. */
+  readonly installed = new Set<Vip>();
+  channel: AdvertChannel | undefined;
+  group: SyncGroup<Vip> | undefined;
+  masterAddress: string | null = null;
+  lastTransition: { at: string; reason: string } | null = null;
+  stopped = false;
+  /** Serialises address changes so that add/remove never interleave. */
+  vipQueue: Promise<void> = Promise.resolve();
+
+  constructor(readonly plan: InstancePlan) {
+    this.machine = createInstance(plan.params);
+  }
+}
+
+export class VrrpEngine {
+  private readonly runtimes = new Map<string, InstanceRuntime>();
+  private readonly groups: SyncGroup<Vip>[] = [];
+
+  constructor(
+    plans: readonly InstancePlan[],
+    syncGroups: readonly { name: string; members: readonly string[] }[],
+    private readonly ports: EnginePorts,
+  ) {
+    for (const p of plans) this.runtimes.set(p.name, new InstanceRuntime(p));
+    for (const g of syncGroups) {
+      const members = g.members.map((n) => this.runtimes.get(n)).filter((r) => r !== undefined);
+      if (members.length === 0) continue;
+      const group = new SyncGroup<Vip>(
+        g.name,
+        members.map((r) => r.machine),
+      );
+      for (const r of members) r.group = group;
+      this.groups.push(group);
+    }
+  }
+
+  /** Opens the sockets and starts every instance (RFC 5798 6.4.1 Startup). */
+  start(): void {
+    for (const rt of this.runtimes.values()) {
+      rt.channel = this.ports.openChannel(rt.plan, (input) => this.receive(rt, input));
+    }
+    const now = this.ports.now();
+    for (const g of this.groups) this.applyGroup(g.startup(now));
+    for (const rt of this.runtimes.values()) {
+      if (rt.group === undefined) this.apply(rt, rt.machine.handle({ type: 'startup' }, now));
+    }
+  }
+
+  /**
+   * Stops every instance: masters send a priority-0 advert and release their VIPs
+   * (RFC 5798 6.4.3). Resolves when every address vigil added is removed.
+   */
+  async stop(): Promise<void> {
+    const now = this.ports.now();
+    for (const g of this.groups) this.applyGroup(g.shutdown(now));
+    for (const rt of this.runtimes.values()) {
+      if (rt.group === undefined) this.apply(rt, rt.machine.handle({ type: 'shutdown' }, now));
+    }
+    for (const rt of this.runtimes.values()) {
+      rt.stopped = true;
+      for (const h of rt.timers.values()) this.ports.clearTimer(h);
+      rt.timers.clear();
+      // Anything still installed (e.g. a FAULT with addresses the machine never set) goes too.
+      for (const vip of [...rt.installed]) this.removeVip(rt, vip);
+    }
+    await Promise.all([...this.runtimes.values()].map((rt) => rt.vipQueue));
+    for (const rt of this.runtimes.values()) rt.channel?.close();
+  }
+
+  /** Tracking changed for one instance (track_script, track_interface, ...). */
+  track(instance: string, status: TrackingStatus): void {
+    const rt = this.runtimes.get(instance);
+    if (rt !== undefined) this.dispatch(rt, { type: 'tracking', status });
+  }
+
+  status(): InstanceStatus[] {
+    return [...this.runtimes.values()].map((rt) => {
+      const s = rt.machine.snapshot();
+      return {
+        name: rt.plan.name,
+        state: rt.stopped ? 'STOP' : s.state,
+        vrid: rt.plan.params.vrid,
+        version: rt.plan.params.version,
+        interface: rt.plan.interface,
+        effectivePriority: s.effectivePriority,
+        basePriority: rt.plan.params.basePriority,
+        vips: rt.plan.params.vips.map((v) => `${v.spec.address}/${v.spec.prefixLen}`),
+        masterAddress: s.state === 'MASTER' ? rt.plan.srcAddress : rt.masterAddress,
+        lastTransition: rt.lastTransition,
+        counters: { ...rt.counters, ...nonZero(rt.drops) },
+      };
+    });
+  }
+
+  // ─── receive ───────────────────────────────────────────────────────────────────────────────
+
+  private receive(rt: InstanceRuntime, input: AdvertInput): void {
+    if (rt.stopped) return;
+    const state = rt.machine.currentState;
+    // skip_check_adv_addr applies to adverts from the master a backup already knows.
+    const withMaster =
+      state === 'BACKUP' && rt.masterAddress !== null ? { ...input, masterSrc: rt.masterAddress } : input;
+    const result = checkAdvert(withMaster, rt.plan.check);
+    countResult(rt.drops, result);
+    if (!result.ok) {
+      this.ports.emit({
+        type: 'log',
+        level: 'debug',
+        message: `(${rt.plan.name}) dropped advert from ${input.src}: ${result.reason}`,
+      });
+      return;
+    }
+    const p = result.packet;
+    rt.counters.advertsReceived++;
+    if (p.priority === 0) rt.counters.priorityZeroReceived++;
+    if (p.priority > 0) rt.masterAddress = input.src;
+    this.dispatch(rt, {
+      type: 'advert',
+      advert: { src: input.src, priority: p.priority, adverIntCs: p.adverIntCs, version: p.version },
+    });
+  }
+
+  // ─── dispatch and apply ────────────────────────────────────────────────────────────────────
+
+  private dispatch(rt: InstanceRuntime, event: InstanceEvent): void {
+    if (rt.stopped) return;
+    const now = this.ports.now();
+    if (rt.group !== undefined) this.applyGroup(rt.group.handle(rt.plan.name, event, now));
+    else this.apply(rt, rt.machine.handle(event, now));
+  }
+
+  private applyGroup(outputs: SyncGroupOutput<Vip>[]): void {
+    for (const o of outputs) {
+      if (o.kind === 'group-notify') {
+        this.ports.emit({
+          type: 'group-transition',
+          group: o.group,
+          from: o.from,
+          to: o.state,
+          reason: o.reason,
+        });
+      } else {
+        const rt = this.runtimes.get(o.instance);
+        if (rt !== undefined) this.apply(rt, [o.action]);
+      }
+    }
+  }
+
+  private apply(rt: InstanceRuntime, actions: readonly InstanceAction<Vip>[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send-advert':
+          this.sendAdvert(rt, a.priority, a.adverIntCs);
+          break;
+        case 'add-vips':
+          for (const vip of a.vips) this.addVip(rt, vip);
+          break;
+        case 'remove-vips':
+          for (const vip of a.vips) if (rt.installed.has(vip)) this.removeVip(rt, vip);
+          break;
+        case 'send-garp': {
+          const vips = rt.plan.params.vips.filter((v) => rt.installed.has(v));
+          // Announce only once the addresses are on the interface.
+          rt.vipQueue = rt.vipQueue.then(() => this.ports.announce(vips, a.count));
+          break;
+        }
+        case 'notify':
+          rt.counters.transitions++;
+          rt.lastTransition = { at: new Date().toISOString(), reason: a.reason };
+          if (a.state === 'MASTER') rt.masterAddress = rt.plan.srcAddress;
+          this.ports.emit({
+            type: 'transition',
+            instance: rt.plan.name,
+            from: a.from,
+            to: a.state,
+            priority: rt.machine.snapshot().effectivePriority,
+            reason: a.reason,
+          });
+          break;
+        case 'set-timer': {
+          const old = rt.timers.get(a.kind);
+          if (old !== undefined) this.ports.clearTimer(old);
+          const delay = Math.max(0, a.at - this.ports.now());
+          const kind = a.kind;
+          rt.timers.set(
+            kind,
+            this.ports.setTimer(() => {
+              rt.timers.delete(kind);
+              this.dispatch(rt, { type: 'timer', kind });
+            }, delay),
+          );
+          break;
+        }
+        case 'cancel-timer': {
+          const old = rt.timers.get(a.kind);
+          if (old !== undefined) this.ports.clearTimer(old);
+          rt.timers.delete(a.kind);
+          break;
+        }
+        case 'log':
+          this.ports.emit({ type: 'log', level: a.level, message: a.message });
+          break;
+      }
+    }
+  }
+
+  private sendAdvert(rt: InstanceRuntime, priority: number, adverIntCs: number): void {
+    const plan = rt.plan;
+    const addresses = plan.params.vips.filter((v) => v.advertised).map((v) => v.spec.address);
+    const packet: VrrpPacket =
+      plan.params.version === 2
+        ? {
+            version: 2,
+            type: 1,
+            vrid: plan.params.vrid,
+            priority,
+            family: plan.family,
+            addresses,
+            adverIntCs,
+            checksum: 0,
+            authType: plan.authType === 1 ? VrrpAuthType.PASS : VrrpAuthType.NONE,
+            authData: plan.authType === 1 ? authPassBytes(plan.authPass) : new Uint8Array(8),
+          }
+        : {
+            version: 3,
+            type: 1,
+            vrid: plan.params.vrid,
+            priority,
+            family: plan.family,
+            addresses,
+            adverIntCs,
+            checksum: 0,
+          };
+    for (const dst of plan.destinations) {
+      const enc = encodeVrrp(packet, { family: plan.family, src: plan.srcAddress, dst });
+      if (!enc.ok) {
+        this.ports.emit({
+          type: 'log',
+          level: 'error',
+          message: `(${plan.name}) cannot encode advert: ${enc.reason}`,
+        });
+        return;
+      }
+      try {
+        rt.channel?.send(enc.bytes, dst);
+        rt.counters.advertsSent++;
+        if (priority === 0) rt.counters.priorityZeroSent++;
+      } catch (e) {
+        this.ports.emit({
+          type: 'log',
+          level: 'warning',
+          message: `(${plan.name}) advert to ${dst} not sent: ${(e as Error).message}`,
+        });
+      }
+    }
+  }
+
+  private addVip(rt: InstanceRuntime, vip: Vip): void {
+    rt.installed.add(vip);
+    rt.vipQueue = rt.vipQueue.then(() =>
+      this.ports.addVip(vip).catch((e: unknown) => this.vipError(rt, 'add', vip, e)),
+    );
+  }
+
+  private removeVip(rt: InstanceRuntime, vip: Vip): void {
+    rt.installed.delete(vip);
+    rt.vipQueue = rt.vipQueue.then(() =>
+      this.ports.removeVip(vip).catch((e: unknown) => this.vipError(rt, 'remove', vip, e)),
+    );
+  }
+
+  private vipError(rt: InstanceRuntime, op: string, vip: Vip, e: unknown): void {
+    rt.counters.vipErrors++;
+    this.ports.emit({
+      type: 'log',
+      level: 'error',
+      message: `(${rt.plan.name}) cannot ${op} ${vip.spec.address}/${vip.spec.prefixLen} dev ${vip.dev}: ${(e as Error).message}`,
+    });
+  }
+}
+
+function nonZero(c: ReceiveCounters): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c)) if (v > 0) out[`dropped:${k}`] = v;
+  return out;
+}

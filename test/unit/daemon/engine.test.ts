@@ -1,0 +1,181 @@
+/**
+ * The engine end to end on an in-memory wire: real config text -> plan -> state machine ->
+ * encoded adverts -> receive checks -> state machine, with a virtual clock.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { memoryConfigSource } from '../../../src/config/fs-source.js';
+import { loadConfigText } from '../../../src/config/load.js';
+import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
+import { type InstancePlan, planInstances, type Vip } from '../../../src/daemon/plan.js';
+import { type EngineEvent, type EnginePorts, VrrpEngine } from '../../../src/daemon/vrrp-engine.js';
+import { VirtualClock } from '../../../src/sim/clock.js';
+import type { AdvertInput } from '../../../src/vrrp/receive.js';
+
+const conf = (prio: number, extra = '') => `
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority ${prio}
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass s3cret
+  }
+  virtual_ipaddress {
+    192.0.2.100/24
+  }
+  ${extra}
+}
+`;
+
+interface Node {
+  name: string;
+  addr: string;
+  engine: VrrpEngine;
+  vips: Set<string>;
+  events: EngineEvent[];
+  eventTimes: number[];
+  garps: number;
+  up: boolean;
+}
+
+function lan() {
+  const clock = new VirtualClock();
+  const nodes: Node[] = [];
+  const receivers = new Map<string, (i: AdvertInput) => void>();
+  function add(name: string, addr: string, text: string): Node {
+    const r = loadConfigText(text, `${name}.conf`, {
+      configId: name,
+      source: memoryConfigSource({}),
+      host: PERMISSIVE_HOST,
+      skipHostChecks: true,
+    });
+    assert.equal(r.exitCode, 0, r.diagnostics.map((d) => d.message).join('\n'));
+    const plans = planInstances(r.model!, { addresses: () => [addr] });
+    const node: Node = {
+      name,
+      addr,
+      engine: undefined as never,
+      vips: new Set(),
+      events: [],
+      eventTimes: [],
+      garps: 0,
+      up: true,
+    };
+    const ports: EnginePorts = {
+      now: () => clock.now,
+      setTimer: (fn, ms) => clock.schedule(clock.now + ms, fn),
+      clearTimer: (h) => clock.cancel(h as number),
+      openChannel(plan: InstancePlan, onAdvert) {
+        receivers.set(addr, onAdvert);
+        return {
+          send(bytes, dst) {
+            for (const [other, deliver] of receivers) {
+              const peer = nodes.find((n) => n.addr === other);
+              if (other === addr || !peer?.up || !node.up) continue;
+              // One millisecond on the wire.
+              clock.schedule(clock.now + 1, () =>
+                deliver({ family: plan.family, src: addr, dst, ttl: 255, payload: bytes }),
+              );
+            }
+          },
+          close() {
+            receivers.delete(addr);
+          },
+        };
+      },
+      addVip: async (v: Vip) => {
+        node.vips.add(v.spec.address);
+      },
+      removeVip: async (v: Vip) => {
+        node.vips.delete(v.spec.address);
+      },
+      announce: () => {
+        node.garps++;
+      },
+      emit: (e) => {
+        node.events.push(e);
+        node.eventTimes.push(clock.now);
+      },
+    };
+    node.engine = new VrrpEngine(plans, [], ports);
+    nodes.push(node);
+    return node;
+  }
+  async function run(ms: number) {
+    const end = clock.now + ms;
+    while (clock.step(end)) await new Promise((r) => setImmediate(r));
+    clock.runUntil(end);
+    await new Promise((r) => setImmediate(r));
+  }
+  return { clock, nodes, add, run };
+}
+
+test('election: the higher priority node becomes master and alone holds the VIP', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  const b = l.add('b', '192.0.2.12', conf(100));
+  a.engine.start();
+  b.engine.start();
+  await l.run(5000);
+  assert.equal(a.engine.status()[0]!.state, 'MASTER');
+  assert.equal(b.engine.status()[0]!.state, 'BACKUP');
+  assert.deepEqual([...a.vips], ['192.0.2.100']);
+  assert.equal(b.vips.size, 0);
+  assert.equal(b.engine.status()[0]!.masterAddress, '192.0.2.11');
+  assert.ok(a.garps > 0, 'the new master announced its VIP');
+  assert.ok((b.engine.status()[0]!.counters.advertsReceived ?? 0) >= 1);
+});
+
+test('stop: the master sends priority 0 and the backup takes over within the skew time', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  const b = l.add('b', '192.0.2.12', conf(100));
+  a.engine.start();
+  b.engine.start();
+  await l.run(5000);
+  const stopAt = l.clock.now;
+  await a.engine.stop();
+  assert.equal(a.vips.size, 0, 'the stopped master removed its VIP');
+  assert.equal(a.engine.status()[0]!.counters.priorityZeroSent, 1);
+  await l.run(1000);
+  const i = b.events.findIndex((e) => e.type === 'transition' && e.to === 'MASTER');
+  assert.ok(i >= 0, 'backup became master');
+  assert.deepEqual([...b.vips], ['192.0.2.100']);
+  // RFC 5798 6.4.2: on priority 0 the backup waits Skew_Time ((256-100)/256 s for v2) only.
+  const took = b.eventTimes[i]! - stopAt;
+  assert.ok(took <= 620, `took ${took} ms`);
+});
+
+test('crash: the backup takes over after the master-down interval', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  const b = l.add('b', '192.0.2.12', conf(100));
+  a.engine.start();
+  b.engine.start();
+  await l.run(5000);
+  a.up = false; // silent crash: no priority-0 advert
+  const crashAt = l.clock.now;
+  let tookOver: number | undefined;
+  while (l.clock.now - crashAt < 10_000 && tookOver === undefined) {
+    await l.run(50);
+    if (b.engine.status()[0]!.state === 'MASTER') tookOver = l.clock.now;
+  }
+  assert.ok(tookOver !== undefined, 'backup took over');
+  // 3 x 1 s + (256-100)/256 s, plus at most one advert interval of phase.
+  assert.ok(tookOver - crashAt <= 3000 + 610 + 1000 + 50, `took ${tookOver - crashAt} ms`);
+});
+
+test('a wrong password is dropped and counted by reason, and never elects', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  const b = l.add('b', '192.0.2.12', conf(100).replace('s3cret', 'other'));
+  a.engine.start();
+  b.engine.start();
+  await l.run(6000);
+  // Both see no valid master: both MASTER (split brain that the counters explain).
+  assert.equal(b.engine.status()[0]!.state, 'MASTER');
+  assert.ok((b.engine.status()[0]!.counters['dropped:auth-failure'] ?? 0) >= 1);
+});
