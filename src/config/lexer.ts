@@ -137,9 +137,10 @@ export interface Decommented {
  * anywhere outside double quotes; `\#` and `\!` are literal (the escape is removed later by the
  * tokenizer); a `\` ending the line marks a continuation.
  *
- * Deviations (both only affect lines keepalived would reject): single quotes protect comment
- * characters as double quotes do, and a word starting with `//` is reported as an error and
- * treated as the start of a comment, so a C-style comment does not cascade into more errors.
+ * Deviations (both only affect lines keepalived would reject): a single quote that starts a word
+ * protects comment characters up to its closing quote, as double quotes do (an apostrophe inside a
+ * word, as in `o'brien`, is an ordinary character); and a word starting with `//` is reported as an
+ * error and treated as the start of a comment, so a C-style comment does not cascade.
  */
 export function stripComment(l: LineText, sink: DiagnosticSink): Decommented {
   const t = l.text;
@@ -155,7 +156,7 @@ export function stripComment(l: LineText, sink: DiagnosticSink): Decommented {
       if (ch === quote) quote = '';
       continue;
     }
-    if (ch === '"' || ch === "'") {
+    if (ch === '"' || (ch === "'" && (i === 0 || isSpace(t[i - 1] as string) || isBrace(t[i - 1])))) {
       quote = ch;
       continue;
     }
@@ -218,8 +219,10 @@ export interface TokenizeContext {
 /**
  * Split a (comment-free, substituted) line into words and brace separators.
  *
- * Quoting follows keepalived's alloc_strvec_quoted_escaped(): `"` and `'` quote, quotes are
- * removed and may appear mid-word (`ab"c d"e` is one word `abc de`), and backslash escapes
+ * Quoting follows keepalived's alloc_strvec_quoted_escaped() (used for scripts): `"` quotes
+ * anywhere and is removed (`ab"c d"e` is one word `abc de`); `'` quotes when it starts a word
+ * (keepalived's plain word splitter treats `'` as an ordinary character, so `o'brien` must stay
+ * one word); backslash escapes
  * (`\n`, `\t`, `\a`, `\b`, `\E`, `\f`, `\r`, `\v`, `\nnn` octal, `\xHH`, `\cC`, `\C`) are
  * processed inside and outside quotes. An unterminated quote is reported at the opening quote
  * and the word ends at the end of the line.
@@ -271,7 +274,7 @@ export function tokenizeLine(line: LineText, ctx: TokenizeContext): LexWord[] {
         i = r.next;
         continue;
       }
-      if (c === '"' || c === "'") {
+      if (c === '"' || (c === "'" && i === start)) {
         quoted = true;
         const open = i;
         i++;

@@ -45,6 +45,12 @@ describe('config syntax: quoting and escapes', () => {
     ]);
   });
 
+  it('an apostrophe inside a word is an ordinary character and does not hide a comment', () => {
+    const r = parse("notification_email_from o'brien@example.com # it's me\nnext 1\n");
+    assert.deepEqual(shape(r.nodes), ["notification_email_from o'brien@example.com", 'next 1']);
+    assert.deepEqual(errors(r), []);
+  });
+
   it('processes keepalived escapes', () => {
     assert.deepEqual(words('"\\a\\b\\E\\f\\n\\r\\t\\v"'), ['\x07\b\x1b\f\n\r\t\v']);
     assert.deepEqual(words('"\\101\\x42\\cC\\\\\\"\\q"'), ['AB\x03\\"q']);
