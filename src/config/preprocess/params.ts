@@ -150,6 +150,8 @@ export interface SubstituteResult {
   readonly changed: boolean;
   /** Lines after the first of a multi-line definition used at the end of the text. */
   readonly moreLines?: readonly string[];
+  /** The multi-line parameter that supplied `moreLines`, and the index of its `$`. */
+  readonly multiline?: { readonly name: string; readonly use: number };
   /** Substitution stopped at a value starting with `~` (a ~SEQ/~LST kept in a parameter). */
   readonly stoppedAtTilde: boolean;
   readonly cycles: readonly string[][];
@@ -171,6 +173,7 @@ export function substitute(text: string, table: ParamTable): SubstituteResult {
   const cycles: string[][] = [];
   let changed = false;
   let moreLines: string[] | undefined;
+  let multiline: { name: string; use: number } | undefined;
   let stoppedAtTilde = false;
   const budget = { steps: MAX_EXPANSIONS, overflow: false };
   let pos = 0; // end of the text already copied into pieces
@@ -185,7 +188,10 @@ export function substitute(text: string, table: ParamTable): SubstituteResult {
     if (use.start > pos) pieces.push({ text: text.slice(pos, use.start), from: pos, use: -1 });
     changed = true;
     const first = def.compute ? def.compute(use.params) : (def.lines[0] ?? '');
-    if (def.multiline) moreLines = def.lines.slice(1);
+    if (def.multiline) {
+      moreLines = def.lines.slice(1);
+      multiline = { name: use.name, use: use.start };
+    }
     pos = scan = use.end;
     if (first.trimStart().startsWith('~')) {
       // keepalived stops substituting here so the ~SEQ/~LST sees its own variable unexpanded.
@@ -197,7 +203,7 @@ export function substitute(text: string, table: ParamTable): SubstituteResult {
   }
   if (pos < text.length) pieces.push({ text: text.slice(pos), from: pos, use: -1 });
   const r: SubstituteResult = { pieces, changed, stoppedAtTilde, cycles, overflow: budget.overflow };
-  return moreLines ? { ...r, moreLines } : r;
+  return moreLines && multiline ? { ...r, moreLines, multiline } : r;
 }
 
 interface Budget {

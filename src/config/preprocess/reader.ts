@@ -256,12 +256,13 @@ export class Preprocessor {
       if (!sub.changed) break;
       // After a loop or overflow the text keeps its unexpanded `$`: do not go round again.
       const settled = sub.cycles.length > 0 || sub.overflow;
-      const useIdx = sub.pieces.find((p) => p.from === -1)?.use ?? s;
-      cur = rebuild(cur, sub.pieces);
-      if (sub.moreLines) {
-        const name = /^\$\{?([A-Za-z0-9_]+)/.exec(l.text.slice(useIdx))?.[1] ?? '?';
-        pending = [{ lines: sub.moreLines, name, pos: posAt(l, useIdx) }, ...pending];
+      if (sub.moreLines && sub.multiline) {
+        pending = [
+          { lines: sub.moreLines, name: sub.multiline.name, pos: posAt(cur, sub.multiline.use) },
+          ...pending,
+        ];
       }
+      cur = rebuild(cur, sub.pieces);
       if (settled || !(sub.stoppedAtTilde || cur.text.trimStart().startsWith('@') || cur.text.includes('$')))
         break;
     }

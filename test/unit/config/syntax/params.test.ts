@@ -107,6 +107,14 @@ describe('config syntax: parameters', () => {
     assert.deepEqual(shape(r.nodes), ['virtual_server 10.0.7.4 80', ['$RS_LINE']]);
   });
 
+  it('lines of a multi-line parameter are reported at its use', () => {
+    const r = parse('$M= \\\n  a 1 \\\n  b 2\n@main   x $M\n');
+    assert.deepEqual(shape(r.nodes), ['x a 1', 'b 2']);
+    assert.deepEqual(r.nodes[0]?.keyword.pos, { file: MAIN, line: 4, column: 9 });
+    assert.deepEqual(r.nodes[0]?.args[0]?.pos, { file: MAIN, line: 4, column: 11 });
+    assert.deepEqual(r.nodes[1]?.keyword.pos, { file: MAIN, line: 4, column: 11 });
+  });
+
   it('a multi-line definition ends at an empty line', () => {
     const r = parse('$M= \\\n  one \\\n\n  two\n$M\n');
     assert.deepEqual(shape(r.nodes), ['two', 'one']);
