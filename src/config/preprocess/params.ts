@@ -154,6 +154,8 @@ export interface SubstituteResult {
   readonly multiline?: { readonly name: string; readonly use: number };
   /** Substitution stopped at a value starting with `~` (a ~SEQ/~LST kept in a parameter). */
   readonly stoppedAtTilde: boolean;
+  /** The parameter whose value starts with `~`, when `stoppedAtTilde`. */
+  readonly tildeName?: string;
   readonly cycles: readonly string[][];
   /** The expansion grew beyond limits (exponential definitions); the rest was left unexpanded. */
   readonly overflow: boolean;
@@ -175,6 +177,7 @@ export function substitute(text: string, table: ParamTable): SubstituteResult {
   let moreLines: string[] | undefined;
   let multiline: { name: string; use: number } | undefined;
   let stoppedAtTilde = false;
+  let tildeName: string | undefined;
   const budget = { steps: MAX_EXPANSIONS, overflow: false };
   let pos = 0; // end of the text already copied into pieces
   let scan = 0; // where to look for the next use
@@ -197,13 +200,15 @@ export function substitute(text: string, table: ParamTable): SubstituteResult {
       // keepalived stops substituting here so the ~SEQ/~LST sees its own variable unexpanded.
       pieces.push({ text: first, from: -1, use: use.start });
       stoppedAtTilde = true;
+      tildeName = use.name;
       break;
     }
     pieces.push({ text: expandValue(first, table, [use.name], cycles, budget), from: -1, use: use.start });
   }
   if (pos < text.length) pieces.push({ text: text.slice(pos), from: pos, use: -1 });
   const r: SubstituteResult = { pieces, changed, stoppedAtTilde, cycles, overflow: budget.overflow };
-  return moreLines && multiline ? { ...r, moreLines, multiline } : r;
+  const withTilde = tildeName ? { ...r, tildeName } : r;
+  return moreLines && multiline ? { ...withTilde, moreLines, multiline } : withTilde;
 }
 
 interface Budget {

@@ -27,8 +27,11 @@ export interface ReaderOptions {
 export const MAX_INCLUDE_DEPTH = 32;
 /** Nesting limit for multi-line parameters and ~SEQ/~LST blocks. */
 export const MAX_EXPANSION_DEPTH = 64;
-/** Upper bound on logical lines produced by ~SEQ/~LST and multi-line parameters. */
-export const MAX_GENERATED_LINES = 5_000_000;
+/**
+ * Upper bound on logical lines read, including those produced by ~SEQ/~LST and multi-line
+ * parameters: keepalived.conf(5)'s largest example (65024 vrrp instances) needs about 1M.
+ */
+export const MAX_GENERATED_LINES = 1_500_000;
 /** Rounds of re-substitution on one line (a value that produces `@` or `$` again). */
 const MAX_ROUNDS = 64;
 /** Quick filter for lines that may be `include`-like (see INCLUDE_VARIANTS). */
@@ -88,6 +91,7 @@ export class Preprocessor {
    */
   private includeChecks: IncludeChecks = NO_CHECKS;
   private generated = 0;
+  private readonly expansionReported = new Set<string>();
   private overflowReported = false;
 
   constructor(
@@ -179,8 +183,10 @@ export class Preprocessor {
     l: LineText,
     continued: boolean,
     depth: number,
-    chain: readonly string[],
+    outerChain: readonly string[],
   ): Definition | LineOutcome | undefined {
+    // Parameters being expanded around this line (multi-line ones and ~SEQ/~LST kept in one).
+    let chain = outerChain;
     if (++this.generated > MAX_GENERATED_LINES) {
       if (!this.overflowReported) {
         this.overflowReported = true;
@@ -263,18 +269,27 @@ export class Preprocessor {
         ];
       }
       cur = rebuild(cur, sub.pieces);
+      if (sub.tildeName) {
+        if (chain.includes(sub.tildeName)) {
+          this.reportExpansion(
+            posAt(cur, s),
+            `parameter expands into itself: ${[...chain, sub.tildeName].map((n) => `$${n}`).join(' -> ')}`,
+          );
+          return undefined;
+        }
+        chain = [...chain, sub.tildeName];
+      }
       if (settled || !(sub.stoppedAtTilde || cur.text.trimStart().startsWith('@') || cur.text.includes('$')))
         break;
     }
     this.emitLine(cur);
     for (const p of pending) {
       if (chain.includes(p.name) || depth >= MAX_EXPANSION_DEPTH) {
-        this.sink.error(
+        this.reportExpansion(
           p.pos,
           chain.includes(p.name)
             ? `multi-line parameter expands into itself: ${[...chain, p.name].map((n) => `$${n}`).join(' -> ')}`
             : `multi-line parameters nested more than ${MAX_EXPANSION_DEPTH} deep`,
-          { code: 'param-cycle' },
         );
         continue;
       }
@@ -288,6 +303,14 @@ export class Preprocessor {
       }
     }
     return undefined;
+  }
+
+  /** Expansion loops are reported once per position: ~SEQ would otherwise repeat them. */
+  private reportExpansion(pos: SourcePos, message: string): void {
+    const key = `${pos.file}:${pos.line}:${pos.column}:${message}`;
+    if (this.expansionReported.has(key)) return;
+    this.expansionReported.add(key);
+    this.sink.error(pos, message, { code: 'param-cycle' });
   }
 
   private expandRepeat(cur: LineText, s: number, depth: number, chain: readonly string[]): void {
@@ -310,9 +333,7 @@ export class Preprocessor {
       return;
     }
     if (depth >= MAX_EXPANSION_DEPTH) {
-      this.sink.error(posAt(cur, s), `~SEQ/~LST nested more than ${MAX_EXPANSION_DEPTH} deep`, {
-        code: 'invalid-repeat',
-      });
+      this.reportExpansion(posAt(cur, s), `~SEQ/~LST nested more than ${MAX_EXPANSION_DEPTH} deep`);
       return;
     }
     const restIdx = s + close + 1 + leadIndex(t.slice(close + 1));

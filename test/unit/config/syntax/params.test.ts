@@ -242,6 +242,17 @@ describe('config syntax: ~SEQ and ~LST', () => {
     assert.deepEqual(shape(r.nodes), ['b1', ['x 1'], 'b2', ['x 2']]);
   });
 
+  it('a ~SEQ kept in a parameter runs when the parameter is used', () => {
+    const r = parse('$S=~SEQ(I,1,2) x ${I}\n$S\n');
+    assert.deepEqual(shape(r.nodes), ['x 1', 'x 2']);
+  });
+
+  it('a parameter whose ~SEQ uses itself is an error, reported once, without hanging', () => {
+    const r = parse('$S=~SEQ(I,1,2) $S\n$S\nend 1\n');
+    assert.deepEqual(errors(r), ['2:1 parameter expands into itself: $S -> $S']);
+    assert.deepEqual(shape(r.nodes), ['end 1']);
+  });
+
   it('invalid specifications are errors', () => {
     assert.deepEqual(errors(parse('~SEQ(I,1,-1,5) x\n')), [
       '1:1 invalid ~SEQ specification: invalid ~SEQ values (1, -1, 5)',
