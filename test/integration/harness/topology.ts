@@ -171,7 +171,7 @@ export async function createTopology(opts: {
     spawn(host, cmd, args) {
       // `ip netns exec` execs the command, so the child pid is the command's pid.
       const child = spawnChild('ip', ['netns', 'exec', topo.host(host).netns, cmd, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
       processes.add(child);
       liveProcesses.add(child);
