@@ -107,7 +107,17 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
         return new Error(`unknown option '${a}'`);
     }
   }
-  return { command: 'daemon', configFile, configTest, foreground, logConsole, logDetail, pidFile, configId, json };
+  return {
+    command: 'daemon',
+    configFile,
+    configTest,
+    foreground,
+    logConsole,
+    logDetail,
+    pidFile,
+    configId,
+    json,
+  };
 }
 
 export const USAGE = `Usage: vigil [OPTION...]

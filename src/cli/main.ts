@@ -25,8 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./status.js')).runStatus(opts.argv);
     case 'daemon':
       if (opts.configTest) return (await import('./config-test.js')).runConfigTest(opts);
-      process.stderr.write('vigil: the daemon is not implemented yet; use -t to check a config\n');
-      return 1;
+      if (!opts.foreground) return (await import('../daemon/detach.js')).detach(process.argv.slice(2));
+      return (await import('../daemon/daemon.js')).runDaemon(opts);
   }
 }
 

@@ -108,9 +108,80 @@ export class VrrpEngine {
     syncGroups: readonly { name: string; members: readonly string[] }[],
     private readonly ports: EnginePorts,
   ) {
-    for (const p of plans) this.runtimes.set(p.name, new InstanceRuntime(p));
+    this.add(plans, syncGroups);
+  }
+
+  /** Opens the sockets and starts every instance (RFC 5798 6.4.1 Startup). */
+  start(): void {
+    this.startRuntimes([...this.runtimes.values()]);
+  }
+
+  /**
+   * Stops every instance: masters send a priority-0 advert and release their VIPs
+   * (RFC 5798 6.4.3). Resolves when every address vigil added is removed.
+   */
+  async stop(): Promise<void> {
+    await this.stopRuntimes([...this.runtimes.values()]);
+  }
+
+  /**
+   * Applies a new configuration (SIGHUP). An instance whose plan and sync group are unchanged
+   * keeps its state, timers and VIPs: no flap. Changed and removed instances are stopped (a
+   * master sends priority 0 and releases its VIPs); changed and new ones start afresh.
+   * Returns the names of the instances that were restarted, removed and added.
+   */
+  async reconfigure(
+    plans: readonly InstancePlan[],
+    syncGroups: readonly { name: string; members: readonly string[] }[],
+  ): Promise<{ kept: string[]; stopped: string[]; started: string[] }> {
+    const groupOf = (name: string, groups: readonly { name: string; members: readonly string[] }[]) =>
+      JSON.stringify(groups.find((g) => g.members.includes(name)) ?? null);
+    const oldGroups = this.groups.map((g) => ({ name: g.name, members: g.members.map((m) => m.name) }));
+    const unchanged = new Set<string>();
+    for (const p of plans) {
+      const rt = this.runtimes.get(p.name);
+      if (
+        rt &&
+        JSON.stringify(rt.plan) === JSON.stringify(p) &&
+        groupOf(p.name, oldGroups) === groupOf(p.name, syncGroups)
+      ) {
+        unchanged.add(p.name);
+      }
+    }
+    // A sync group moves as one: if any member changes, every member restarts.
+    for (const g of [...oldGroups, ...syncGroups]) {
+      if (g.members.some((m) => !unchanged.has(m))) for (const m of g.members) unchanged.delete(m);
+    }
+    const going = [...this.runtimes.values()].filter((rt) => !unchanged.has(rt.plan.name));
+    await this.stopRuntimes(going);
+    for (const rt of going) this.runtimes.delete(rt.plan.name);
+    const dropped = new Set(going.map((rt) => rt.group));
+    for (let i = this.groups.length - 1; i >= 0; i--)
+      if (dropped.has(this.groups[i])) this.groups.splice(i, 1);
+    const fresh = plans.filter((p) => !unchanged.has(p.name));
+    const added = this.add(
+      fresh,
+      syncGroups.filter((g) => g.members.every((m) => !unchanged.has(m))),
+    );
+    this.startRuntimes(added);
+    return {
+      kept: [...unchanged],
+      stopped: going.map((rt) => rt.plan.name),
+      started: added.map((rt) => rt.plan.name),
+    };
+  }
+
+  private add(
+    plans: readonly InstancePlan[],
+    syncGroups: readonly { name: string; members: readonly string[] }[],
+  ): InstanceRuntime[] {
+    const added = plans.map((p) => {
+      const rt = new InstanceRuntime(p);
+      this.runtimes.set(p.name, rt);
+      return rt;
+    });
     for (const g of syncGroups) {
-      const members = g.members.map((n) => this.runtimes.get(n)).filter((r) => r !== undefined);
+      const members = added.filter((r) => g.members.includes(r.plan.name));
       if (members.length === 0) continue;
       const group = new SyncGroup<Vip>(
         g.name,
@@ -119,39 +190,37 @@ export class VrrpEngine {
       for (const r of members) r.group = group;
       this.groups.push(group);
     }
+    return added;
   }
 
-  /** Opens the sockets and starts every instance (RFC 5798 6.4.1 Startup). */
-  start(): void {
-    for (const rt of this.runtimes.values()) {
+  private startRuntimes(rts: readonly InstanceRuntime[]): void {
+    for (const rt of rts) {
       rt.channel = this.ports.openChannel(rt.plan, (input) => this.receive(rt, input));
     }
     const now = this.ports.now();
-    for (const g of this.groups) this.applyGroup(g.startup(now));
-    for (const rt of this.runtimes.values()) {
+    const groups = new Set(rts.map((rt) => rt.group).filter((g) => g !== undefined));
+    for (const g of groups) this.applyGroup(g.startup(now));
+    for (const rt of rts) {
       if (rt.group === undefined) this.apply(rt, rt.machine.handle({ type: 'startup' }, now));
     }
   }
 
-  /**
-   * Stops every instance: masters send a priority-0 advert and release their VIPs
-   * (RFC 5798 6.4.3). Resolves when every address vigil added is removed.
-   */
-  async stop(): Promise<void> {
+  private async stopRuntimes(rts: readonly InstanceRuntime[]): Promise<void> {
     const now = this.ports.now();
-    for (const g of this.groups) this.applyGroup(g.shutdown(now));
-    for (const rt of this.runtimes.values()) {
+    const groups = new Set(rts.map((rt) => rt.group).filter((g) => g !== undefined));
+    for (const g of groups) this.applyGroup(g.shutdown(now));
+    for (const rt of rts) {
       if (rt.group === undefined) this.apply(rt, rt.machine.handle({ type: 'shutdown' }, now));
     }
-    for (const rt of this.runtimes.values()) {
+    for (const rt of rts) {
       rt.stopped = true;
       for (const h of rt.timers.values()) this.ports.clearTimer(h);
       rt.timers.clear();
       // Anything still installed (e.g. a FAULT with addresses the machine never set) goes too.
       for (const vip of [...rt.installed]) this.removeVip(rt, vip);
     }
-    await Promise.all([...this.runtimes.values()].map((rt) => rt.vipQueue));
-    for (const rt of this.runtimes.values()) rt.channel?.close();
+    await Promise.all(rts.map((rt) => rt.vipQueue));
+    for (const rt of rts) rt.channel?.close();
   }
 
   /** Tracking changed for one instance (track_script, track_interface, ...). */
@@ -345,7 +414,17 @@ export class VrrpEngine {
   private addVip(rt: InstanceRuntime, vip: Vip): void {
     rt.installed.add(vip);
     rt.vipQueue = rt.vipQueue.then(() =>
-      this.ports.addVip(vip).catch((e: unknown) => this.vipError(rt, 'add', vip, e)),
+      this.ports.addVip(vip).catch((e: unknown) => {
+        if ((e as { code?: string }).code === 'EEXIST') {
+          // Someone else's address: never remove what vigil did not add.
+          rt.installed.delete(vip);
+          this.ports.emit({
+            type: 'log',
+            level: 'warning',
+            message: `(${rt.plan.name}) ${vip.spec.address} is already on ${vip.dev}; vigil leaves it alone`,
+          });
+        } else this.vipError(rt, 'add', vip, e);
+      }),
     );
   }
 

@@ -1,0 +1,222 @@
+/**
+ * The daemon's main thread: loads the config, holds the pid file, runs the VRRP worker thread,
+ * serves `vigil status`, logs every transition with its reason, and handles signals:
+ *   SIGTERM/SIGINT  masters send priority 0 and release their addresses, then exit 0;
+ *   SIGHUP          reload; an invalid config is refused and the running one stays;
+ *   SIGUSR1         write a state dump (keepalived writes /tmp/keepalived.data).
+ */
+import { writeFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { DaemonOptions } from '../cli/args.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { fsConfigSource } from '../config/fs-source.js';
+import { readHostFacts } from '../config/host-facts.js';
+import { loadConfig } from '../config/load.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import type { IpFamily } from '../net/addr.js';
+import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+import { acquirePidFile, PidFileInUse } from './pidfile.js';
+import { PlanError, type PlanHost, planInstances } from './plan.js';
+import { formatStatus } from './status-format.js';
+import { startStatusServer } from './status-server.js';
+import {
+  DEFAULT_PID_FILE,
+  type InstanceStatus,
+  type StatusReport,
+  statusSocketPath,
+} from './status-types.js';
+import type { EngineEvent } from './vrrp-engine.js';
+
+export const DUMP_FILE = '/tmp/keepalived.data';
+
+/** The host's interface addresses, from Node's own view of them (getifaddrs). */
+export function osPlanHost(): PlanHost {
+  const ifs = networkInterfaces();
+  return {
+    addresses(ifname: string, family: IpFamily): string[] {
+      const want = family === 'ipv4' ? 'IPv4' : 'IPv6';
+      return (ifs[ifname] ?? []).filter((a) => a.family === want).map((a) => a.address.split('%')[0]!);
+    },
+  };
+}
+
+/** Turns a config model into what the worker runs; throws PlanError. */
+export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerConfig {
+  const plans = planInstances(model, host);
+  return {
+    plans,
+    groups: model.syncGroups.map((g) => ({ name: g.name, members: g.group.map((m) => m.name) })),
+    tracking: model.instances.map((vi) => ({
+      instance: vi.name,
+      interfaces: [
+        // keepalived tracks the instance's own interface unless dont_track_primary (weight 0: FAULT).
+        ...(vi.dontTrackPrimary || vi.interface === undefined
+          ? []
+          : [{ name: vi.interface, weight: 0, reverse: false }]),
+        ...vi.trackInterface.map((t) => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse })),
+      ],
+    })),
+    garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
+    gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
+  };
+}
+
+type Loaded = { ok: true; config: WorkerConfig; model: KeepalivedConfig } | { ok: false; code: number };
+
+function load(opts: DaemonOptions, log: Logger): Loaded {
+  const configId = opts.configId ?? hostname().split('.')[0] ?? '';
+  const r = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
+  for (const d of r.diagnostics) log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
+  if (r.model === undefined || r.exitCode !== 0)
+    return { ok: false, code: r.exitCode === 0 ? 1 : r.exitCode };
+  try {
+    return { ok: true, config: workerConfig(r.model, osPlanHost()), model: r.model };
+  } catch (e) {
+    if (e instanceof PlanError) {
+      log.log('error', e.message);
+      return { ok: false, code: 5 };
+    }
+    throw e;
+  }
+}
+
+function describe(e: EngineEvent): { level: LogLevel; message: string } {
+  switch (e.type) {
+    case 'transition':
+      return {
+        level: 'info',
+        message: `(${e.instance}) Entering ${e.to} STATE (${e.reason}) [from ${e.from}, priority ${e.priority}]`,
+      };
+    case 'group-transition':
+      return {
+        level: 'info',
+        message: `VRRP_Group(${e.group}) Syncing instances to ${e.to} state (${e.reason})`,
+      };
+    case 'log':
+      return { level: e.level, message: e.message };
+  }
+}
+
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  const log = createLogger(consoleSink, { detail: opts.logDetail });
+  const first = load(opts, log);
+  if (!first.ok) {
+    log.log('error', `configuration ${opts.configFile} is invalid; not starting`);
+    return first.code;
+  }
+  const pidFile = opts.pidFile ?? DEFAULT_PID_FILE;
+  let releasePid: () => void;
+  try {
+    releasePid = acquirePidFile(pidFile);
+  } catch (e) {
+    log.log(
+      'error',
+      e instanceof PidFileInUse ? e.message : `cannot write pid file ${pidFile}: ${(e as Error).message}`,
+    );
+    return 1;
+  }
+  const startedAt = new Date().toISOString();
+  const worker = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: first.config });
+  const send = (m: ToWorker) => worker.postMessage(m);
+  const pending = new Map<number, (i: InstanceStatus[]) => void>();
+  let nextId = 1;
+  let onStopped: (() => void) | undefined;
+  let fatal: string | undefined;
+
+  worker.on('message', (m: FromWorker) => {
+    switch (m.type) {
+      case 'event': {
+        const { level, message } = describe(m.event);
+        log.log(level, message);
+        break;
+      }
+      case 'status':
+        pending.get(m.id)?.(m.instances);
+        pending.delete(m.id);
+        break;
+      case 'started':
+        log.log('info', `VRRP worker started: ${first.config.plans.map((p) => p.name).join(', ')}`);
+        break;
+      case 'stopped':
+        onStopped?.();
+        break;
+      case 'fatal':
+        fatal = m.message;
+        log.log('error', `VRRP worker failed: ${m.message}`);
+        void shutdown(1);
+        break;
+    }
+  });
+  worker.on('error', (e) => {
+    fatal = e.message;
+    log.log('error', `VRRP worker crashed: ${e.stack ?? e.message}`);
+    void shutdown(1);
+  });
+
+  const report = async (): Promise<StatusReport> => {
+    const id = nextId++;
+    const instances = await new Promise<InstanceStatus[]>((resolve, reject) => {
+      pending.set(id, resolve);
+      send({ type: 'status', id });
+      setTimeout(() => {
+        if (pending.delete(id)) reject(new Error('the VRRP worker did not answer'));
+      }, 2000).unref();
+    });
+    return { pid: process.pid, configFile: opts.configFile, startedAt, instances };
+  };
+  const statusServer = await startStatusServer(statusSocketPath(pidFile), report);
+
+  let stopping: Promise<number> | undefined;
+  const shutdown = (code: number): Promise<number> => {
+    stopping ??= (async () => {
+      log.log('info', 'Stopping');
+      const stopped = new Promise<void>((resolve) => {
+        onStopped = resolve;
+      });
+      if (fatal === undefined) {
+        send({ type: 'stop' });
+        // A master must get its priority-0 advert out and its addresses off; bounded all the same.
+        await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000).unref())]);
+      }
+      await worker.terminate();
+      await statusServer.close();
+      releasePid();
+      log.log('info', 'Stopped');
+      return code;
+    })();
+    return stopping;
+  };
+
+  const reload = () => {
+    log.log('info', `Reloading configuration from ${opts.configFile}`);
+    const next = load(opts, log);
+    if (!next.ok) {
+      log.log('error', 'new configuration is invalid; keeping the running configuration');
+      return;
+    }
+    send({ type: 'reload', config: next.config });
+  };
+
+  const dump = () => {
+    report().then(
+      (r) => {
+        writeFileSync(DUMP_FILE, formatStatus(r) + JSON.stringify(r, null, 2), { mode: 0o600 });
+        log.log('info', `state dumped to ${DUMP_FILE}`);
+      },
+      (e: unknown) => log.log('error', `state dump failed: ${String(e)}`),
+    );
+  };
+
+  return await new Promise<number>((resolve) => {
+    const stop = () => void shutdown(0).then(resolve);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', reload);
+    process.on('SIGUSR1', dump);
+    worker.on('exit', () => {
+      if (fatal !== undefined) void shutdown(1).then(resolve);
+    });
+  });
+}

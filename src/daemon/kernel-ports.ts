@@ -1,0 +1,198 @@
+/**
+ * The engine's ports on a real host (worker thread): VRRP sockets shared per (interface, family,
+ * source), VIPs over rtnetlink, gratuitous ARP / unsolicited NA, and link state from the netlink
+ * link watcher feeding track_interface.
+ */
+
+import { GarpSender, NaSender } from '../kernel/announce.js';
+import { ifNameToIndex } from '../kernel/interfaces.js';
+import { isLinkUsable } from '../kernel/link-state.js';
+import { LinkWatcher } from '../kernel/link-watcher.js';
+import { RtnlClient } from '../kernel/netlink.js';
+import { VrrpSocket } from '../kernel/vrrp-socket.js';
+import type { AdvertInput } from '../vrrp/receive.js';
+import type { TrackingStatus } from '../vrrp/types.js';
+import { interfaceTracking } from './link-tracking.js';
+import type { TrackInterfacePlan, WorkerConfig } from './messages.js';
+import type { InstancePlan, Vip } from './plan.js';
+import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
+
+/** IFA_F_NODAD: an IPv6 VIP is usable at once, without duplicate address detection. */
+const IFA_F_NODAD = 0x02;
+const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+interface SharedSocket {
+  socket: VrrpSocket;
+  /** vrid -> receivers */
+  receivers: Map<number, Set<(input: AdvertInput) => void>>;
+  users: number;
+}
+
+export interface KernelPorts {
+  readonly ports: EnginePorts;
+  onTracking(cb: (instance: string, status: TrackingStatus) => void): void;
+  setTracking(tracking: readonly TrackInterfacePlan[]): void;
+  close(): void;
+}
+
+export async function createKernelPorts(
+  config: WorkerConfig,
+  emit: (e: EngineEvent) => void,
+): Promise<KernelPorts> {
+  const rtnl = new RtnlClient();
+  const sockets = new Map<string, SharedSocket>();
+  const garp = new Map<string, GarpSender>();
+  const na = new Map<string, NaSender>();
+  const linkUp = new Map<string, boolean>();
+  let tracking = config.tracking;
+  let trackingCb: ((instance: string, status: TrackingStatus) => void) | undefined;
+  const lastTracking = new Map<string, string>();
+
+  const log = (level: 'debug' | 'info' | 'warning' | 'error', message: string) =>
+    emit({ type: 'log', level, message });
+
+  const recomputeTracking = () => {
+    for (const t of tracking) {
+      const status = interfaceTracking(t, (name) => linkUp.get(name) ?? false);
+      const key = JSON.stringify([status.weight, status.fault]);
+      if (lastTracking.get(t.instance) === key) continue;
+      const first = !lastTracking.has(t.instance);
+      lastTracking.set(t.instance, key);
+      // Report the initial state only when it is not the nominal one.
+      if (first && !status.fault && status.weight === 0) continue;
+      trackingCb?.(t.instance, status);
+    }
+  };
+
+  for (const l of await rtnl.listLinks()) linkUp.set(l.name, isLinkUsable(l));
+  const watcher = await LinkWatcher.start({
+    onLinkChange: (c) => {
+      const up = c.kind !== 'removed' && isLinkUsable(c.link);
+      if (linkUp.get(c.link.name) === up) return;
+      linkUp.set(c.link.name, up);
+      log('info', `interface ${c.link.name} is ${up ? 'up' : 'down'}`);
+      recomputeTracking();
+    },
+    onError: (e) => log('warning', `link watcher: ${e.message}`),
+  });
+
+  const openShared = (plan: InstancePlan): SharedSocket => {
+    const key = `${plan.interface}|${plan.family}|${plan.srcAddress}`;
+    let s = sockets.get(key);
+    if (s === undefined) {
+      const socket = VrrpSocket.open({
+        ifname: plan.interface,
+        family: plan.family,
+        srcAddress: plan.srcAddress,
+        multicast: true,
+      });
+      const shared: SharedSocket = { socket, receivers: new Map(), users: 0 };
+      socket.onPacket((p) => {
+        const vrid = p.data[1];
+        if (vrid === undefined) return;
+        const input: AdvertInput = {
+          family: p.family,
+          src: p.src,
+          dst: p.dst ?? '',
+          ttl: p.ttl,
+          payload: p.data,
+          ...(p.ah ? { ah: true } : {}),
+        };
+        for (const r of shared.receivers.get(vrid) ?? []) r(input);
+      });
+      socket.onError((e) => log('warning', `VRRP socket on ${plan.interface}: ${e.code}`));
+      sockets.set(key, shared);
+      s = shared;
+    }
+    s.users++;
+    return s;
+  };
+
+  const ports: EnginePorts = {
+    now: () => performance.now(),
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+    clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+    openChannel(plan, onAdvert): AdvertChannel {
+      const shared = openShared(plan);
+      const vrid = plan.params.vrid;
+      let set = shared.receivers.get(vrid);
+      if (set === undefined) shared.receivers.set(vrid, (set = new Set()));
+      set.add(onAdvert);
+      return {
+        send: (bytes, dst) => {
+          shared.socket.send(bytes, dst);
+        },
+        close: () => {
+          set.delete(onAdvert);
+          if (--shared.users === 0) {
+            shared.socket.close();
+            for (const [k, v] of sockets) if (v === shared) sockets.delete(k);
+          }
+        },
+      };
+    },
+    async addVip(vip: Vip) {
+      await rtnl.addAddress(toKernelAddress(vip));
+    },
+    async removeVip(vip: Vip) {
+      await rtnl.deleteAddress(toKernelAddress(vip));
+    },
+    announce(vips, count) {
+      for (let i = 0; i < count; i++) {
+        for (const v of vips) {
+          try {
+            if (v.spec.family === 4) {
+              let g = garp.get(v.dev);
+              if (g === undefined) garp.set(v.dev, (g = new GarpSender(v.dev)));
+              g.send(v.spec.address);
+            } else {
+              let n = na.get(v.dev);
+              if (n === undefined) na.set(v.dev, (n = new NaSender(v.dev)));
+              n.send(v.spec.address);
+            }
+          } catch (e) {
+            log('warning', `announcement for ${v.spec.address} on ${v.dev} failed: ${(e as Error).message}`);
+          }
+        }
+      }
+    },
+    emit,
+  };
+
+  return {
+    ports,
+    onTracking(cb) {
+      trackingCb = cb;
+      recomputeTracking();
+    },
+    setTracking(t) {
+      tracking = t;
+      lastTracking.clear();
+      recomputeTracking();
+    },
+    close() {
+      watcher.close();
+      rtnl.close();
+      for (const s of sockets.values()) s.socket.close();
+      for (const g of garp.values()) g.close();
+      for (const n of na.values()) n.close();
+    },
+  };
+}
+
+function toKernelAddress(vip: Vip) {
+  const ifindex = ifNameToIndex(vip.dev);
+  if (ifindex === undefined) throw new Error(`interface ${vip.dev} does not exist`);
+  const s = vip.spec;
+  const scope = s.scope === undefined ? undefined : (SCOPES[s.scope] ?? Number.parseInt(s.scope, 10));
+  return {
+    family: s.family === 4 ? ('ipv4' as const) : ('ipv6' as const),
+    ifindex,
+    address: s.address,
+    prefixLength: s.prefixLen,
+    ...(s.broadcast !== undefined && s.family === 4 ? { broadcast: s.broadcast } : {}),
+    ...(s.label !== undefined && s.family === 4 ? { label: s.label } : {}),
+    ...(scope !== undefined && Number.isFinite(scope) ? { scope } : {}),
+    ...(s.family === 6 ? { flags: IFA_F_NODAD } : {}),
+  };
+}
