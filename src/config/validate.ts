@@ -75,8 +75,29 @@ function firstOf<T extends { name: string; pos: SourcePos }>(
   }
 }
 
-function instanceFamily(i: VrrpInstance): AddressFamily | undefined {
-  return i.virtualIpaddress[0]?.family ?? (i.unicastSrcIp?.includes(':') ? 6 : undefined);
+const before = (a: SourcePos, b: SourcePos): boolean =>
+  a.file === b.file ? a.line < b.line || (a.line === b.line && a.column < b.column) : false;
+
+/**
+ * An instance's address family is set by the first address-bearing line in it (keepalived 2.2.7
+ * vrrp_parser.c): mcast_src_ip, unicast_src_ip, a unicast peer or a VIP, whichever comes first.
+ */
+function instanceFamily(
+  i: VrrpInstance,
+): { family: AddressFamily; pos: SourcePos; what: string } | undefined {
+  const cands: { family: AddressFamily; pos: SourcePos; what: string }[] = [];
+  const fam = (a: string): AddressFamily => (a.includes(':') ? 6 : 4);
+  if (i.mcastSrcIp !== undefined && i.keyPos.mcastSrcIp)
+    cands.push({ family: fam(i.mcastSrcIp), pos: i.keyPos.mcastSrcIp, what: 'mcast_src_ip' });
+  if (i.unicastSrcIp !== undefined && i.keyPos.unicastSrcIp)
+    cands.push({ family: fam(i.unicastSrcIp), pos: i.keyPos.unicastSrcIp, what: 'unicast_src_ip' });
+  const peer = i.unicastPeer[0];
+  if (peer !== undefined) cands.push({ family: peer.family, pos: peer.pos, what: 'unicast_peer' });
+  const vip = i.virtualIpaddress[0];
+  if (vip !== undefined) cands.push({ family: vip.family, pos: vip.pos, what: 'virtual_ipaddress' });
+  let best = cands[0];
+  for (const c of cands) if (best !== undefined && before(c.pos, best.pos)) best = c;
+  return best;
 }
 
 function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
@@ -166,12 +187,16 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
     );
   }
   // Every VIP of an instance has the instance's family; excluded addresses may be of either.
-  const fam = instanceFamily(i);
+  const famInfo = instanceFamily(i);
+  const fam = famInfo?.family;
+  const famNote = famInfo
+    ? ` (IPv${famInfo.family}, set by ${famInfo.what} on line ${famInfo.pos.line})`
+    : '';
   for (const v of i.virtualIpaddress) {
     if (v.family !== fam) {
       sink.error(
         v.pos,
-        `${name} address family of ${v.address} does not match the instance (IPv${fam}); put it in virtual_ipaddress_excluded`,
+        `${name} address family of ${v.address} does not match the instance${famNote}; put it in virtual_ipaddress_excluded`,
         { code: 'vip-family' },
       );
     }
@@ -180,10 +205,42 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
     if (fam !== undefined && p.family !== fam) {
       sink.error(
         p.pos,
-        `${name} unicast peer ${p.address} must be of the instance's address family (IPv${fam})`,
+        `${name} unicast peer ${p.address} must be of the instance's address family${famNote}`,
         { code: 'peer-family' },
       );
     }
+  }
+  for (const [field, kw] of [
+    ['mcastSrcIp', 'mcast_src_ip'],
+    ['unicastSrcIp', 'unicast_src_ip'],
+  ] as const) {
+    const a = i[field];
+    if (a !== undefined && fam !== undefined && (a.includes(':') ? 6 : 4) !== fam) {
+      sink.error(at(field), `${name} ${kw} ${a} must be of the instance's address family${famNote}`, {
+        code: 'src-family',
+      });
+    }
+  }
+  // keepalived 2.2.7 reports these as config errors (exit 5) although it carries on.
+  for (const r of i.virtualRoutes) {
+    if (
+      r.dev === undefined &&
+      !r.options.includes('no_track') &&
+      r.type !== 'blackhole' &&
+      r.type !== 'unreachable' &&
+      r.type !== 'prohibit'
+    ) {
+      sink.error(
+        r.pos,
+        `${name} route ${r.destination} has no dev, so it cannot be tracked: add 'dev IFNAME' or 'no_track'`,
+        { code: 'route-no-dev' },
+      );
+    }
+  }
+  if (i.useVmac !== undefined && i.unicastPeer.length > 0 && i.unimplemented.vmac_xmit_base === undefined) {
+    sink.error(at('useVmac'), `${name} unicast with use_vmac requires vmac_xmit_base`, {
+      code: 'vmac-unicast',
+    });
   }
   const checkRefs = (refs: readonly TrackRef[], defined: readonly { name: string }[], what: string): void => {
     for (const r of refs) {
@@ -201,7 +258,53 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
   checkRefs(i.trackProcess, cfg.trackProcesses, 'track process');
 }
 
+function checkRules(rules: readonly import('./model.js').RuleSpec[], sink: DiagnosticSink): void {
+  for (const r of rules) {
+    if (r.preference === undefined) {
+      sink.error(r.pos, 'rule has no preference: rules added in varying order need one (add preference N)', {
+        code: 'rule-no-preference',
+      });
+    }
+  }
+}
+
+/** Two multicast instances with the same VRID and family on one interface would fight (RFC 5798 5.2.3). */
+function checkVridClashes(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  const seen = new Map<string, VrrpInstance>();
+  for (const i of cfg.instances) {
+    if (i.virtualRouterId === undefined || i.unicastPeer.length > 0) continue;
+    const ifname = i.interface ?? cfg.globalDefs.defaultInterface ?? 'eth0';
+    const fam = instanceFamily(i)?.family ?? 4;
+    const key = `${ifname}/${fam}/${i.virtualRouterId}`;
+    const prev = seen.get(key);
+    if (prev === undefined) {
+      seen.set(key, i);
+      continue;
+    }
+    sink.error(
+      i.keyPos.virtualRouterId ?? i.pos,
+      `${prev.name} and ${i.name} both use VRID ${i.virtualRouterId} with IPv${fam} on interface ${ifname}`,
+      {
+        code: 'vrid-clash',
+        related: [
+          {
+            pos: prev.keyPos.virtualRouterId ?? prev.pos,
+            message: `${prev.name} uses VRID ${i.virtualRouterId} here`,
+          },
+        ],
+      },
+    );
+  }
+}
+
 function checkSyncGroup(sg: SyncGroup, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  if (sg.group.length === 1) {
+    sink.error(
+      sg.pos,
+      `vrrp_sync_group ${sg.name} has only 1 vrrp_instance: a sync group needs at least two`,
+      { code: 'sync-group-size' },
+    );
+  }
   if (sg.group.length === 0) {
     sink.error(sg.pos, `vrrp_sync_group ${sg.name} has no members: add group { INSTANCE... }`, {
       code: 'empty-sync-group',
@@ -247,7 +350,55 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       { code: 'fwmark-protocol' },
     );
   }
+  const a = vs.address;
+  const where =
+    a.kind === 'ip'
+      ? `${a.address}${a.port !== undefined ? ` ${a.port}` : ''}`
+      : a.kind === 'fwmark'
+        ? `fwmark ${a.fwmark}`
+        : `group ${a.group}`;
+  // keepalived 2.2.7 fills these in with a default but reports each as a config error (exit 5).
+  if (a.kind === 'ip' && vs.keyPos.protocol === undefined) {
+    sink.error(
+      vs.pos,
+      `virtual_server ${where}: no protocol set (keepalived defaults to UDP); add protocol TCP|UDP|SCTP`,
+      { code: 'vs-default' },
+    );
+  }
+  if (vs.keyPos.lvsSched === undefined) {
+    sink.error(
+      vs.pos,
+      `virtual_server ${where}: no scheduler set (keepalived defaults to wlc); add lb_algo`,
+      { code: 'vs-default' },
+    );
+  }
+  if (vs.keyPos.lvsMethod === undefined) {
+    sink.error(
+      vs.pos,
+      `virtual_server ${where}: no forwarding method set (keepalived defaults to NAT); add lb_kind`,
+      { code: 'vs-default' },
+    );
+  }
+  if (a.kind === 'ip' && (a.port ?? 0) === 0 && vs.persistenceTimeoutS === undefined) {
+    sink.error(
+      vs.pos,
+      `virtual_server ${where}: a zero or absent port is only valid for persistent services (add persistence_timeout)`,
+      { code: 'vs-port' },
+    );
+  }
+  if (vs.realServers.length === 0) {
+    sink.error(vs.pos, `virtual_server ${where} has no real servers (keepalived ignores it)`, {
+      code: 'vs-no-real-server',
+    });
+  }
   for (const rs of vs.realServers) {
+    if (a.kind === 'ip' && rs.family !== a.family && (rs.lvsMethod ?? vs.lvsMethod) !== 'TUN') {
+      sink.error(
+        rs.pos,
+        `real_server ${rs.address}: address family differs from virtual_server ${where} (only tunnelled real servers may differ)`,
+        { code: 'rs-family' },
+      );
+    }
     for (const c of rs.checkers) {
       if (c.type === 'MISC_CHECK' && c.miscPath === undefined) {
         sink.error(c.pos, 'MISC_CHECK needs misc_path', { code: 'missing-value' });
@@ -422,6 +573,41 @@ export function validateModel(
   }
   for (const i of cfg.instances) checkInstance(i, cfg, sink);
   for (const sg of cfg.syncGroups) checkSyncGroup(sg, cfg, sink);
+  // An instance can be in one sync group only.
+  const memberOf = new Map<string, { group: string; pos: SourcePos }>();
+  for (const sg of cfg.syncGroups) {
+    for (const m of sg.group) {
+      const prev = memberOf.get(m.name);
+      if (prev !== undefined && prev.group !== sg.name) {
+        sink.error(
+          m.pos,
+          `vrrp_instance ${m.name} is already in vrrp_sync_group ${prev.group}: an instance can be in one sync group only`,
+          {
+            code: 'sync-group-member',
+            related: [{ pos: prev.pos, message: `${m.name} in vrrp_sync_group ${prev.group}` }],
+          },
+        );
+      } else memberOf.set(m.name, { group: sg.name, pos: m.pos });
+    }
+  }
+  checkVridClashes(cfg, sink);
+  checkRules(cfg.staticRules, sink);
+  for (const i of cfg.instances) checkRules(i.virtualRules, sink);
+  for (const [field, kw] of [
+    ['vrrpMcastGroup4', 'vrrp_mcast_group4'],
+    ['vrrpMcastGroup6', 'vrrp_mcast_group6'],
+  ] as const) {
+    const addr = cfg.globalDefs[field];
+    const multicast = addr.includes(':')
+      ? /^ff/i.test(addr)
+      : Number(addr.split('.')[0]) >= 224 && Number(addr.split('.')[0]) <= 239;
+    if (!multicast)
+      sink.error(
+        cfg.globalDefs.keyPos[field] ?? cfg.globalDefs.pos,
+        `${kw} ${addr} is not a multicast address`,
+        { code: 'not-multicast' },
+      );
+  }
   for (const vs of cfg.virtualServers) checkVirtualServer(vs, cfg, sink);
   if (opts.hostChecks !== false) {
     checkInterfaces(cfg, host, sink);

@@ -91,7 +91,6 @@ function finish(sink: DiagnosticSink) {
       const addr = { address: a.text, family, ...(port !== undefined ? { port } : {}) };
       if (block.name === 'virtual_server') {
         d.address = { kind: 'ip', ...addr };
-        d.protocol ??= 'TCP';
       } else Object.assign(d, addr);
       return d;
     }
@@ -125,7 +124,8 @@ export function buildModel(nodes: readonly ConfigNode[], sink = new DiagnosticSi
   const instances = (top.instances as Draft[] | undefined) ?? [];
   for (const i of instances) completeInstance(i, globalDefs.vrrpVersion as 2 | 3);
   for (const vs of (top.virtualServers as Draft[] | undefined) ?? []) {
-    vs.protocol ??= 'TCP';
+    // keepalived 2.2.7: "no protocol set - defaulting to UDP" (validate.ts reports it).
+    vs.protocol ??= 'UDP';
     for (const rs of (vs.realServers as Draft[] | undefined) ?? []) rs.checkers ??= [];
   }
   const opaque: OpaqueBlock[] = Object.entries(top.unimplemented).map(([keyword, args]) => ({

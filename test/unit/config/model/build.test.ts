@@ -105,7 +105,9 @@ test('every checker type builds into its own union member', () => {
         `  ${t} {\n${t === 'MISC_CHECK' ? '   misc_path "/bin/true arg"\n' : ''}${t.endsWith('_GET') ? '   url {\n    path /\n   }\n' : ''}  }`,
     )
     .join('\n');
-  const r = check(`virtual_server fwmark 5 {\n real_server 198.51.100.2 {\n${body}\n }\n}`);
+  const r = check(
+    `virtual_server fwmark 5 {\n lb_algo rr\n lb_kind DR\n real_server 198.51.100.2 {\n${body}\n }\n}`,
+  );
   assert.equal(errors(r).length, 0, show(r));
   const cs = r.model!.virtualServers[0]!.realServers[0]!.checkers;
   assert.deepEqual(
@@ -120,10 +122,10 @@ test('every checker type builds into its own union member', () => {
 
 test('nb_get_retry is a deprecated alias of retry: warns with the replacement and sets retry', () => {
   const r = check(
-    'virtual_server 192.0.2.10 80 {\n real_server 198.51.100.1 80 {\n  TCP_CHECK {\n   nb_get_retry 4\n  }\n }\n}',
+    'virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n  TCP_CHECK {\n   nb_get_retry 4\n  }\n }\n}',
   );
   assert.equal(errors(r).length, 0, show(r));
-  assert.match(show(r), /:4:4: warning: 'nb_get_retry' is deprecated; use 'retry' instead/);
+  assert.match(show(r), /:7:4: warning: 'nb_get_retry' is deprecated; use 'retry' instead/);
   const c = r.model!.virtualServers[0]!.realServers[0]!.checkers[0]!;
   assert.equal(c.retry, 4);
 });

@@ -97,13 +97,21 @@ test('VIP address families must not mix; excluded addresses may', () => {
   const r = check(instance('', '192.0.2.1\n    2001:db8::1'));
   const e = errors(r);
   assert.equal(e.length, 1, show(r));
-  assert.match(e[0]!.message, /address family of 2001:db8::1 does not match the instance \(IPv4\)/);
+  assert.match(
+    e[0]!.message,
+    /address family of 2001:db8::1 does not match the instance \(IPv4, set by virtual_ipaddress on line 6\)/,
+  );
   assert.equal(e[0]!.pos.line, 7);
   accepts(instance('virtual_ipaddress_excluded {\n 2001:db8::1\n}'));
+  // The first address-bearing line sets the family (keepalived 2.2.7): here the peer, so the VIP is wrong.
   rejects(
     instance('unicast_peer {\n 2001:db8::9\n}'),
-    /unicast peer 2001:db8::9 must be of the instance's address family/,
+    /address family of 192\.0\.2\.100 does not match the instance \(IPv6, set by unicast_peer on line 5\)/,
   );
+  const vipFirst =
+    'vrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  192.0.2.1\n }\n unicast_peer {\n  2001:db8::9\n }\n}\n';
+  rejects(vipFirst, /unicast peer 2001:db8::9 must be of the instance's address family/);
+  rejects(instance('mcast_src_ip 2001:db8::5'), /set by mcast_src_ip on line 4/);
 });
 
 test('an instance needs at least one VIP', () => {
@@ -267,4 +275,88 @@ test('a missing config file exits 4', async () => {
   });
   assert.equal(r.exitCode, ExitCode.FILE);
   assert.equal(r.model, undefined);
+});
+
+const VS_OK =
+  'virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n  weight 1\n }\n}\n';
+
+test('virtual_server: keepalived reports missing protocol, scheduler and method as config errors', () => {
+  accepts(VS_OK);
+  rejects(VS_OK.replace(' protocol TCP\n', ''), /no protocol set \(keepalived defaults to UDP\)/);
+  rejects(VS_OK.replace(' lb_algo rr\n', ''), /no scheduler set \(keepalived defaults to wlc\)/);
+  rejects(VS_OK.replace(' lb_kind NAT\n', ''), /no forwarding method set \(keepalived defaults to NAT\)/);
+  assert.equal(check(VS_OK.replace(' protocol TCP\n', '')).model!.virtualServers[0]!.protocol, 'UDP');
+});
+
+test('virtual_server: no real servers, zero port without persistence, real server family', () => {
+  rejects(
+    'virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n}\n',
+    /has no real servers/,
+  );
+  rejects(VS_OK.replace('192.0.2.10 80 {', '192.0.2.10 {'), /only valid for persistent services/);
+  accepts(VS_OK.replace('192.0.2.10 80 {', '192.0.2.10 {\n persistence_timeout 60'));
+  rejects(VS_OK.replace('192.0.2.10 80', '2001:db8::10 80'), /address family differs from virtual_server/);
+  accepts(
+    VS_OK.replace('192.0.2.10 80', '2001:db8::10 80').replace('weight 1', 'weight 1\n  lvs_method TUN'),
+  );
+});
+
+test('sync groups: at least two members, and an instance in one group only', () => {
+  const two =
+    instance('', '192.0.2.1', 'A') +
+    instance('', '192.0.2.2', 'B').replace('virtual_router_id 51', 'virtual_router_id 52');
+  accepts(`${two}vrrp_sync_group G {\n group {\n  A\n  B\n }\n}\n`);
+  rejects(`${two}vrrp_sync_group G {\n group {\n  A\n }\n}\n`, /has only 1 vrrp_instance/);
+  const r = check(
+    `${two}vrrp_sync_group G {\n group {\n  A B\n }\n}\nvrrp_sync_group H {\n group {\n  A B\n }\n}\n`,
+  );
+  const e = errors(r).filter((d) => d.code === 'sync-group-member');
+  assert.equal(e.length, 2, show(r));
+  assert.match(e[0]!.message, /vrrp_instance A is already in vrrp_sync_group G/);
+  assert.equal(e[0]!.related?.[0]?.pos.line, 19);
+});
+
+test('two multicast instances with the same VRID, family and interface clash; unicast ones do not', () => {
+  const r = check(instance('', '192.0.2.1', 'A') + instance('', '192.0.2.2', 'B'));
+  const e = errors(r).find((d) => d.code === 'vrid-clash');
+  assert.ok(e, show(r));
+  assert.match(e.message, /A and B both use VRID 51 with IPv4 on interface eth0/);
+  assert.equal(e.related?.[0]?.pos.line, 3);
+  accepts(instance('', '192.0.2.1', 'A') + instance('', '2001:db8::2', 'B'));
+  accepts(instance('', '192.0.2.1', 'A') + instance('', '192.0.2.2', 'B').replace('eth0', 'eth1'));
+  accepts(instance('', '192.0.2.1', 'A') + instance('unicast_peer {\n 192.0.2.9\n}', '192.0.2.2', 'B'));
+});
+
+test('routes need a dev to be tracked; rules need a preference', () => {
+  rejects(instance('virtual_routes {\n 10.1.0.0/16 via 192.0.2.1\n}'), /route 10\.1\.0\.0\/16 has no dev/);
+  accepts(
+    instance(
+      'virtual_routes {\n 10.1.0.0/16 via 192.0.2.1 dev eth0\n 10.2.0.0/16 via 192.0.2.1 no_track\n blackhole 10.3.0.0/16\n}',
+    ),
+  );
+  rejects(instance('virtual_rules {\n from 10.1.0.0/16 table 100\n}'), /rule has no preference/);
+  accepts(instance('virtual_rules {\n from 10.1.0.0/16 table 100 preference 100\n}'));
+  rejects('static_rules {\n to 10.0.0.0/8 table 5\n}\n', /rule has no preference/);
+});
+
+test('global multicast groups must be multicast addresses', () => {
+  rejects(
+    `global_defs {\n vrrp_mcast_group4 10.0.0.1\n}\n${instance()}`,
+    /vrrp_mcast_group4 10\.0\.0\.1 is not a multicast address/,
+  );
+  rejects(`global_defs {\n vrrp_mcast_group6 2001:db8::1\n}\n${instance()}`, /not a multicast address/);
+  accepts(`global_defs {\n vrrp_mcast_group4 224.0.0.19\n vrrp_mcast_group6 ff02::99\n}\n${instance()}`);
+});
+
+test('use_vmac with unicast peers needs vmac_xmit_base', () => {
+  rejects(
+    instance('use_vmac\nunicast_peer {\n 192.0.2.9\n}'),
+    /unicast with use_vmac requires vmac_xmit_base/,
+  );
+  const r = check(instance('use_vmac\nvmac_xmit_base\nunicast_peer {\n 192.0.2.9\n}'));
+  assert.equal(errors(r).length, 0, show(r));
+});
+
+test('garp delays accept large values like keepalived (no 255 s cap)', () => {
+  accepts(instance('garp_master_delay 4000\ngarp_master_refresh 100000'));
 });
