@@ -149,6 +149,8 @@ export class Preprocessor {
         }
         const dc = stripComment(line, this.sink);
         const body = dc.text.replace(/^[ \t]+/, '');
+        // Blank-looking and comment-only lines are skipped (keepalived 2.2.7 `-t` behaviour).
+        if (body === '' && !dc.continued) continue;
         if (body !== '') collecting.lines.push(body);
         if (!dc.continued) collecting = finishDefinition(collecting);
         continue;

@@ -115,9 +115,11 @@ describe('config syntax: parameters', () => {
     assert.deepEqual(r.nodes[1]?.keyword.pos, { file: MAIN, line: 4, column: 11 });
   });
 
-  it('a multi-line definition ends at an empty line', () => {
+  it('a multi-line definition ends at an empty line, not at a comment or blank-looking line', () => {
     const r = parse('$M= \\\n  one \\\n\n  two\n$M\n');
     assert.deepEqual(shape(r.nodes), ['two', 'one']);
+    const c = parse('$M= \\\n  one \\\n# comment\n   \n  two\n$M\n');
+    assert.deepEqual(shape(c.nodes), ['one', 'two']);
   });
 
   it('a multi-line parameter is only used when it ends the line', () => {
