@@ -115,8 +115,8 @@ export async function createKernelPorts(
     openChannel(plan, onAdvert): AdvertChannel {
       const shared = openShared(plan);
       const vrid = plan.params.vrid;
-      let set = shared.receivers.get(vrid);
-      if (set === undefined) shared.receivers.set(vrid, (set = new Set()));
+      const set = shared.receivers.get(vrid) ?? new Set();
+      shared.receivers.set(vrid, set);
       set.add(onAdvert);
       return {
         send: (bytes, dst) => {
@@ -142,12 +142,12 @@ export async function createKernelPorts(
         for (const v of vips) {
           try {
             if (v.spec.family === 4) {
-              let g = garp.get(v.dev);
-              if (g === undefined) garp.set(v.dev, (g = new GarpSender(v.dev)));
+              const g = garp.get(v.dev) ?? new GarpSender(v.dev);
+              garp.set(v.dev, g);
               g.send(v.spec.address);
             } else {
-              let n = na.get(v.dev);
-              if (n === undefined) na.set(v.dev, (n = new NaSender(v.dev)));
+              const n = na.get(v.dev) ?? new NaSender(v.dev);
+              na.set(v.dev, n);
               n.send(v.spec.address);
             }
           } catch (e) {
