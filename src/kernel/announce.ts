@@ -4,7 +4,6 @@
  * ndisc.ts; this file only opens, configures and writes sockets.
  */
 
-import { parseIpv6 } from '../net/addr.js';
 import { buildGratuitousArp } from './arp.js';
 import {
   AF_INET6,
@@ -15,8 +14,6 @@ import {
   IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF,
   IPV6_MULTICAST_LOOP,
-  IPV6_PKTINFO,
-  IPV6_UNICAST_HOPS,
   SO_BINDTODEVICE,
   SOCK_RAW,
   SOL_SOCKET,
@@ -77,52 +74,45 @@ export class GarpSender {
   }
 }
 
-/** Sends unsolicited Neighbour Advertisements for IPv6 VIPs on one interface. */
+/**
+ * Sends unsolicited Neighbour Advertisements for IPv6 VIPs on one interface. Each NA is sourced from the
+ * VIP itself, as keepalived does, so every send uses a short-lived ICMPv6 socket bound to the VIP: Linux
+ * raw sockets take the source only from bind() (the sticky IPV6_PKTINFO option sets just the interface).
+ * The VIP must therefore already be on the interface and not tentative (add it with IFA_F_NODAD).
+ */
 export class NaSender {
   readonly ifname: string;
   readonly ifindex: number;
   readonly mac: Uint8Array;
-  #fd: number;
 
   constructor(ifname: string, mac?: Uint8Array) {
     const facts = lookupInterface(ifname);
     this.ifname = ifname;
     this.ifindex = facts.ifindex;
     this.mac = mac ?? facts.mac;
-    const k = kernel();
-    this.#fd = k.socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
-    try {
-      k.setsockopt(this.#fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${ifname}\0`));
-      k.setsockopt(this.#fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, this.ifindex);
-      // RFC 4861 7.1.2: a receiver discards an NA whose hop limit is not 255.
-      k.setsockopt(this.#fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, NA_HOP_LIMIT);
-      k.setsockopt(this.#fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, NA_HOP_LIMIT);
-      k.setsockopt(this.#fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
-    } catch (e) {
-      k.close(this.#fd);
-      throw e;
-    }
   }
 
-  /**
-   * One unsolicited NA for `vip` to ff02::1, sourced from the VIP itself as keepalived does. The VIP
-   * must already be on the interface: the source is set with the sticky IPV6_PKTINFO option (RFC 3542
-   * section 6), which the kernel refuses (EADDRNOTAVAIL) for an address the host does not own.
-   */
+  /** One unsolicited NA for `vip` to ff02::1. Throws (code 'EADDRNOTAVAIL') when the VIP is not ours. */
   send(vip: string, opts: { router?: boolean } = {}): void {
     const built = buildUnsolicitedNa(this.mac, vip, opts);
     if (!built.ok) throw new Error(`neighbour advertisement for ${vip}: ${built.reason}`);
-    const pktinfo = Buffer.alloc(20); // struct in6_pktinfo { in6_addr addr; int ifindex }
-    pktinfo.set(parseIpv6(vip)!, 0);
-    pktinfo.writeInt32LE(this.ifindex, 16);
     const k = kernel();
-    k.setsockopt(this.#fd, IPPROTO_IPV6, IPV6_PKTINFO, pktinfo);
-    k.sendto(this.#fd, built.message, encodeSockaddrIn6(ALL_NODES, 0, this.ifindex)!, 0);
+    const fd = k.socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+    try {
+      k.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${this.ifname}\0`));
+      k.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, this.ifindex);
+      // RFC 4861 7.1.2: a receiver discards an NA whose hop limit is not 255.
+      k.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, NA_HOP_LIMIT);
+      k.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+      // The scope id matters only for a link-local VIP (fe80::/10); it is ignored otherwise.
+      k.bind(fd, encodeSockaddrIn6(vip, 0, this.ifindex)!);
+      k.sendto(fd, built.message, encodeSockaddrIn6(ALL_NODES, 0, this.ifindex)!, 0);
+    } finally {
+      k.close(fd);
+    }
   }
 
   close(): void {
-    if (this.#fd < 0) return;
-    kernel().close(this.#fd);
-    this.#fd = -1;
+    // Nothing is held open between sends.
   }
 }
