@@ -12,7 +12,12 @@ export function fsConfigSource(): ConfigSource {
   return {
     readFile(path: string): string | Error {
       try {
-        if (statSync(path).isDirectory()) return new Error(`${path} is a directory`);
+        const st = statSync(path);
+        if (st.isDirectory()) return new Error(`${path} is a directory`);
+        // keepalived refuses config files that are not regular or are executable (read_conf_file()).
+        if (!st.isFile()) return new Error(`${path} is not a regular file`);
+        if (st.mode & 0o111)
+          return new Error(`${path} is executable; keepalived does not read executable config files`);
         return readFileSync(path, 'utf8');
       } catch (e) {
         return e instanceof Error ? e : new Error(String(e));

@@ -108,6 +108,24 @@ export class Preprocessor {
 
   /** Read the main config file; an unreadable one is a `class: 'file'` error. */
   readMain(path: string): void {
+    if (hasWildcard(path)) {
+      // keepalived -f accepts a pattern and reads the first match (check_conf_file()).
+      const matches = this.opts.source.glob(path);
+      const first = matches[0];
+      if (first === undefined) {
+        this.sink.error({ file: path, line: 1, column: 1 }, 'no configuration file matches this pattern', {
+          class: 'file',
+          code: 'file-unreadable',
+        });
+        return;
+      }
+      if (matches.length > 1) {
+        this.sink.warning({ file: path, line: 1, column: 1 }, `more than one file matches; using ${first}`, {
+          code: 'multiple-config-files',
+        });
+      }
+      path = first;
+    }
     const text = this.opts.source.readFile(path);
     if (text instanceof Error) {
       this.sink.error({ file: path, line: 1, column: 1 }, `cannot read configuration file: ${text.message}`, {

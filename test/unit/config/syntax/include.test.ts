@@ -144,6 +144,17 @@ describe('config syntax: missing main file', () => {
   });
 });
 
+describe('config syntax: main file given as a pattern', () => {
+  it('reads the first match and warns when several match', () => {
+    const source = memoryConfigSource({ '/c/a.conf': 'a 1\n', '/c/b.conf': 'b 1\n' });
+    const r = parseConfig('/c/*.conf', { configId: 'x', source });
+    assert.deepEqual(shape(r.nodes), ['a 1']);
+    assert.deepEqual(warnings(r), ['1:1 more than one file matches; using /c/a.conf']);
+    const none = parseConfig('/d/*.conf', { configId: 'x', source });
+    assert.equal(none.diagnostics[0]?.class, 'file');
+  });
+});
+
 describe('config syntax: fsConfigSource globbing', () => {
   let dir = '';
   before(() => {
@@ -187,5 +198,13 @@ describe('config syntax: fsConfigSource globbing', () => {
       join(dir, 'x', 'one.conf'),
     ]);
     assert.ok(src.readFile(join(dir, 'conf.d')) instanceof Error);
+  });
+
+  it('refuses an executable config file, as keepalived does', () => {
+    const p = join(dir, 'exec.conf');
+    writeFileSync(p, 'x 1\n', { mode: 0o755 });
+    const r = parseConfig(p, { configId: 'x', source: fsConfigSource() });
+    assert.equal(r.diagnostics[0]?.class, 'file');
+    assert.match(r.diagnostics[0]?.message ?? '', /executable/);
   });
 });
