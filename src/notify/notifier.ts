@@ -1,0 +1,158 @@
+/**
+ * Glue from engine events to notify scripts, FIFO lines and mail (plan.ts decides, this runs).
+ * Scripts are fire and forget: each runs as its user, after the security check, and its outcome
+ * goes to the log through `onScriptDone`; nothing here waits for a script or throws.
+ */
+import { hostname } from 'node:os';
+import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
+import type { EngineEvent } from '../daemon/vrrp-engine.js';
+import { fsSecurityHost, loadAccounts } from '../scripts/fs-host.js';
+import { type AccountDb, resolveScriptIdentity } from '../scripts/identity.js';
+import { describeResult, type RunRequest, runScript, type ScriptResult } from '../scripts/runner.js';
+import { checkScriptSecurity, type SecurityHost } from '../scripts/security.js';
+import {
+  asNotifyState,
+  instanceNotifiesSuppressed,
+  type NotifyPlan,
+  type NotifyState,
+  type PlannedScript,
+  planMasterRxLowerPri,
+  planPriorityChange,
+  planTransition,
+  type Subject,
+} from './plan.js';
+
+export type NotifyLogLevel = 'info' | 'warning' | 'error';
+
+export interface NotifierPorts {
+  readonly run?: (req: RunRequest) => Promise<ScriptResult>;
+  readonly accounts?: () => AccountDb;
+  readonly security?: SecurityHost;
+  /** Where FIFO lines go (notify_fifo and vrrp_notify_fifo writers). */
+  readonly fifoWrite?: (line: string) => void;
+  /** Send one mail (fire and forget). */
+  readonly mail?: (subject: string, body: string) => void;
+  readonly log: (level: NotifyLogLevel, msg: string) => void;
+  /** Each script's outcome (also logged). */
+  readonly onScriptDone?: (s: PlannedScript, r: ScriptResult) => void;
+  readonly self?: { uid: number; gid: number };
+  readonly hostname?: string;
+}
+
+export class Notifier {
+  private readonly groupOf = new Map<string, string>();
+  private readonly groupState = new Map<string, NotifyState>();
+  private readonly notified = new Set<string>();
+  private readonly lastMailed = new Map<string, NotifyState>();
+  private readonly routerId: string;
+  /** Scripts started and not yet finished. */
+  private inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly cfg: KeepalivedConfig,
+    private readonly ports: NotifierPorts,
+  ) {
+    for (const g of cfg.syncGroups) for (const m of g.group) this.groupOf.set(m.name, g.name);
+    this.routerId = cfg.globalDefs.routerId ?? ports.hostname ?? hostname();
+  }
+
+  /** React to one engine event. */
+  handle(e: EngineEvent): void {
+    if (e.type === 'transition') {
+      const state = asNotifyState(e.to);
+      const inst = this.cfg.instances.find((i) => i.name === e.instance);
+      if (state === undefined || inst === undefined) return;
+      const group = this.groupOf.get(e.instance);
+      const gstate = group !== undefined ? this.groupState.get(group) : undefined;
+      if (instanceNotifiesSuppressed(this.notified.has(e.instance), gstate, state)) return;
+      this.notified.add(e.instance);
+      const subject: Subject = { kind: 'INSTANCE', name: e.instance, priority: e.priority };
+      const enabled = inst.smtpAlert ?? this.cfg.globalDefs.smtpAlert ?? false;
+      this.execute(
+        planTransition(subject, state, inst, this.mailPolicy(`i:${e.instance}`, enabled)),
+        `i:${e.instance}`,
+        state,
+      );
+    } else if (e.type === 'group-transition') {
+      const state = asNotifyState(e.to);
+      const g = this.cfg.syncGroups.find((x) => x.name === e.group);
+      if (state === undefined || g === undefined) return;
+      this.groupState.set(e.group, state);
+      const enabled = g.smtpAlert ?? this.cfg.globalDefs.smtpAlert ?? false;
+      this.execute(
+        planTransition({ kind: 'GROUP', name: e.group }, state, g, this.mailPolicy(`g:${e.group}`, enabled)),
+        `g:${e.group}`,
+        state,
+      );
+    }
+  }
+
+  /** A master heard a lower-priority advert. */
+  masterRxLowerPri(instance: string, priority: number): void {
+    const inst = this.cfg.instances.find((i) => i.name === instance);
+    if (inst) this.execute(planMasterRxLowerPri(instance, priority, inst as NotifyScripts));
+  }
+
+  /** The effective priority changed (only with notify_priority_changes). */
+  priorityChanged(instance: string, state: 'MASTER' | 'BACKUP', priority: number): void {
+    const inst = this.cfg.instances.find((i) => i.name === instance);
+    if (inst?.notifyPriorityChanges) this.execute(planPriorityChange(instance, state, priority));
+  }
+
+  /** Resolves once every script started so far has finished (for shutdown and tests). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private mailPolicy(key: string, enabled: boolean) {
+    const last = this.lastMailed.get(key);
+    return { enabled, routerId: this.routerId, ...(last !== undefined ? { lastMailed: last } : {}) };
+  }
+
+  private execute(plan: NotifyPlan, mailKey?: string, state?: NotifyState): void {
+    for (const s of plan.scripts) this.startScript(s);
+    if (plan.fifoLine !== undefined) this.ports.fifoWrite?.(plan.fifoLine);
+    if (plan.mail !== undefined && mailKey !== undefined && state !== undefined && this.ports.mail) {
+      this.lastMailed.set(mailKey, state);
+      this.ports.mail(plan.mail.subject, plan.mail.body);
+    }
+  }
+
+  private startScript(s: PlannedScript): void {
+    const g = this.cfg.globalDefs;
+    const self = this.ports.self ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const id = resolveScriptIdentity((this.ports.accounts ?? loadAccounts)(), {
+      ...(s.user !== undefined ? { user: s.user } : {}),
+      ...(s.group !== undefined ? { group: s.group } : {}),
+      ...(g.scriptUser !== undefined ? { scriptUser: g.scriptUser } : {}),
+      ...(g.scriptGroup !== undefined ? { scriptGroup: g.scriptGroup } : {}),
+      self,
+    });
+    const cmd = s.argv.join(' ');
+    if (!id.ok) {
+      this.ports.log('error', `${s.what} script '${cmd}' not run: ${id.reason}`);
+      return;
+    }
+    const exe = s.argv[0] ?? '';
+    if (g.enableScriptSecurity && id.identity.uid === 0) {
+      const v = checkScriptSecurity(exe, this.ports.security ?? fsSecurityHost);
+      if (!v.ok) {
+        this.ports.log('error', `${s.what} script '${cmd}' refused by script security: ${v.reason}`);
+        return;
+      }
+    }
+    const run = this.ports.run ?? runScript;
+    const p = run({
+      argv: s.argv,
+      identity: id.identity,
+      ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
+      ...(s.killGraceMs !== undefined ? { killGraceMs: s.killGraceMs } : {}),
+    }).then((r) => {
+      const ok = r.spawnError === undefined && r.exitCode === 0;
+      this.ports.log(ok ? 'info' : 'warning', `${s.what} script '${cmd}' ${describeResult(r)}`);
+      this.ports.onScriptDone?.(s, r);
+    });
+    this.inflight.add(p);
+    p.finally(() => this.inflight.delete(p));
+  }
+}

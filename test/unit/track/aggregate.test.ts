@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { memoryConfigSource } from '../../../src/config/fs-source.js';
+import { loadConfigText } from '../../../src/config/load.js';
+import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
+import { aggregate, effectOf, instanceTracking, type TrackSnapshot } from '../../../src/track/aggregate.js';
+
+const obj = (weight: number, up: boolean | undefined, reverse = false) =>
+  ({ kind: 'track_script', name: 's', weight, reverse, up }) as const;
+const file = (weight: number, value: number, reverse = false) =>
+  ({ kind: 'track_file', name: 'f', weight, reverse, value }) as const;
+
+test('weight 0: down means FAULT; reverse: up means FAULT; unknown means nothing', () => {
+  assert.deepEqual(effectOf(obj(0, true)), { weight: 0, fault: false });
+  assert.deepEqual(effectOf(obj(0, false)), { weight: 0, fault: true });
+  assert.deepEqual(effectOf(obj(0, true, true)), { weight: 0, fault: true });
+  assert.deepEqual(effectOf(obj(0, false, true)), { weight: 0, fault: false });
+  assert.deepEqual(effectOf(obj(0, undefined)), { weight: 0, fault: false });
+  assert.deepEqual(effectOf(obj(-20, undefined)), { weight: 0, fault: false });
+});
+
+test('positive weight adds while up, negative weight while down; reverse flips the sign', () => {
+  assert.equal(effectOf(obj(10, true)).weight, 10);
+  assert.equal(effectOf(obj(10, false)).weight, 0);
+  assert.equal(effectOf(obj(-10, true)).weight, 0);
+  assert.equal(effectOf(obj(-10, false)).weight, -10);
+  assert.equal(effectOf(obj(10, true, true)).weight, -10);
+  assert.equal(effectOf(obj(-10, false, true)).weight, 10);
+});
+
+test('track_file: weight 0 is a status; otherwise value*weight, clamped at 253, below -253 FAULT', () => {
+  assert.deepEqual(effectOf(file(0, 0)), { weight: 0, fault: false });
+  assert.deepEqual(effectOf(file(0, 3)), { weight: 0, fault: true });
+  assert.deepEqual(effectOf(file(0, 0, true)), { weight: 0, fault: true });
+  assert.deepEqual(effectOf(file(0, -1, true)), { weight: 0, fault: false });
+  assert.deepEqual(effectOf(file(2, 5)), { weight: 10, fault: false });
+  assert.deepEqual(effectOf(file(2, 5, true)), { weight: -10, fault: false });
+  assert.deepEqual(effectOf(file(1, 500)), { weight: 253, fault: false });
+  assert.deepEqual(effectOf(file(1, -253)), { weight: -253, fault: false });
+  assert.deepEqual(effectOf(file(1, -254)), { weight: 0, fault: true });
+  assert.deepEqual(effectOf(file(254, -1)), { weight: 0, fault: true });
+});
+
+test('aggregate sums weights, reports faults, and the address owner ignores weights', () => {
+  const objs = [obj(10, true), obj(-5, false), file(1, 3)];
+  assert.deepEqual(aggregate(objs), { weight: 8, fault: false });
+  assert.deepEqual(aggregate(objs, true), { weight: 0, fault: false });
+  const f = aggregate([obj(10, true), obj(0, false)], true);
+  assert.equal(f.fault, true);
+  assert.match(f.reason ?? '', /track_script s failed/);
+});
+
+const conf = `
+vrrp_script chk_a {
+  script "/bin/true"
+  weight 20
+}
+vrrp_script chk_b {
+  script "/bin/true"
+  weight -30 reverse
+}
+vrrp_script chk_c {
+  script "/bin/true"
+}
+track_file tf {
+  file "/tmp/vigil-tf"
+  weight 3
+}
+vrrp_track_process tp {
+  process nginx
+  weight 7
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    192.0.2.100/24
+  }
+  track_script {
+    chk_a
+    chk_b
+    chk_a weight 5
+  }
+  track_file {
+    tf
+  }
+  track_process {
+    tp
+  }
+  track_interface {
+    eth1 weight -15
+  }
+}
+vrrp_instance VI_2 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 52
+  priority 255
+  virtual_ipaddress {
+    192.0.2.101/24
+  }
+  track_script {
+    chk_a
+    chk_c
+  }
+}
+vrrp_instance VI_3 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 53
+  priority 100
+  virtual_ipaddress {
+    192.0.2.102/24
+  }
+  track_script {
+    chk_a
+  }
+}
+vrrp_sync_group G {
+  group {
+    VI_3
+  }
+  track_script {
+    chk_c
+  }
+}
+`;
+
+function load() {
+  const r = loadConfigText(conf, 'k.conf', {
+    configId: 'k',
+    source: memoryConfigSource({}),
+    host: PERMISSIVE_HOST,
+    skipHostChecks: true,
+  });
+  assert.ok(r.model, r.diagnostics.map((d) => d.message).join('\n'));
+  return r.model;
+}
+
+const snap = (over: Partial<Record<keyof TrackSnapshot, Map<string, unknown>>> = {}): TrackSnapshot =>
+  ({
+    scripts: new Map(),
+    files: new Map(),
+    processes: new Map(),
+    interfaces: new Map(),
+    ...over,
+  }) as TrackSnapshot;
+
+test('instanceTracking from a real config: object weights, reference overrides, reverse', () => {
+  const cfg = load();
+  const vi1 = cfg.instances.find((i) => i.name === 'VI_1');
+  assert.ok(vi1);
+  // Nothing known yet: scripts in init, file 0, process unknown, interface up.
+  assert.deepEqual(instanceTracking(cfg, vi1, snap()), { weight: 0, fault: false });
+  const s = snap({
+    scripts: new Map([
+      ['chk_a', 'ok'],
+      ['chk_b', 'failed'],
+    ]),
+    files: new Map([['tf', 2]]),
+    processes: new Map([['tp', true]]),
+    interfaces: new Map([['eth1', false]]),
+  });
+  // chk_a 20 + chk_b (-30 reverse, failed: +30) + chk_a ref weight 5 + tf 2*3 + tp 7 + eth1 down -15
+  assert.deepEqual(instanceTracking(cfg, vi1, s), { weight: 20 + 30 + 5 + 6 + 7 - 15, fault: false });
+});
+
+test('address owner: weights ignored, an unweighted failed script still means FAULT', () => {
+  const cfg = load();
+  const vi2 = cfg.instances.find((i) => i.name === 'VI_2');
+  assert.ok(vi2);
+  const ok = snap({
+    scripts: new Map([
+      ['chk_a', 'ok'],
+      ['chk_c', 'ok'],
+    ]),
+  });
+  assert.deepEqual(instanceTracking(cfg, vi2, ok), { weight: 0, fault: false });
+  const bad = snap({
+    scripts: new Map([
+      ['chk_a', 'ok'],
+      ['chk_c', 'failed'],
+    ]),
+  });
+  assert.equal(instanceTracking(cfg, vi2, bad).fault, true);
+});
+
+test('sync group members: group tracking applies and every weight becomes 0', () => {
+  const cfg = load();
+  const vi3 = cfg.instances.find((i) => i.name === 'VI_3');
+  assert.ok(vi3);
+  const s1 = snap({
+    scripts: new Map([
+      ['chk_a', 'ok'],
+      ['chk_c', 'ok'],
+    ]),
+  });
+  assert.deepEqual(instanceTracking(cfg, vi3, s1), { weight: 0, fault: false });
+  const s2 = snap({
+    scripts: new Map([
+      ['chk_a', 'failed'],
+      ['chk_c', 'ok'],
+    ]),
+  });
+  assert.equal(instanceTracking(cfg, vi3, s2).fault, true, 'weight forced to 0: failure is FAULT');
+  const s3 = snap({
+    scripts: new Map([
+      ['chk_a', 'ok'],
+      ['chk_c', 'failed'],
+    ]),
+  });
+  assert.equal(instanceTracking(cfg, vi3, s3).fault, true, "the group's script");
+});
