@@ -386,6 +386,24 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       { code: 'vs-port' },
     );
   }
+  // Quorum is compared with the sum of real-server weights (keepalived check_data.c).
+  const totalWeight = vs.realServers.reduce((n, rs) => n + rs.weight, 0);
+  let quorum = vs.quorum;
+  if (vs.realServers.length > 0 && quorum > totalWeight) {
+    sink.error(
+      vs.keyPos.quorum ?? vs.pos,
+      `virtual_server ${where}: quorum ${quorum} exceeds the total weight of its real servers (${totalWeight})`,
+      { code: 'vs-quorum' },
+    );
+    quorum = totalWeight;
+  }
+  if (vs.keyPos.hysteresis !== undefined && vs.hysteresis >= quorum) {
+    sink.error(
+      vs.keyPos.hysteresis,
+      `virtual_server ${where}: hysteresis ${vs.hysteresis} must be less than quorum ${quorum}`,
+      { code: 'vs-hysteresis' },
+    );
+  }
   if (vs.realServers.length === 0) {
     sink.error(vs.pos, `virtual_server ${where} has no real servers (keepalived ignores it)`, {
       code: 'vs-no-real-server',
@@ -397,6 +415,13 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
         rs.pos,
         `real_server ${rs.address}: address family differs from virtual_server ${where} (only tunnelled real servers may differ)`,
         { code: 'rs-family' },
+      );
+    }
+    if (a.kind === 'fwmark' && rs.port !== undefined) {
+      sink.error(
+        rs.pos,
+        `real_server ${rs.address} ${rs.port}: a fwmark virtual_server's real servers take no port (keepalived clears it)`,
+        { code: 'rs-port' },
       );
     }
     for (const c of rs.checkers) {

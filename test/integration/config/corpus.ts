@@ -25,13 +25,82 @@ export interface Features {
   readonly trackUndefinedScript: boolean;
   /** A line added verbatim inside the instance (for the deliberate-difference cases). */
   readonly rawLine?: string;
+  /** Top-level blocks appended after the instance (LVS, scripts, sync groups, global_defs...). */
+  readonly extra?: string;
 }
+
+const VS = (body: string, addr = '192.0.2.10 80') =>
+  `virtual_server ${addr} {\n${body}\n  real_server 198.51.100.1 80 {\n    weight 1\n  }\n}`;
+const VS_FULL = '  lb_algo rr\n  lb_kind NAT\n  protocol TCP';
+const RS_CHECK = (checker: string) =>
+  `virtual_server 192.0.2.10 80 {\n${VS_FULL}\n  real_server 198.51.100.1 80 {\n    weight 1\n    ${checker}\n  }\n}`;
+const SCRIPT = 'vrrp_script chk {\n  script "/bin/true"\n  interval 2\n}';
+
+/** Top-level snippets checked against keepalived one at a time (appended to a valid instance). */
+const EXTRAS: readonly string[] = [
+  VS(VS_FULL),
+  VS('  lb_algo rr\n  lb_kind NAT'),
+  VS('  protocol TCP\n  lb_kind NAT'),
+  VS('  protocol TCP\n  lb_algo rr'),
+  VS(`${VS_FULL}\n  lb_algo nope`),
+  VS(`${VS_FULL}\n  delay_loop 0`),
+  VS(VS_FULL, '192.0.2.10'),
+  VS(`${VS_FULL}\n  persistence_timeout 60`, '192.0.2.10'),
+  VS(VS_FULL, '2001:db8::10 80'),
+  VS(`${VS_FULL}\n  sorry_server 192.0.2.200 80`),
+  VS(`${VS_FULL}\n  quorum 2\n  hysteresis 1\n  alpha\n  omega`),
+  `virtual_server 192.0.2.10 80 {\n${VS_FULL}\n}`,
+  'virtual_server fwmark 1 {\n  lb_algo rr\n  lb_kind DR\n  real_server 198.51.100.1 80 {\n    weight 1\n  }\n}',
+  'virtual_server fwmark 1 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 198.51.100.1 80 {\n    weight 1\n  }\n}',
+  `virtual_server_group G {\n  192.0.2.10 80\n}\n${VS(VS_FULL, 'group G')}`,
+  RS_CHECK('TCP_CHECK {\n      connect_timeout 3\n      retry 2\n    }'),
+  RS_CHECK('TCP_CHECK {\n      connect_port 70000\n    }'),
+  RS_CHECK(
+    'HTTP_GET {\n      url {\n        path /\n        digest 640205b7b0fc66c1ea91c463fac6334d\n      }\n    }',
+  ),
+  RS_CHECK('HTTP_GET {\n      url {\n        path /\n        status_code 200-299\n      }\n    }'),
+  RS_CHECK('MISC_CHECK {\n      misc_path "/nonexistent/check.sh"\n    }'),
+  RS_CHECK('DNS_CHECK {\n      type A\n      name example.org\n    }'),
+  RS_CHECK('DNS_CHECK {\n      type BOGUS\n    }'),
+  RS_CHECK('PING_CHECK {\n    }'),
+  RS_CHECK('SMTP_CHECK {\n      helo_name x\n    }'),
+  RS_CHECK('weight -1'),
+  RS_CHECK('BOGUS_CHECK {\n    }'),
+  `${SCRIPT}`,
+  `${SCRIPT}\nglobal_defs {\n  enable_script_security\n  script_user root\n}`,
+  'vrrp_script chk {\n  script "/nonexistent/chk.sh"\n}',
+  'vrrp_script chk {\n  interval 2\n}',
+  'vrrp_script chk {\n  script "/bin/true"\n  weight 254\n}',
+  'vrrp_script chk {\n  script "/bin/true"\n  rise 0\n}',
+  'vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}',
+  'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_9\n  }\n}',
+  'vrrp_instance VI_2 {\n  interface vigil0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.101/24\n  }\n}',
+  'vrrp_instance VI_2 {\n  interface vigil0\n  virtual_router_id 52\n  virtual_ipaddress {\n    192.0.2.101/24\n  }\n}\nvrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}',
+  'vrrp_instance VI_1 {\n  interface vigil0\n  virtual_router_id 52\n  virtual_ipaddress {\n    192.0.2.101/24\n  }\n}',
+  'global_defs {\n  vrrp_mcast_group4 10.0.0.1\n}',
+  'global_defs {\n  vrrp_version 4\n}',
+  'global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n  }\n  smtp_server 192.0.2.1\n}',
+  'global_defs {\n  vrrp_gna_interval 0\n}',
+  'static_ipaddress {\n  10.9.9.9/24 dev vigil0\n}',
+  'static_ipaddress {\n  10.9.9.x/24 dev vigil0\n}',
+  'static_routes {\n  10.8.0.0/16 via 10.9.9.1 dev vigil0\n}',
+  'static_rules {\n  from 10.1.0.0/16 table 100\n}',
+  'track_file tf {\n  file /tmp/vigil-nonexistent-track\n  weight 5\n}',
+  'vrrp_track_process p {\n  process nginx\n  weight 10\n}',
+  'vrrp_track_process p {\n  process nginx\n  weight 300\n}',
+];
 
 /**
  * Lines on which vigil deliberately exits differently from keepalived 2.2.7, with the reason
  * (each is an entry of docs/config-differences.md).
  */
-export const DELIBERATE: readonly { line: string; keepalived: number; vigil: number; reason: string }[] = [
+export const DELIBERATE: readonly {
+  /** The instance line or top-level snippet (Features.rawLine or Features.extra). */
+  line: string;
+  keepalived: number;
+  vigil: number;
+  reason: string;
+}[] = [
   {
     line: 'priority',
     keepalived: 2,
@@ -51,6 +120,32 @@ export const DELIBERATE: readonly { line: string; keepalived: number; vigil: num
     keepalived: 5,
     vigil: 0,
     reason: 'deprecated keywords warn (naming the replacement) instead of failing the config test',
+  },
+  {
+    line: RS_CHECK('HTTP_GET {\n      url {\n        path /\n      }\n      nb_get_retry 3\n    }'),
+    keepalived: 5,
+    vigil: 0,
+    reason: "deprecated keywords warn: nb_get_retry is read as 'retry'",
+  },
+  {
+    line: RS_CHECK('HTTP_GET {\n    }'),
+    keepalived: 139,
+    vigil: 0,
+    reason:
+      'keepalived 2.2.7 -t crashes (SIGSEGV) on an HTTP_GET without url; vigil warns that nothing is checked',
+  },
+  {
+    line: VS(VS_FULL, 'group NOPE'),
+    keepalived: 0,
+    vigil: 5,
+    reason:
+      'a virtual_server group that no virtual_server_group defines is an error; keepalived ignores it silently',
+  },
+  {
+    line: `global_defs {\n  script_user nobody\n}\n${SCRIPT}`,
+    keepalived: 143,
+    vigil: 0,
+    reason: 'keepalived 2.2.7 -t terminates itself (SIGTERM, 143) when scripts run as a non-root script_user',
   },
 ];
 
@@ -104,6 +199,7 @@ export function renderConfig(f: Features): string {
   if (f.excluded.length > 0)
     lines.push('  virtual_ipaddress_excluded {', ...f.excluded.map((v) => `    ${v}`), '  }');
   if (!f.missingBrace) lines.push('}');
+  if (f.extra !== undefined) lines.push(f.extra);
   return `${lines.join('\n')}\n`;
 }
 
@@ -152,7 +248,14 @@ function targeted(): Features[] {
   out.push({ ...VALID, trackUndefinedScript: true });
   for (const garpInterval of ['0', '0.001', '5000']) out.push({ ...VALID, garpInterval });
   out.push({ ...VALID, globalVersion: '3', advert: '0.5' });
-  for (const d of DELIBERATE) out.push({ ...VALID, rawLine: d.line });
+  for (const extra of EXTRAS) out.push({ ...VALID, extra });
+  for (const d of DELIBERATE) {
+    out.push(
+      d.line.includes('\n') || d.line.startsWith('virtual_server')
+        ? { ...VALID, extra: d.line }
+        : { ...VALID, rawLine: d.line },
+    );
+  }
   return out;
 }
 
@@ -191,5 +294,5 @@ function random(count: number, seed: number): Features[] {
 }
 
 export function corpus(): Features[] {
-  return [...targeted(), ...random(100, 0x5eed)];
+  return [...targeted(), ...random(70, 0x5eed)];
 }

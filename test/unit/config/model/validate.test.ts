@@ -360,3 +360,24 @@ test('use_vmac with unicast peers needs vmac_xmit_base', () => {
 test('garp delays accept large values like keepalived (no 255 s cap)', () => {
   accepts(instance('garp_master_delay 4000\ngarp_master_refresh 100000'));
 });
+
+test('quorum is bounded by the real servers’ total weight; hysteresis below quorum; fwmark real servers have no port', () => {
+  rejects(
+    VS_OK.replace(' protocol TCP\n', ' protocol TCP\n quorum 2\n'),
+    /quorum 2 exceeds the total weight of its real servers \(1\)/,
+  );
+  rejects(
+    VS_OK.replace(' protocol TCP\n', ' protocol TCP\n hysteresis 1\n'),
+    /hysteresis 1 must be less than quorum 1/,
+  );
+  accepts(
+    VS_OK.replace(' protocol TCP\n', ' protocol TCP\n quorum 3\n hysteresis 2\n').replace(
+      'weight 1',
+      'weight 3',
+    ),
+  );
+  const fw =
+    'virtual_server fwmark 1 {\n lb_algo rr\n lb_kind DR\n real_server 198.51.100.1 80 {\n  weight 1\n }\n}\n';
+  rejects(fw, /a fwmark virtual_server's real servers take no port/);
+  accepts(fw.replace('198.51.100.1 80', '198.51.100.1'));
+});
