@@ -460,7 +460,8 @@ export function decodeAck(m: NlMessage): DecodeResult<NlAck> {
   if (m.type !== NLMSG_ERROR) return { ok: false, reason: 'not an NLMSG_ERROR' };
   if (m.payload.length < 4) return { ok: false, reason: 'nlmsgerr truncated' };
   const v = new DataView(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-  const errno = -v.getInt32(0, true);
+  const raw = v.getInt32(0, true); // the kernel sends -errno
+  const errno = raw < 0 ? -raw : raw;
   let message: string | undefined;
   // Extended ack TLVs follow the echoed request: only its header when NLM_F_CAPPED, else all of it.
   if (m.payload.length >= 4 + NLMSG_HDRLEN) {
@@ -470,7 +471,7 @@ export function decodeAck(m: NlMessage): DecodeResult<NlAck> {
   }
   return {
     ok: true,
-    value: { seq: m.seq, errno: errno < 0 ? -errno : errno, ...(message ? { message } : {}) },
+    value: { seq: m.seq, errno, ...(message ? { message } : {}) },
   };
 }
 
