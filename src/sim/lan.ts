@@ -214,12 +214,16 @@ export class SimLan {
     return pa !== undefined && pa === this.partitionOf.get(b);
   }
 
-  runFor(ms: number): void {
-    this.clock.runFor(ms);
+  /**
+   * Advance virtual time. `maxEvents` bounds the work so a runaway (e.g. an advert storm from a
+   * state machine bug) fails with an error instead of hanging the test.
+   */
+  runFor(ms: number, maxEvents = 1_000_000): void {
+    this.clock.runUntil(this.clock.now + ms, maxEvents);
   }
 
-  runUntil(t: number): void {
-    this.clock.runUntil(t);
+  runUntil(t: number, maxEvents = 1_000_000): void {
+    this.clock.runUntil(t, maxEvents);
   }
 
   // ─── observation ─────────────────────────────────────────────────────────────────────────

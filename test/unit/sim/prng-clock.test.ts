@@ -51,3 +51,12 @@ test('VirtualClock: scheduling in the past runs at the current time', () => {
   clock.runUntil(50);
   assert.equal(at, 50);
 });
+
+test('VirtualClock: a runaway event loop fails with an error instead of hanging', () => {
+  const clock = new VirtualClock();
+  const again = (): void => {
+    clock.schedule(clock.now, again);
+  };
+  again();
+  assert.throws(() => clock.runUntil(10, 1000), /more than 1000 events/);
+});
