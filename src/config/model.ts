@@ -141,8 +141,10 @@ export interface VrrpInstance extends Located, NotifyScripts {
   /** 1..255; defaults to 255 with `state MASTER` and 100 otherwise (keepalived 2.2.7). */
   readonly priority: number;
   readonly advertIntMs: number;
-  /** VRRP version; from the instance or global vrrp_version. */
+  /** VRRP version; from the instance or global vrrp_version, and always 3 for IPv6. */
   readonly version: 2 | 3;
+  /** Where `version` came from: `ipv6` = upgraded from 2 because the instance is IPv6. */
+  readonly versionSource: 'instance' | 'global' | 'ipv6';
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
   readonly authentication?: { readonly type: AuthType; readonly pass?: string };

@@ -8,9 +8,9 @@
  * corrected value ("...- clearing", "...- ignoring"); `keepalived -t` exits 5 for all of them,
  * so vigil reports them as errors too.
  */
+import { instanceFamily } from './build/family.js';
 import type { DiagnosticSink, RelatedInfo, SourcePos } from './diagnostics.js';
 import type {
-  AddressFamily,
   KeepalivedConfig,
   ScriptSpec,
   SyncGroup,
@@ -73,31 +73,6 @@ function firstOf<T extends { name: string; pos: SourcePos }>(
     if (severity === 'error') sink.error(it.pos, msg, { code: 'duplicate-name', related });
     else sink.warning(it.pos, `${msg}; this definition replaces it`, { code: 'duplicate-name', related });
   }
-}
-
-const before = (a: SourcePos, b: SourcePos): boolean =>
-  a.file === b.file ? a.line < b.line || (a.line === b.line && a.column < b.column) : false;
-
-/**
- * An instance's address family is set by the first address-bearing line in it (keepalived 2.2.7
- * vrrp_parser.c): mcast_src_ip, unicast_src_ip, a unicast peer or a VIP, whichever comes first.
- */
-function instanceFamily(
-  i: VrrpInstance,
-): { family: AddressFamily; pos: SourcePos; what: string } | undefined {
-  const cands: { family: AddressFamily; pos: SourcePos; what: string }[] = [];
-  const fam = (a: string): AddressFamily => (a.includes(':') ? 6 : 4);
-  if (i.mcastSrcIp !== undefined && i.keyPos.mcastSrcIp)
-    cands.push({ family: fam(i.mcastSrcIp), pos: i.keyPos.mcastSrcIp, what: 'mcast_src_ip' });
-  if (i.unicastSrcIp !== undefined && i.keyPos.unicastSrcIp)
-    cands.push({ family: fam(i.unicastSrcIp), pos: i.keyPos.unicastSrcIp, what: 'unicast_src_ip' });
-  const peer = i.unicastPeer[0];
-  if (peer !== undefined) cands.push({ family: peer.family, pos: peer.pos, what: 'unicast_peer' });
-  const vip = i.virtualIpaddress[0];
-  if (vip !== undefined) cands.push({ family: vip.family, pos: vip.pos, what: 'virtual_ipaddress' });
-  let best = cands[0];
-  for (const c of cands) if (best !== undefined && before(c.pos, best.pos)) best = c;
-  return best;
 }
 
 function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
@@ -168,6 +143,31 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
         apos,
         `${name} auth_pass is longer than 8 characters (keepalived truncates it; peers would disagree)`,
         { code: 'auth-pass-length' },
+      );
+    }
+  }
+  if (strict) {
+    const fam6 = instanceFamily(i)?.family === 6;
+    if (fam6 && i.versionSource === 'ipv6' && i.keyPos.version !== undefined) {
+      sink.error(
+        at('version'),
+        `${name} vrrp_strict: VRRP version 2 cannot carry IPv6 (RFC 3768); use version 3`,
+        { code: 'strict-v2-ipv6' },
+      );
+    }
+    const first = i.virtualIpaddress[0];
+    if (fam6 && first !== undefined && !/^fe[89ab]/i.test(first.address)) {
+      sink.error(
+        first.pos,
+        `${name} vrrp_strict: the first IPv6 VIP must be link-local (RFC 5798 5.2.9), got ${first.address}`,
+        { code: 'strict-ipv6-link-local' },
+      );
+    }
+    if (i.accept === true && i.version === 2) {
+      sink.error(
+        at('accept'),
+        `${name} vrrp_strict: accept mode is not part of VRRPv2 (RFC 3768); use version 3 or remove accept`,
+        { code: 'strict-accept-v2' },
       );
     }
   }

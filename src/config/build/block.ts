@@ -91,6 +91,10 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     }
     if (kw === undefined) return;
   }
+  if (kw.minArgs !== undefined && node.args.length + (glued ? 1 : 0) < kw.minArgs) {
+    ctx.sink.error(pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+    return;
+  }
   if (kw.deprecatedFor !== undefined) {
     const replacement = findKeyword(spec, kw.deprecatedFor);
     ctx.sink.warning(pos, `'${word}' is deprecated; use '${kw.deprecatedFor}' instead`, {

@@ -8,6 +8,7 @@ import { GLOBAL_DEFS, TOP_LEVEL } from '../schema/index.js';
 import type { BlockSpec } from '../schema/types.js';
 import type { ConfigNode } from '../tree.js';
 import { type BuildContext, type Draft, newDraft, readBlock } from './block.js';
+import { instanceFamily } from './family.js';
 import { ipFamily, readInt } from './values.js';
 
 const NAMED_BLOCKS = new Set([
@@ -106,7 +107,13 @@ function finish(sink: DiagnosticSink) {
 function completeInstance(d: Draft, globalVersion: 2 | 3): void {
   // `state MASTER` without a priority makes the instance the address owner (priority 255).
   d.priority ??= d.state === 'MASTER' ? 255 : 100;
+  d.versionSource = d.version === undefined ? 'global' : 'instance';
   d.version ??= globalVersion;
+  // VRRPv2 is IPv4-only (RFC 3768): keepalived runs an IPv6 instance as version 3.
+  if (d.version === 2 && instanceFamily(d as unknown as VrrpInstance)?.family === 6) {
+    d.version = 3;
+    d.versionSource = 'ipv6';
+  }
 }
 
 export interface BuildResult {

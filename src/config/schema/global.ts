@@ -14,6 +14,39 @@ import {
 
 const GARP_RANGE_NOTE = '0.000001..4294.967295 seconds; keepalived 2.2.7 rejects 0, omit the keyword instead';
 
+/** Not-yet-implemented global keywords whose value keepalived requires (it rejects them bare). */
+const NEEDS_VALUE = new Set([
+  'tmp_config_directory',
+  'config_save_dir',
+  'process_name',
+  'vrrp_process_name',
+  'checker_process_name',
+  'bfd_process_name',
+  'startup_script',
+  'startup_script_timeout',
+  'shutdown_script',
+  'shutdown_script_timeout',
+  'lvs_sync_daemon',
+  'lvs_timeouts',
+  'dbus_service_name',
+  'snmp_socket',
+  'vrrp_rt_priority',
+  'checker_rt_priority',
+  'bfd_rt_priority',
+  'vrrp_cpu_affinity',
+  'checker_cpu_affinity',
+  'bfd_cpu_affinity',
+  'umask',
+  'random_seed',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'reload_time_file',
+  'net_namespace',
+  'net_namespace_ipvs',
+  'instance',
+  'child_wait_time',
+]);
+
 export const GLOBAL_DEFS: BlockSpec = {
   name: 'global_defs',
   keywords: [
@@ -140,18 +173,11 @@ export const GLOBAL_DEFS: BlockSpec = {
       'reload_repeat',
       'reload_file',
       'data_use_instance',
-      'net_namespace',
-      'net_namespace_ipvs',
-      'namespace_with_ipsets',
-      'instance',
-      'use_pid_dir',
-      'linkbeat_use_polling',
-      'child_wait_time',
-    ].map((n) => later(n)),
+    ].map((n) => later(n, NEEDS_VALUE.has(n) ? { minArgs: 1 } : {})),
   ],
 };
 
-/** Keywords outside any block that set global options (keepalived accepts them at top level too). */
+/** Global keywords that keepalived 2.2.7 only accepts outside global_defs. */
 export const TOP_LEVEL_GLOBALS: readonly KeywordSpec[] = [
   'net_namespace',
   'net_namespace_ipvs',
@@ -160,7 +186,7 @@ export const TOP_LEVEL_GLOBALS: readonly KeywordSpec[] = [
   'use_pid_dir',
   'linkbeat_use_polling',
   'child_wait_time',
-].map((n) => later(n));
+].map((n) => later(n, NEEDS_VALUE.has(n) ? { minArgs: 1 } : {}));
 
 /** Top-level blocks accepted but not modelled yet. */
 export const OPAQUE_TOP_BLOCKS: readonly KeywordSpec[] = [

@@ -62,6 +62,8 @@ export interface KeywordSpec {
   readonly deprecatedFor?: string;
   /** Parsed but not implemented by vigil yet: warned about by name. */
   readonly notImplemented?: boolean;
+  /** Fewest arguments the keyword needs (checked for every kind; keepalived rejects it bare). */
+  readonly minArgs?: number;
   /** Short note shown with range errors, e.g. the keepalived behaviour. */
   readonly note?: string;
 }

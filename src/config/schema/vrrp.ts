@@ -134,8 +134,8 @@ export const VRRP_INSTANCE: BlockSpec = {
     flag('promote_secondaries', 'promoteSecondaries', { default: false }),
     bool('lower_prio_no_advert', 'lowerPrioNoAdvert'),
     bool('higher_prio_send_advert', 'higherPrioSendAdvert'),
-    later('debug'),
-    later('vrf'),
+    later('debug', { minArgs: 1 }),
+    later('vrf', { minArgs: 1 }),
     later('use_vmac_addr'),
     later('vmac_xmit_base'),
     later('use_ipvlan'),
@@ -143,11 +143,11 @@ export const VRRP_INSTANCE: BlockSpec = {
     later('track_src_ip'),
     later('unicast_fault_no_peer'),
     later('old_unicast_checksum'),
-    later('garp_extra_if'),
-    later('kernel_rx_buf_size'),
+    later('garp_extra_if', { minArgs: 1 }),
+    later('kernel_rx_buf_size', { minArgs: 1 }),
     later('linkbeat_use_polling'),
     // keepalived 2.2.7: "Specifying lvs_sync_daemon_interface against a vrrp is deprecated" (a config error).
-    later('lvs_sync_daemon_interface', { deprecatedFor: 'global_defs lvs_sync_daemon' }),
+    later('lvs_sync_daemon_interface', { deprecatedFor: 'global_defs lvs_sync_daemon', minArgs: 1 }),
   ],
 };
 

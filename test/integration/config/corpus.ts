@@ -109,6 +109,13 @@ export const DELIBERATE: readonly {
       'a keyword missing its value is a config error (5); keepalived aborts the parse with its fatal status 2',
   },
   {
+    line: 'debug',
+    keepalived: 2,
+    vigil: 5,
+    reason:
+      'a keyword missing its value is a config error (5); keepalived aborts the parse with its fatal status 2',
+  },
+  {
     line: 'priority 100\u00a0',
     keepalived: 5,
     vigil: 0,
@@ -248,6 +255,12 @@ function targeted(): Features[] {
   out.push({ ...VALID, trackUndefinedScript: true });
   for (const garpInterval of ['0', '0.001', '5000']) out.push({ ...VALID, garpInterval });
   out.push({ ...VALID, globalVersion: '3', advert: '0.5' });
+  for (const strict of [true, false]) {
+    for (const vips of [['2001:db8::1'], ['fe80::1', '2001:db8::1']]) {
+      out.push({ ...VALID, strict, version: '2', vips }, { ...VALID, strict, vips });
+    }
+    out.push({ ...VALID, strict, rawLine: 'accept' }, { ...VALID, strict, version: '3', rawLine: 'accept' });
+  }
   for (const extra of EXTRAS) out.push({ ...VALID, extra });
   for (const d of DELIBERATE) {
     out.push(
@@ -294,5 +307,5 @@ function random(count: number, seed: number): Features[] {
 }
 
 export function corpus(): Features[] {
-  return [...targeted(), ...random(70, 0x5eed)];
+  return [...targeted(), ...random(55, 0x5eed)];
 }

@@ -381,3 +381,31 @@ test('quorum is bounded by the real servers’ total weight; hysteresis below qu
   rejects(fw, /a fwmark virtual_server's real servers take no port/);
   accepts(fw.replace('198.51.100.1 80', '198.51.100.1'));
 });
+
+test('vrrp_strict with IPv6: version 2 is refused, the first VIP must be link-local; accept needs v3', () => {
+  const strict = 'global_defs {\n vrrp_strict\n}\n';
+  rejects(strict + instance('version 2', 'fe80::1'), /VRRP version 2 cannot carry IPv6/);
+  rejects(strict + instance('', '2001:db8::1'), /the first IPv6 VIP must be link-local/);
+  accepts(strict + instance('', 'fe80::1\n    2001:db8::1'));
+  rejects(strict + instance('accept'), /accept mode is not part of VRRPv2/);
+  accepts(strict + instance('version 3\naccept'));
+});
+
+test('an IPv6 instance runs VRRPv3 even when version 2 is configured (RFC 3768 is IPv4-only)', () => {
+  const r = check(instance('version 2', '2001:db8::1'));
+  assert.equal(errors(r).length, 0, show(r));
+  assert.equal(r.model!.instances[0]!.version, 3);
+  assert.equal(r.model!.instances[0]!.versionSource, 'ipv6');
+  assert.equal(check(instance()).model!.instances[0]!.versionSource, 'global');
+});
+
+test('not-implemented keywords that need a value are rejected bare, like keepalived', () => {
+  rejects(instance('debug'), /'debug' needs a value/);
+  accepts(instance('debug 1'));
+  rejects('global_defs {\n process_name\n}\n', /'process_name' needs a value/);
+});
+
+test('namespace keywords are top-level only (keepalived rejects them inside global_defs)', () => {
+  accepts('net_namespace blue\nuse_pid_dir\n');
+  rejects('global_defs {\n net_namespace blue\n}\n', /unknown keyword 'net_namespace' in global_defs/);
+});
