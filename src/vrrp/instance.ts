@@ -16,7 +16,7 @@
  *     └────────────────── FAULT ◀──────────────────────────────────────────────────┘
  *                    fault cleared → BACKUP (owner → MASTER)
  */
-import { adverIntMs, masterDownIntervalMs, skewTimeMs, startupMasterDownMs } from './timers.js';
+import { adverIntMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import {
   type GroupDirective,
   type HandleContext,
@@ -132,11 +132,11 @@ export class VrrpInstance<Vip = unknown> {
   /**
    * Startup (RFC 5798 6.4.1 / keepalived vrrp_init_state):
    * - a failed unweighted tracker: FAULT;
-   * - priority 255 (address owner): MASTER at once (RFC 5798 6.4.1);
-   * - `state MASTER` below 255: BACKUP with a short master-down timer of one advert interval plus the
-   *   minimum skew, so it takes over quickly unless it hears a master first (keepalived 2.2.7 does
-   *   not become master at once unless it is the owner);
-   * - otherwise BACKUP with the full Master_Down_Interval.
+   * - priority 255 (address owner) with `state MASTER`: MASTER at once;
+   * - anything else, including `state MASTER` below 255 and an owner with `state BACKUP`: BACKUP with
+   *   the full Master_Down_Interval (keepalived.conf(5) "state"). Checked against keepalived 2.2.7 in a
+   *   netns (advert_int 1): MASTER/100 -> master after 3.61 s, BACKUP/255 after 3.00 s, MASTER/255 at once.
+   *   preempt_delay does not delay this first takeover (2.2.7: alone, BACKUP/100/preempt_delay 5 -> 3.61 s).
    */
   private onStartup(now: number): void {
     if (this.state !== 'INIT') {
@@ -146,11 +146,8 @@ export class VrrpInstance<Vip = unknown> {
     this.masterAdverIntCs = this.params.adverIntCs;
     if (this.ownFault || this.groupFault) {
       this.enterFault(now, 'startup with a failed tracked object');
-    } else if (this.basePriority === PRIORITY_OWNER) {
-      this.becomeMaster(now, 'startup as address owner (priority 255)');
-    } else if (this.params.initialState === 'MASTER') {
-      const ms = startupMasterDownMs(this.params.version, this.masterAdverIntCs);
-      this.enterBackup(now, 'startup (state MASTER: short master-down timer)', ms, 'startup timer');
+    } else if (this.ownerWantsMaster()) {
+      this.becomeMaster(now, 'startup as address owner (priority 255, state MASTER)');
     } else {
       this.enterBackup(now, 'startup', this.masterDownMs(), 'no advert from a master since startup');
     }
@@ -405,6 +402,11 @@ export class VrrpInstance<Vip = unknown> {
   }
 
   // ─── helpers ───────────────────────────────────────────────────────────────────────────────
+
+  /** RFC 5798 6.4.1 / keepalived.conf(5): an owner with `state MASTER` needs no election. */
+  private ownerWantsMaster(): boolean {
+    return this.basePriority === PRIORITY_OWNER && this.params.initialState === 'MASTER';
+  }
 
   private masterDownMs(): number {
     return masterDownIntervalMs(this.params.version, this.effPriority, this.masterAdverIntCs);

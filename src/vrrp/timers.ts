@@ -16,15 +16,8 @@ export function skewTimeMs(version: VrrpVersion, priority: number, masterAdverIn
   return skewFor(version, 256 - priority, masterAdverIntCs);
 }
 
-/**
- * keepalived's VRRP_TIMER_SKEW_MIN: the skew of a priority-255 router. Used for the short startup
- * timer of an instance configured `state MASTER` (vrrp_scheduler.c vrrp_init_state).
- */
-export function skewTimeMinMs(version: VrrpVersion, masterAdverIntCs: number): number {
-  return skewFor(version, 1, masterAdverIntCs);
-}
-
 function skewFor(version: VrrpVersion, factor: number, masterAdverIntCs: number): number {
+  // v3 in cs: factor * interval / 256 cs = factor * interval * 10_000 / 256 us.
   if (version === 3) return usToMs((factor * masterAdverIntCs * 10_000) / 256);
   return usToMs((factor * 1_000_000) / 256);
 }
@@ -36,11 +29,6 @@ export function masterDownIntervalMs(
   masterAdverIntCs: number,
 ): number {
   return 3 * masterAdverIntCs * 10 + skewTimeMs(version, priority, masterAdverIntCs);
-}
-
-/** keepalived's startup timer for `state MASTER` below priority 255: one interval plus the minimum skew. */
-export function startupMasterDownMs(version: VrrpVersion, masterAdverIntCs: number): number {
-  return masterAdverIntCs * 10 + skewTimeMinMs(version, masterAdverIntCs);
 }
 
 /** The advert interval in ms. */

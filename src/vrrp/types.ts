@@ -69,7 +69,7 @@ export interface InstanceParams<Vip = unknown> {
    * interface address). Used for the equal-priority tie-break (RFC 5798 6.4.3: higher wins).
    */
   readonly primaryAddress: string;
-  /** `state MASTER|BACKUP`; decides the startup timer (see instance.ts `startup`). */
+  /** `state MASTER|BACKUP`; only an owner (255) with MASTER skips the election (see instance.ts onStartup). */
   readonly initialState: 'MASTER' | 'BACKUP';
   /** `nopreempt`: a backup never takes over from a lower-priority master. */
   readonly nopreempt: boolean;

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compareAddresses, effectivePriority, VrrpInstance } from '../../../src/vrrp/instance.js';
-import {
-  masterDownIntervalMs,
-  skewTimeMinMs,
-  skewTimeMs,
-  startupMasterDownMs,
-} from '../../../src/vrrp/timers.js';
+import { masterDownIntervalMs, skewTimeMs } from '../../../src/vrrp/timers.js';
 import {
   DEFAULT_GARP,
   type InstanceAction,
@@ -67,12 +62,6 @@ describe('interval math', () => {
     assert.equal(masterDownIntervalMs(3, 200, 50), 1500 + 109.375);
   });
 
-  test('keepalived VRRP_TIMER_SKEW_MIN and the state MASTER startup timer', () => {
-    assert.equal(skewTimeMinMs(2, 100), 3.906);
-    assert.equal(startupMasterDownMs(2, 100), 1003.906);
-    assert.equal(startupMasterDownMs(3, 50), 500 + 1.953);
-  });
-
   test('effective priority = base + weights clamped to 1..254; owner 255 never changes', () => {
     assert.equal(effectivePriority(100, 20), 120);
     assert.equal(effectivePriority(100, 200), 254);
@@ -98,18 +87,21 @@ describe('startup', () => {
     assert.deepEqual(adverts(acts), []);
   });
 
-  test('keepalived vrrp_init_state: state MASTER below 255 starts BACKUP with a one-interval timer', () => {
+  test('keepalived 2.2.7: state MASTER below 255 starts BACKUP with the full Master_Down_Interval', () => {
     const { i, acts } = started({ initialState: 'MASTER' });
     assert.equal(i.currentState, 'BACKUP');
-    assert.equal(i.snapshot().timers['master-down'], 1003.906);
-    assert.match(notifyOf(acts)?.type === 'notify' ? notifyOf(acts)!.reason : '', /state MASTER/);
-    // It still defers to a master it hears before the timer expires.
-    i.handle(advert('192.0.2.12', 150), 500);
-    assert.equal(i.snapshot().timers['master-down'], 500 + 3609.375);
+    assert.equal(i.snapshot().timers['master-down'], 3609.375);
+    assert.deepEqual(adverts(acts), []);
   });
 
-  test('RFC 5798 6.4.1: the address owner (priority 255) becomes MASTER at once', () => {
-    const { i, acts } = started({ basePriority: 255 }, 0);
+  test('keepalived.conf(5) state: an owner (255) with state BACKUP waits for its master-down timer', () => {
+    const { i } = started({ basePriority: 255, initialState: 'BACKUP' });
+    assert.equal(i.currentState, 'BACKUP');
+    assert.equal(i.snapshot().timers['master-down'], 3003.906);
+  });
+
+  test('RFC 5798 6.4.1: the address owner (priority 255, state MASTER) becomes MASTER at once', () => {
+    const { i, acts } = started({ basePriority: 255, initialState: 'MASTER' }, 0);
     assert.equal(i.currentState, 'MASTER');
     assert.deepEqual(kinds(acts), [
       'send-advert',
@@ -305,7 +297,7 @@ describe('MASTER', () => {
   });
 
   test('keepalived: two address owners is a config error; we drop to 254 and yield', () => {
-    const { i } = started({ basePriority: 255 });
+    const { i } = started({ basePriority: 255, initialState: 'MASTER' });
     const acts = i.handle(advert('192.0.2.1', 255), 100);
     assert.ok(acts.some((a) => a.type === 'log' && /CONFIGURATION ERROR/.test(a.message)));
     assert.equal(i.currentState, 'BACKUP');
@@ -378,8 +370,8 @@ describe('tracking', () => {
     assert.ok(acts.some((a) => a.type === 'notify' && a.from === 'FAULT' && a.state === 'BACKUP'));
   });
 
-  test('RFC 5798 6.4.1: an owner leaving FAULT becomes MASTER at once', () => {
-    const { i } = started({ basePriority: 255 });
+  test('RFC 5798 6.4.1: an owner (state MASTER) leaving FAULT becomes MASTER at once', () => {
+    const { i } = started({ basePriority: 255, initialState: 'MASTER' });
     i.handle({ type: 'tracking', status: { weight: 0, fault: true } }, 100);
     i.handle({ type: 'tracking', status: { weight: 0, fault: false } }, 200);
     assert.equal(i.currentState, 'MASTER');

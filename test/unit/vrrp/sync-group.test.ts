@@ -11,6 +11,7 @@ function group(opts: { prioA?: number; prioB?: number } = {}) {
       vrid: 1,
       primaryAddress: '10.0.0.1',
       basePriority: opts.prioA ?? 100,
+      initialState: opts.prioA === 255 ? 'MASTER' : 'BACKUP',
     }),
   );
   const b = new VrrpInstance<string>(
