@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RT_SCOPE_LINK } from '../../../src/kernel/constants.js';
 import { type Agent, startAgent } from '../harness/agent.js';
@@ -132,6 +135,28 @@ describe('rtnetlink client in a namespace', { skip }, () => {
     assert.equal(eth0.running, true);
     assert.equal(eth0.operstate, 'up');
     assert.ok(links.some((l) => l.name === 'lo'));
+  });
+
+  test('a dump larger than one datagram is reassembled from its multi-part replies', async () => {
+    // 400 addresses make the kernel split the RTM_GETADDR dump over several reads.
+    const lines = Array.from(
+      { length: 400 },
+      (_, i) => `addr add 10.${1 + (i >> 8)}.${i & 255}.1/32 dev eth0`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-batch-'));
+    try {
+      writeFileSync(join(dir, 'batch'), `${lines.join('\n')}\n`);
+      await topo.exec('a', 'ip', ['-batch', join(dir, 'batch')]);
+      const listed = await agent.call<{ address: string }[]>('listAddresses', { family: 'ipv4' });
+      const ours = listed.filter((a) => a.address.startsWith('10.'));
+      assert.equal(ours.length, 400);
+      assert.equal(new Set(ours.map((a) => a.address)).size, 400);
+    } finally {
+      const del = lines.map((l) => l.replace('addr add', 'addr del'));
+      writeFileSync(join(dir, 'batch'), `${del.join('\n')}\n`);
+      await topo.exec('a', 'ip', ['-batch', join(dir, 'batch')], { allowFail: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the link watcher sees ip link set down, then up', async () => {
