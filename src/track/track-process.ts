@@ -14,6 +14,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { TrackProcess } from '../config/model.js';
+import { ProcConnector, type ProcEvent } from './proc-connector.js';
 
 export interface ProcInfo {
   readonly pid: number;
@@ -146,12 +147,18 @@ export interface ProcessTrackerOptions {
   readonly exitPollMs?: number;
   /** How often all of /proc is rescanned for new processes. */
   readonly scanMs?: number;
+  /**
+   * Subscribe to the kernel's process events (netlink proc connector, as keepalived does): exits and
+   * execs are then seen at once, and the polls above only back it up. Default true; without
+   * CAP_NET_ADMIN or the addon it falls back to polling.
+   */
+  readonly useConnector?: boolean;
 }
 
 /**
- * Tracks every vrrp_track_process. Exits are seen within exitPollMs by re-reading the matched PIDs'
- * /proc/PID/stat; new processes within scanMs, or at once when `rescan()` is called (e.g. from a
- * proc-connector event).
+ * Tracks every vrrp_track_process. With the proc connector, fork/exec/comm/exit events are applied
+ * as they arrive. Without it (or as a back-up), exits are seen within exitPollMs by re-reading the
+ * matched PIDs' /proc/PID/stat, and new processes within scanMs.
  */
 export class ProcessTracker {
   private readonly states = new Map<string, ProcessTrackState>();
@@ -160,6 +167,7 @@ export class ProcessTracker {
   private scanTimer: NodeJS.Timeout | undefined;
   private commitTimers = new Map<string, NodeJS.Timeout>();
   private readonly now: () => number;
+  private connector: ProcConnector | undefined;
 
   constructor(
     readonly specs: readonly TrackProcess[],
@@ -173,15 +181,37 @@ export class ProcessTracker {
     return this.states.get(name);
   }
 
+  /** True while kernel process events are being received. */
+  get eventDriven(): boolean {
+    return this.connector !== undefined;
+  }
+
   start(): void {
+    if (this.opts.useConnector !== false) {
+      const c = ProcConnector.open(
+        (events) => this.onEvents(events),
+        (why) => {
+          this.ports.log?.(`track_process: process events lost (${why}), rescanning /proc`);
+          this.rescan();
+        },
+      );
+      if (c instanceof Error)
+        this.ports.log?.(`track_process: no proc connector (${c.message}): polling /proc`);
+      else this.connector = c;
+    }
     this.rescan();
-    this.exitTimer = setInterval(() => this.checkExits(), this.opts.exitPollMs ?? 50);
-    this.scanTimer = setInterval(() => this.rescan(), this.opts.scanMs ?? 1000);
+    this.exitTimer = setInterval(
+      () => this.checkExits(),
+      this.opts.exitPollMs ?? (this.connector ? 1000 : 50),
+    );
+    this.scanTimer = setInterval(() => this.rescan(), this.opts.scanMs ?? (this.connector ? 10_000 : 1000));
     this.exitTimer.unref();
     this.scanTimer.unref();
   }
 
   stop(): void {
+    this.connector?.close();
+    this.connector = undefined;
     if (this.exitTimer) clearInterval(this.exitTimer);
     if (this.scanTimer) clearInterval(this.scanTimer);
     for (const t of this.commitTimers.values()) clearTimeout(t);
@@ -197,6 +227,31 @@ export class ProcessTracker {
       this.pids.set(spec.name, set);
       this.update(spec);
     }
+  }
+
+  private onEvents(events: readonly ProcEvent[]): void {
+    const touched = new Set<TrackProcess>();
+    const withCmdline = this.specs.some(needsCmdline);
+    for (const e of events) {
+      if (e.kind === 'exit') {
+        if (e.pid !== e.tgid) continue; // a thread, not the process
+        for (const spec of this.specs) if (this.pids.get(spec.name)?.delete(e.pid)) touched.add(spec);
+        continue;
+      }
+      const pid = e.kind === 'fork' ? e.childPid : e.pid;
+      if (e.kind === 'fork' && e.childPid !== e.childTgid) continue;
+      const p = readProc(pid, withCmdline);
+      for (const spec of this.specs) {
+        const set = this.pids.get(spec.name);
+        if (set === undefined) continue;
+        const match = p !== undefined && matchesProcess(spec, p);
+        if (match && !set.has(pid)) {
+          set.add(pid);
+          touched.add(spec);
+        } else if (!match && set.delete(pid)) touched.add(spec); // exec'd into something else, or renamed
+      }
+    }
+    for (const spec of touched) this.update(spec);
   }
 
   private checkExits(): void {

@@ -140,7 +140,7 @@ test('track_process: a spawned sleep is seen starting (rescan) and exiting (fast
   const tracker = new ProcessTracker(
     [spec],
     { onChange: (_n, up) => changes.push({ up, at: Date.now() }) },
-    { exitPollMs: 20, scanMs: 200 },
+    { useConnector: false, exitPollMs: 20, scanMs: 200 },
   );
   tracker.start();
   try {
@@ -161,6 +161,49 @@ test('track_process: a spawned sleep is seen starting (rescan) and exiting (fast
       JSON.stringify(changes.map((c) => [c.up, c.at - t0])),
     );
     assert.ok(down.at - t0 < 200, `${down.at - t0} ms`);
+  } finally {
+    tracker.stop();
+  }
+});
+
+test('track_process with the proc connector: start and exit seen from kernel events', async (t) => {
+  const marker = `${process.pid}.${(Date.now() % 100000) + 1}`;
+  const spec: TrackProcess = {
+    kind: 'vrrp_track_process',
+    name: 'tpc',
+    pos,
+    keyPos: {},
+    process: ['sleep', `4${marker}`],
+    weight: 0,
+    weightReverse: false,
+    quorum: 1,
+    fullCommand: false,
+  };
+  const changes: { up: boolean; at: number }[] = [];
+  const logs: string[] = [];
+  // Polls slowed right down: only kernel events can make this fast.
+  const tracker = new ProcessTracker(
+    [spec],
+    { onChange: (_n, up) => changes.push({ up, at: Date.now() }), log: (m) => logs.push(m) },
+    { exitPollMs: 5000, scanMs: 5000 },
+  );
+  tracker.start();
+  try {
+    if (!tracker.eventDriven) {
+      t.skip(`proc connector unavailable: ${logs.join('; ')}`);
+      return;
+    }
+    const t1 = Date.now();
+    const child = spawn('sleep', [`4${marker}`], { stdio: 'ignore' });
+    children.push(child);
+    const up = await until(() => changes.find((c) => c.up), 2000);
+    assert.ok(up, 'seen starting');
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const down = await until(() => changes.slice(1).find((c) => !c.up), 2000);
+    assert.ok(down, 'seen exiting');
+    console.log(`proc connector: start seen after ${up.at - t1} ms, exit after ${down.at - t0} ms`);
+    assert.ok(up.at - t1 < 500 && down.at - t0 < 100, `${up.at - t1} / ${down.at - t0} ms`);
   } finally {
     tracker.stop();
   }
