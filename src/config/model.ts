@@ -429,6 +429,13 @@ export interface OpaqueBlock extends Located {
   readonly args: string[];
 }
 
+export interface SslOptions extends Located {
+  readonly password?: string;
+  readonly ca?: string;
+  readonly certificate?: string;
+  readonly key?: string;
+}
+
 export interface KeepalivedConfig {
   readonly globalDefs: GlobalDefs;
   readonly staticIpaddress: IpAddressSpec[];
@@ -441,6 +448,8 @@ export interface KeepalivedConfig {
   readonly instances: VrrpInstance[];
   readonly virtualServerGroups: VirtualServerGroup[];
   readonly virtualServers: VirtualServer[];
+  /** The `SSL { }` block (client certificate for SSL_GET), when present. */
+  readonly ssl?: SslOptions;
   /** Top-level blocks accepted but not implemented (bfd_instance, garp_group, track_group...). */
   readonly opaque: OpaqueBlock[];
 }

@@ -110,9 +110,13 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     ctx.sink.warning(pos, `'${kw.name}' is accepted but not implemented by vigil yet`, {
       code: 'not-implemented',
     });
-    draft.unimplemented[kw.name] = argTexts(node);
-    draft.keyPos[`unimplemented.${kw.name}`] = pos;
-    return;
+    // Keywords with a model field are still read and checked (the model is complete; the
+    // runtime does not act on them yet); the others are kept as written.
+    if (kw.field === undefined) {
+      draft.unimplemented[kw.name] = argTexts(node);
+      draft.keyPos[`unimplemented.${kw.name}`] = pos;
+      return;
+    }
   }
   const n: ConfigNode = glued === undefined ? node : { ...node, args: [glued, ...node.args] };
   readValue(n, kw, spec, draft, ctx);

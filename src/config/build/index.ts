@@ -153,6 +153,7 @@ export function buildModel(nodes: readonly ConfigNode[], sink = new DiagnosticSi
     instances: instances as unknown as VrrpInstance[],
     virtualServerGroups: top.virtualServerGroups ?? [],
     virtualServers: top.virtualServers ?? [],
+    ...(top.ssl !== undefined ? { ssl: top.ssl } : {}),
     opaque,
   } as unknown as KeepalivedConfig;
   return { model, diagnostics: sink };

@@ -1,8 +1,19 @@
 /** The keepalived.conf top level: which blocks exist and which table reads each. */
 import { GLOBAL_DEFS, OPAQUE_TOP_BLOCKS, TOP_LEVEL_GLOBALS } from './global.js';
 import { VIRTUAL_SERVER } from './lvs.js';
-import { type BlockSpec, special } from './types.js';
+import { type BlockSpec, special, str } from './types.js';
 import { SYNC_GROUP, TRACK_FILE, TRACK_PROCESS, VRRP_INSTANCE, VRRP_SCRIPT } from './vrrp.js';
+
+/** The `SSL { ... }` block: client certificate material for SSL_GET checkers. */
+export const SSL: BlockSpec = {
+  name: 'SSL',
+  keywords: [
+    str('password', 'password'),
+    str('ca', 'ca'),
+    str('certificate', 'certificate'),
+    str('key', 'key'),
+  ],
+};
 
 export const VIRTUAL_SERVER_GROUP: BlockSpec = {
   name: 'virtual_server_group',
@@ -24,6 +35,7 @@ export const TOP_LEVEL: BlockSpec = {
       name: 'vrrp_track_process',
       kind: { t: 'block', block: TRACK_PROCESS, multi: true },
       field: 'trackProcesses',
+      notImplemented: true,
     },
     { name: 'vrrp_sync_group', kind: { t: 'block', block: SYNC_GROUP, multi: true }, field: 'syncGroups' },
     { name: 'vrrp_instance', kind: { t: 'block', block: VRRP_INSTANCE, multi: true }, field: 'instances' },
@@ -37,6 +49,7 @@ export const TOP_LEVEL: BlockSpec = {
       kind: { t: 'block', block: VIRTUAL_SERVER, multi: true },
       field: 'virtualServers',
     },
+    { name: 'SSL', kind: { t: 'block', block: SSL }, field: 'ssl' },
     ...OPAQUE_TOP_BLOCKS,
     ...TOP_LEVEL_GLOBALS,
   ],

@@ -129,10 +129,14 @@ export const CHECKERS: Record<string, BlockSpec> = {
   BFD_CHECK: { name: 'BFD_CHECK', keywords: [...CHECKER_COMMON, str('name', 'name')] },
 };
 
+/** Checkers the model reads but vigil cannot run yet (BFD needs a bfd_instance, which is not implemented). */
+const CHECKERS_NOT_IMPLEMENTED = new Set(['BFD_CHECK']);
+
 const CHECKER_KEYWORDS: readonly KeywordSpec[] = Object.keys(CHECKERS).map((name) => ({
   name,
   kind: { t: 'block', block: CHECKERS[name]!, multi: true },
   field: 'checkers',
+  ...(CHECKERS_NOT_IMPLEMENTED.has(name) ? { notImplemented: true } : {}),
 }));
 
 export const REAL_SERVER: BlockSpec = {

@@ -60,7 +60,10 @@ export interface KeywordSpec {
   readonly default?: unknown;
   /** Deprecated alias: the keyword to use instead (its spec is used to read the value). */
   readonly deprecatedFor?: string;
-  /** Parsed but not implemented by vigil yet: warned about by name. */
+  /**
+   * Not implemented by vigil yet: warned about by name. With a `field` the value is still read
+   * into the model (and checked); without one the arguments are kept as written.
+   */
   readonly notImplemented?: boolean;
   /** Fewest arguments the keyword needs (checked for every kind; keepalived rejects it bare). */
   readonly minArgs?: number;

@@ -64,8 +64,8 @@ const TRACKS: readonly KeywordSpec[] = [
   special('track_interface', 'track-interface', 'trackInterface', { default: [] }),
   special('track_script', 'track-list', 'trackScript', { default: [] }),
   special('track_file', 'track-list', 'trackFile', { default: [] }),
-  special('track_process', 'track-list', 'trackProcess', { default: [] }),
-  special('track_bfd', 'track-list', 'trackBfd', { default: [] }),
+  special('track_process', 'track-list', 'trackProcess', { default: [], notImplemented: true }),
+  special('track_bfd', 'track-list', 'trackBfd', { default: [], notImplemented: true }),
 ];
 
 export const SYNC_GROUP: BlockSpec = {
@@ -130,7 +130,7 @@ export const VRRP_INSTANCE: BlockSpec = {
     bool('notify_priority_changes', 'notifyPriorityChanges'),
     ...NOTIFY,
     script('notify_master_rx_lower_pri', 'notifyMasterRxLowerPri'),
-    special('use_vmac', 'use-vmac', 'useVmac'),
+    special('use_vmac', 'use-vmac', 'useVmac', { notImplemented: true }),
     flag('promote_secondaries', 'promoteSecondaries', { default: false }),
     bool('lower_prio_no_advert', 'lowerPrioNoAdvert'),
     bool('higher_prio_send_advert', 'higherPrioSendAdvert'),

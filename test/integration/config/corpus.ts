@@ -88,6 +88,7 @@ const EXTRAS: readonly string[] = [
   'track_file tf {\n  file /tmp/vigil-nonexistent-track\n  weight 5\n}',
   'vrrp_track_process p {\n  process nginx\n  weight 10\n}',
   'vrrp_track_process p {\n  process nginx\n  weight 300\n}',
+  'SSL {\n  ca /etc/ssl/ca.pem\n  certificate /etc/ssl/cert.pem\n}',
 ];
 
 /**
@@ -307,5 +308,5 @@ function random(count: number, seed: number): Features[] {
 }
 
 export function corpus(): Features[] {
-  return [...targeted(), ...random(55, 0x5eed)];
+  return [...targeted(), ...random(54, 0x5eed)];
 }

@@ -198,3 +198,27 @@ test('virtual_server forms: ip port, fwmark, group; bad address reported', () =>
     show(r),
   );
 });
+
+test('not-implemented keywords with a model field are still read and checked, and warned about', () => {
+  const r = check(instance('use_vmac vrrp51'));
+  assert.equal(errors(r).length, 0, show(r));
+  assert.ok(warnings(r).some((d) => d.message === "'use_vmac' is accepted but not implemented by vigil yet"));
+  assert.deepEqual(r.model!.instances[0]!.useVmac, { name: 'vrrp51' });
+  const p = check(`vrrp_track_process p {\n process nginx\n weight 999\n}\n${instance()}`);
+  assert.ok(
+    warnings(p).some((d) => d.message.startsWith("'vrrp_track_process' is accepted but not implemented")),
+  );
+  assert.ok(
+    errors(p).some((d) => /number '999' is outside the range -254\.\.254/.test(d.message)),
+    show(p),
+  );
+});
+
+test('the SSL block is modelled', () => {
+  const r = check(
+    'SSL {\n password secret\n ca /etc/ssl/ca.pem\n certificate /etc/ssl/c.pem\n key /etc/ssl/k.pem\n}\n',
+  );
+  assert.equal(errors(r).length, 0, show(r));
+  assert.equal(r.model!.ssl?.ca, '/etc/ssl/ca.pem');
+  assert.equal(r.model!.ssl?.key, '/etc/ssl/k.pem');
+});
