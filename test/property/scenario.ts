@@ -30,16 +30,21 @@ export interface Scenario {
   readonly vrids: readonly number[];
   readonly nodes: readonly NodeSpec[];
   readonly linkDelayMs: number;
+  /** Every node puts all its instances in one vrrp_sync_group. */
+  readonly syncGroup: boolean;
 }
 
 export const instanceName = (vrid: number): string => `VI_${vrid}`;
 
 /** Random scenario: 2..5 nodes, 1..2 VRIDs, v2 or v3, random priorities and preemption settings. */
-export function randomScenario(seed: number, opts: { equalPriority?: boolean } = {}): Scenario {
+export function randomScenario(
+  seed: number,
+  opts: { equalPriority?: boolean; syncGroup?: boolean } = {},
+): Scenario {
   const r = new Prng(seed);
   const version: VrrpVersion = r.chance(0.5) ? 2 : 3;
   const adverIntCs = version === 2 ? r.pick([100, 100, 200]) : r.pick([50, 100, 100, 150]);
-  const vrids = r.chance(0.3) ? [1, 2] : [1];
+  const vrids = opts.syncGroup || r.chance(0.3) ? [1, 2] : [1];
   const n = r.int(2, 5);
   const owner = !opts.equalPriority && r.chance(0.1) ? r.int(0, n - 1) : -1;
   const prefs = vrids.map(() => ({
@@ -50,13 +55,14 @@ export function randomScenario(seed: number, opts: { equalPriority?: boolean } =
   // Distinct addresses, random order (the tie-break must not depend on the node order).
   const hosts = new Set<number>();
   while (hosts.size < n) hosts.add(r.int(1, 254));
-  const nodes: NodeSpec[] = [...hosts].map((h, i) => ({
+  const generated: NodeSpec[] = [...hosts].map((h, i) => ({
     id: `n${i}`,
     address: `10.0.0.${h}`,
     instances: vrids.map((vrid, k) => {
-      const pref = prefs[k]!;
+      const pref = prefs[opts.syncGroup ? 0 : k]!;
       const equalish = opts.equalPriority || r.chance(0.15);
-      const priority = i === owner && vrid === 1 ? 255 : equalish ? pref.samePrio : r.int(1, 254);
+      const own = i === owner && (vrid === 1 || opts.syncGroup);
+      const priority = own ? 255 : equalish ? pref.samePrio : r.int(1, 254);
       return {
         vrid,
         priority,
@@ -66,7 +72,16 @@ export function randomScenario(seed: number, opts: { equalPriority?: boolean } =
       };
     }),
   }));
-  return { seed, version, adverIntCs, vrids, nodes, linkDelayMs: r.pick([1, 1, 5, 20]) };
+  const linkDelayMs = r.pick([1, 1, 5, 20]);
+  // In a sync group a node's members share priority and preemption settings (otherwise the group can
+  // pin a lower-priority node as master, which is keepalived's behaviour but not what this checks).
+  const nodes = opts.syncGroup
+    ? generated.map((n) => ({
+        ...n,
+        instances: n.instances.map((i) => ({ ...n.instances[0]!, vrid: i.vrid })),
+      }))
+    : generated;
+  return { seed, version, adverIntCs, vrids, nodes, linkDelayMs, syncGroup: opts.syncGroup ?? false };
 }
 
 export function buildLan(s: Scenario): SimLan {
@@ -75,6 +90,7 @@ export function buildLan(s: Scenario): SimLan {
     lan.addNode({
       id: node.id,
       address: node.address,
+      ...(s.syncGroup ? { syncGroups: { G: s.vrids.map(instanceName) } } : {}),
       instances: node.instances.map((i) =>
         instanceParams<string>({
           name: instanceName(i.vrid),
@@ -136,6 +152,10 @@ export function checkSettled(s: Scenario, lan: SimLan, when: string): string[] {
       );
     }
   }
+  if (s.syncGroup) {
+    const at = s.vrids.map((v) => lan.view(v).find((x) => x.state === 'MASTER')?.node ?? '-');
+    if (new Set(at).size !== 1) errs.push(`${when}: sync group members master on different nodes [${at}]`);
+  }
   return errs;
 }
 
@@ -152,7 +172,7 @@ export function describeScenario(s: Scenario): string {
           .join('; ')}]`,
     )
     .join(' ');
-  return `v${s.version} adv ${s.adverIntCs}cs link ${s.linkDelayMs}ms ${nodes}`;
+  return `${s.syncGroup ? 'sync-group ' : ''}v${s.version} adv ${s.adverIntCs}cs link ${s.linkDelayMs}ms ${nodes}`;
 }
 
 /** Seeds to run: VIGIL_SEED=<n> runs just that one; otherwise `count` seeds derived from `base`. */
@@ -162,3 +182,131 @@ export function seedsToRun(base: number, count: number): number[] {
   const r = new Prng(base);
   return Array.from({ length: count }, () => Math.floor(r.next() * 4294967296));
 }
+
+/**
+ * Boot the scenario with staggered starts, then apply 2..5 random disturbances (crash, restart,
+ * graceful stop, partition, loss burst with jitter, tracking weight, fault), checking after each
+ * settles. Returns failures (empty = pass); throws Failover when a failover is too slow.
+ */
+export function runScenario(s: Scenario): string[] {
+  const seed = s.seed;
+  const lan = buildLan(s);
+  const r = new Prng(seed ^ 0xd15ea5e);
+  const errs: string[] = [];
+  const advMs = s.adverIntCs * 10;
+  const settle = settleMs(s);
+
+  // Staggered boot.
+  for (const n of s.nodes) {
+    const at = r.int(0, 2000);
+    lan.clock.schedule(at, () => lan.start(n.id));
+  }
+  lan.runFor(2000 + settle);
+  errs.push(...checkSettled(s, lan, 'after boot'));
+
+  const steps = r.int(2, 5);
+  for (let k = 0; k < steps && errs.length === 0; k++) {
+    const what = disturb(s, lan, r, advMs);
+    lan.runFor(settle);
+    errs.push(...checkSettled(s, lan, `after ${what}`));
+  }
+  if (lan.violations.length > 0) errs.push(...lan.violations.slice(0, 3));
+  return errs;
+}
+
+/** Apply one random disturbance (and clear its transient part); returns a description. */
+function disturb(s: Scenario, lan: SimLan, r: Prng, advMs: number): string {
+  const ids = s.nodes.map((n) => n.id);
+  const live = ids.filter((id) => lan.isAlive(id));
+  const dead = ids.filter((id) => !lan.isAlive(id));
+  const kind = r.pick(['crash-master', 'crash', 'restart', 'stop', 'partition', 'loss', 'track', 'fault']);
+  switch (kind) {
+    case 'crash-master': {
+      const vrid = r.pick(s.vrids);
+      const m = lan.view(vrid).find((v) => v.state === 'MASTER');
+      if (!m || live.length < 2) return 'nothing';
+      checkFailover(s, lan, vrid, m.node, advMs);
+      return `crash of master ${m.node} (vrid ${vrid})`;
+    }
+    case 'crash':
+    case 'stop': {
+      if (live.length < 2) return 'nothing';
+      const id = r.pick(live);
+      if (kind === 'crash') lan.crash(id);
+      else lan.stop(id);
+      return `${kind} ${id}`;
+    }
+    case 'restart': {
+      const id = dead.length > 0 ? r.pick(dead) : r.pick(ids);
+      if (lan.isAlive(id)) lan.restart(id);
+      else lan.start(id);
+      return `restart ${id}`;
+    }
+    case 'partition': {
+      const groups: string[][] = [[], []];
+      for (const id of ids) groups[r.int(0, 1)]!.push(id);
+      lan.partition(groups);
+      lan.runFor(r.int(0, 15_000));
+      lan.heal();
+      return `partition ${JSON.stringify(groups)} healed`;
+    }
+    case 'loss': {
+      const loss = r.next() * 0.9;
+      lan.setAllLinks({ loss, jitterMs: r.int(0, 3) * 50 });
+      lan.runFor(r.int(1000, 20_000));
+      lan.setAllLinks({ loss: 0, jitterMs: 0 });
+      return `loss ${loss.toFixed(2)} burst`;
+    }
+    case 'track': {
+      const id = r.pick(ids);
+      const vrid = r.pick(s.vrids);
+      const weight = r.int(-120, 120);
+      // In a sync group the same tracker weighs on every member (keepalived sync group track_*).
+      for (const v of s.syncGroup ? s.vrids : [vrid]) {
+        lan.setTracking(id, instanceName(v), { weight, fault: false, reason: `weight ${weight}` });
+      }
+      return `tracking weight ${weight} on ${id} vrid ${vrid}`;
+    }
+    default: {
+      const id = r.pick(ids);
+      const vrid = r.pick(s.vrids);
+      const on = r.chance(0.5);
+      const snap = lan.instance(id, instanceName(vrid))?.snapshot();
+      const weight = snap ? snap.effectivePriority - baseOf(s, id, vrid) : 0;
+      lan.setTracking(id, instanceName(vrid), { weight, fault: on, reason: on ? 'fault' : 'fault cleared' });
+      return `fault ${on ? 'on' : 'off'} ${id} vrid ${vrid}`;
+    }
+  }
+}
+
+function baseOf(s: Scenario, id: string, vrid: number): number {
+  return s.nodes.find((n) => n.id === id)!.instances.find((i) => i.vrid === vrid)!.priority;
+}
+
+/**
+ * Crash the master on a clean network and assert a new master holds the VIPs within its
+ * Master_Down_Interval plus one advert interval (plus link delay) of the crash.
+ */
+function checkFailover(s: Scenario, lan: SimLan, vrid: number, victim: string, advMs: number): void {
+  const candidates = lan.view(vrid).filter((v) => v.node !== victim && v.state === 'BACKUP');
+  const crashAt = lan.now;
+  const logFrom = lan.vipLog.length;
+  lan.crash(victim);
+  if (candidates.length === 0) return;
+  const worst = Math.max(...candidates.map((c) => masterDownIntervalMs(s.version, c.priority, s.adverIntCs)));
+  lan.runFor(worst + advMs + 2 * s.linkDelayMs + 1);
+  const took = lan.vipLog.slice(logFrom).find((r) => r.vrid === vrid && r.held);
+  if (!took)
+    throw new Failover(`no takeover of vrid ${vrid} within ${worst + advMs} ms of crashing ${victim}`);
+  const own = masterDownIntervalMs(
+    s.version,
+    lan.view(vrid).find((v) => v.node === took.node)!.priority,
+    s.adverIntCs,
+  );
+  const bound = own + advMs + 2 * s.linkDelayMs;
+  if (took.t - crashAt > bound) {
+    throw new Failover(`${took.node} took over vrid ${vrid} after ${took.t - crashAt} ms > ${bound} ms`);
+  }
+}
+
+export class Failover extends Error {}
