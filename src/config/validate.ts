@@ -8,6 +8,7 @@
  * corrected value ("...- clearing", "...- ignoring"); `keepalived -t` exits 5 for all of them,
  * so vigil reports them as errors too.
  */
+import { checkScriptSecurity, type PathStat } from '../scripts/security.js';
 import { instanceFamily } from './build/family.js';
 import type { DiagnosticSink, RelatedInfo, SourcePos } from './diagnostics.js';
 import type {
@@ -38,6 +39,12 @@ export interface HostFacts {
   readonly isRoot: boolean;
   /** Directories searched for a script given without a path (keepalived uses PATH). */
   readonly searchPath?: readonly string[];
+  /**
+   * lstat(2) of any path (src/scripts/fs-host.ts lstatPath). When given, script security also checks
+   * every directory above a script and follows symlinks, as keepalived's check_security does.
+   */
+  readonly lstat?: (path: string) => PathStat | undefined;
+  readonly realpath?: (path: string) => string | undefined;
 }
 
 /** A host that has every interface and file: checks only the config itself. */
@@ -528,7 +535,14 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
     const asRoot = host.isRoot && (user === undefined || user === 'root');
     if (asRoot) runsAsRoot = true;
     // A script root runs must not be writable by anyone else (keepalived check_script_secure).
-    if (g.enableScriptSecurity && asRoot && (info.uid !== 0 || (info.mode & 0o022) !== 0)) {
+    if (g.enableScriptSecurity && asRoot && host.lstat !== undefined) {
+      const v = checkScriptSecurity(path, {
+        lstat: host.lstat,
+        ...(host.realpath ? { realpath: host.realpath } : {}),
+      });
+      if (!v.ok && v.kind === 'insecure')
+        sink.error(script.pos, `${what}: ${v.reason}`, { code: 'script-insecure' });
+    } else if (g.enableScriptSecurity && asRoot && (info.uid !== 0 || (info.mode & 0o022) !== 0)) {
       sink.error(
         script.pos,
         `${what}: script '${path}' is insecure: it runs as root but is writable by a non-root user`,
