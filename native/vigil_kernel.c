@@ -228,16 +228,33 @@ static void deliver(watcher_t *w, size_t argc, napi_value *argv) {
   }
 }
 
-/* Readable: drain with non-blocking recvmsg, one callback per datagram (data, srcSockaddr, control). */
-static void on_poll(uv_poll_t *handle, int status, int events) {
-  (void)events;
-  watcher_t *w = (watcher_t *)handle->data;
+/* Deliver a socket error as the 4th callback argument (the first three are null). */
+static void deliver_error(watcher_t *w, int err) {
   napi_env env = w->env;
-  addon_state_t *state;
   napi_handle_scope scope;
-  if (napi_get_instance_data(env, (void **)&state) != napi_ok || state == NULL) return;
-  if (status < 0) return; /* poll error: nothing we can read; the JS side will see errors on send */
+  napi_value argv[4], code, message, errno_value;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_get_null(env, &argv[0]);
+  napi_get_null(env, &argv[1]);
+  napi_get_null(env, &argv[2]);
+  napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+  if (napi_create_error(env, code, message, &argv[3]) == napi_ok) {
+    if (napi_create_int32(env, err, &errno_value) == napi_ok)
+      napi_set_named_property(env, argv[3], "errno", errno_value);
+    deliver(w, 4, argv);
+  }
+  napi_close_handle_scope(env, scope);
+}
 
+/*
+ * Drain with non-blocking recvmsg, one callback per datagram (data, srcSockaddr, control). A pending
+ * socket error (e.g. ENOBUFS on a netlink socket: events were lost) is returned by recvmsg once and
+ * cleared; it is reported to JS and reading goes on. Returns 1 when anything was read or reported.
+ */
+static int drain(watcher_t *w, addon_state_t *state) {
+  napi_env env = w->env;
+  int progressed = 0;
   for (int n = 0; n < RECV_BATCH_MAX && !w->closing; n++) {
     struct sockaddr_storage source;
     struct iovec iov = {.iov_base = state->data, .iov_len = sizeof state->data};
@@ -252,38 +269,50 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     ssize_t received = recvmsg(w->fd, &msg, MSG_DONTWAIT);
     int err = errno;
     if (received < 0 && err == EINTR) continue;
-    if (received < 0 && (err == EAGAIN || err == EWOULDBLOCK)) return;
-
-    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-    napi_value argv[4];
+    if (received < 0 && (err == EAGAIN || err == EWOULDBLOCK)) return progressed;
+    progressed = 1;
     if (received < 0) {
-      /* e.g. ENOBUFS on a netlink socket (events were lost): report as 4th argument and keep going. */
-      napi_value code, message;
-      napi_get_null(env, &argv[0]);
-      napi_get_null(env, &argv[1]);
-      napi_get_null(env, &argv[2]);
-      napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
-      napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-      napi_create_error(env, code, message, &argv[3]);
-      napi_value errno_value;
-      if (napi_create_int32(env, err, &errno_value) == napi_ok)
-        napi_set_named_property(env, argv[3], "errno", errno_value);
-      deliver(w, 4, argv);
-      napi_close_handle_scope(env, scope);
-      /* A socket error is consumed by the failed read; stop on anything but a transient condition. */
-      if (err != ENOBUFS && err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH) return;
+      deliver_error(w, err);
+      /* Only errors that a read consumes are worth reading past; anything else ends this round. */
+      if (err != ENOBUFS && err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH) return progressed;
       continue;
     }
+    napi_handle_scope scope;
+    napi_value argv[3];
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return progressed;
     /* MSG_TRUNC cannot happen with a 64 KiB buffer for IP; copy exactly what was stored. */
     size_t data_length = (size_t)received > sizeof state->data ? sizeof state->data : (size_t)received;
-    if (napi_create_buffer_copy(env, data_length, state->data, NULL, &argv[0]) != napi_ok ||
-        napi_create_buffer_copy(env, msg.msg_namelen, &source, NULL, &argv[1]) != napi_ok ||
-        napi_create_buffer_copy(env, msg.msg_controllen, state->control, NULL, &argv[2]) != napi_ok) {
-      napi_close_handle_scope(env, scope);
-      return;
-    }
-    deliver(w, 3, argv);
+    if (napi_create_buffer_copy(env, data_length, state->data, NULL, &argv[0]) == napi_ok &&
+        napi_create_buffer_copy(env, msg.msg_namelen, &source, NULL, &argv[1]) == napi_ok &&
+        napi_create_buffer_copy(env, msg.msg_controllen, state->control, NULL, &argv[2]) == napi_ok)
+      deliver(w, 3, argv);
     napi_close_handle_scope(env, scope);
+  }
+  return progressed;
+}
+
+/* Readable (or a pending socket error): drain the socket. */
+static void on_poll(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  watcher_t *w = (watcher_t *)handle->data;
+  addon_state_t *state;
+  if (napi_get_instance_data(w->env, (void **)&state) != napi_ok || state == NULL) return;
+  if (status >= 0) {
+    drain(w, state);
+    return;
+  }
+  /*
+   * libuv reports POLLERR as a status and stops the handle. The error is a pending socket error that
+   * recvmsg consumes (and reports): drain, then poll again. If nothing could be read the error is not
+   * one a read clears, so report the poll failure and stay stopped rather than spin.
+   */
+  int progressed = drain(w, state);
+  if (w->closing) return;
+  if (progressed) {
+    int rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+    if (rc < 0) deliver_error(w, -rc);
+  } else {
+    deliver_error(w, -status);
   }
 }
 

@@ -20,6 +20,10 @@ export interface LinkWatcherOptions {
   onAddress?: (event: AddressEvent) => void;
   /** A resync failed (the inventory may be stale until the next event). */
   onError?: (error: Error) => void;
+  /** Events were lost (ENOBUFS) and the inventory was re-read; `changes` is how many were reported. */
+  onResync?: (changes: number) => void;
+  /** Socket receive buffer in bytes (default 1 MiB; tests shrink it to provoke ENOBUFS). */
+  receiveBuffer?: number;
 }
 
 export class LinkWatcher {
@@ -32,7 +36,7 @@ export class LinkWatcher {
     this.#opts = opts;
     this.#events = new NetlinkSocket({
       groups: [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
-      receiveBuffer: 1 << 20,
+      receiveBuffer: opts.receiveBuffer ?? 1 << 20,
       onEvent: (m) => this.#onEvent(m),
       onError: (e) => {
         if (e.code === 'ENOBUFS') void this.resync();
@@ -70,7 +74,10 @@ export class LinkWatcher {
       const dump = await client.listLinks();
       if (this.#closed) return;
       const changes = resyncLinks(this.#links, dump);
-      if (report) for (const c of changes) this.#opts.onLinkChange(c);
+      if (report) {
+        for (const c of changes) this.#opts.onLinkChange(c);
+        this.#opts.onResync?.(changes.length);
+      }
     } catch (e) {
       if (report) this.#opts.onError?.(e as Error);
       else throw e;

@@ -185,6 +185,31 @@ describe('rtnetlink client in a namespace', { skip }, () => {
     );
   });
 
+  test('the link watcher recovers from lost events (ENOBUFS) by re-reading the links', async () => {
+    // A second helper whose watcher has a tiny buffer, then a burst while its event loop is blocked.
+    const w = await startAgent(topo, 'a', AGENT);
+    await w.call('watchLinks', { receiveBuffer: 1 });
+    const from = w.events.length;
+    const blocked = w.call('block', { ms: 600 });
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-burst-'));
+    try {
+      const burst = Array.from({ length: 200 }, (_, i) => `addr add 10.9.${i}.1/32 dev eth0`);
+      writeFileSync(join(dir, 'batch'), `${[...burst, 'link set eth0 down'].join('\n')}\n`);
+      await topo.exec('a', 'ip', ['-batch', join(dir, 'batch')]);
+      await blocked;
+      await w.waitForEvent((e) => e.event === 'resync', { from });
+      await w.waitForEvent((e) => e.event === 'link' && e.kind === 'down' && e.name === 'eth0', { from });
+    } finally {
+      writeFileSync(
+        join(dir, 'batch'),
+        `${['link set eth0 up', ...Array.from({ length: 200 }, (_, i) => `addr del 10.9.${i}.1/32 dev eth0`)].join('\n')}\n`,
+      );
+      await topo.exec('a', 'ip', ['-batch', join(dir, 'batch')], { allowFail: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await w.waitForEvent((e) => e.event === 'link' && e.kind === 'up' && e.name === 'eth0', { from });
+  });
+
   test('add+delete latency is small (reported)', async () => {
     const vip = { family: 'ipv4', ifindex, address: '192.0.2.103', prefixLength: 32 };
     const samples = await agent.call<number[]>('latency', { address: vip, n: 50 });
