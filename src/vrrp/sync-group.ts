@@ -8,6 +8,9 @@
  * - One member faults -> every member goes to FAULT, masters sending priority 0 (keepalived 2.x: the whole
  *   group is FAULT while any member is); when no member has a fault any more, all leave FAULT together.
  * - The group notify runs once per group transition, after the member transitions.
+ * Checked against keepalived 2.2.7 in a netns (two members, track_file on one): both time out, the
+ * group syncs to MASTER; the file fails -> that member sends priority 0 and enters FAULT, the group
+ * syncs the other to FAULT; the file recovers -> both BACKUP, then MASTER together after the timer.
  *
  * Pure like instance.ts: the caller routes every event for a member through `handle`.
  */
