@@ -355,6 +355,7 @@ export class VrrpInstance<Vip = unknown> {
     this.state = 'MASTER';
     this.wantState = 'MASTER';
     this.preemptAt = undefined;
+    this.lastMaster = { address: this.params.primaryAddress, priority: this.effPriority };
     this.cancelTimer('master-down');
     // keepalived sends the advert before the GARPs so the old master drops the VIPs first.
     this.sendAdvert(this.effPriority);

@@ -160,3 +160,16 @@ test('sim: same seed, same history', () => {
   };
   assert.equal(run(), run());
 });
+
+test('sim: IPv6 / VRRPv3 with equal priorities elects the numerically highest address', () => {
+  const lan = new SimLan({ prng: new Prng(5) });
+  const v6 = (id: string, address: string) => node(id, address, 100, { version: 3, adverIntCs: 50 });
+  lan.addNode(v6('a', 'fe80::9'));
+  lan.addNode(v6('b', 'fe80::10'));
+  lan.addNode(v6('c', 'fe80::a'));
+  for (const id of lan.nodeIds()) lan.start(id);
+  lan.runFor(5_000);
+  assert.deepEqual(masters(lan), ['b'], 'fe80::10 > fe80::a > fe80::9');
+  assert.equal(lan.instance('a', 'VI_1')?.snapshot().lastMaster?.address, 'fe80::10');
+  assert.equal(lan.instance('b', 'VI_1')?.snapshot().lastMaster?.address, 'fe80::10');
+});
