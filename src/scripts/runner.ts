@@ -95,6 +95,18 @@ export function isExecutableBy(mode: number, fileUid: number, fileGid: number, w
   return (mode & 0o001) !== 0;
 }
 
+/** Process groups of scripts started and not yet reaped (keepalived script_killall at shutdown). */
+const runningGroups = new Set<number>();
+
+/**
+ * Signal every running script's process group (shutdown: node cannot set PR_SET_PDEATHSIG, so
+ * vigil stops its scripts itself). Returns how many groups were signalled.
+ */
+export function signalAllScripts(signal: NodeJS.Signals = 'SIGTERM'): number {
+  for (const pid of runningGroups) killGroup(pid, signal);
+  return runningGroups.size;
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -132,6 +144,7 @@ export function startScript(req: RunRequest, now: () => number = Date.now): Runn
     return fail(`${exe}: ${(e as Error).message}`);
   }
   const pid = child.pid;
+  if (pid !== undefined) runningGroups.add(pid);
   const grace = req.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   let timedOut = false;
   let termSent = false;
@@ -151,6 +164,7 @@ export function startScript(req: RunRequest, now: () => number = Date.now): Runn
       if (pid === undefined) finish(null, null);
     });
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (pid !== undefined) runningGroups.delete(pid);
       if (timeoutTimer) clearTimeout(timeoutTimer);
       if (killTimer) clearTimeout(killTimer);
       // The leader is gone; make sure nothing it forked outlives it when we were stopping it.

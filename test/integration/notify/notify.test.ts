@@ -289,3 +289,46 @@ test('a dead SMTP server is retried a bounded number of times, then given up, as
   );
   assert.match(direct.ok ? '' : direct.error, /ECONNREFUSED/);
 });
+
+test('setupNotifications wires vrrp_notify_fifo with its reader script and notify_fifo from the config', async () => {
+  const { setupNotifications } = await import('../../../src/notify/setup.js');
+  const fifoA = join(dir, 'setup-all.fifo');
+  const fifoV = join(dir, 'setup-vrrp.fifo');
+  const out = join(dir, 'setup.out');
+  const reader = join(dir, 'setup-reader.sh');
+  writeFileSync(reader, `#!/bin/sh\nwhile read -r line; do echo "$1 $line" >> ${out}; done < "$2"\n`);
+  chmodSync(reader, 0o755);
+  const cfg = load(`
+global_defs {
+  router_id lbtest
+  notify_fifo ${fifoA}
+  vrrp_notify_fifo ${fifoV}
+  vrrp_notify_fifo_script "${reader} tag" root
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    192.0.2.100/24
+  }
+}`);
+  const logs: string[] = [];
+  const s = setupNotifications(cfg, { log: (l, m) => logs.push(`${l} ${m}`) });
+  try {
+    assert.equal(s.fifos.length, 2, logs.join('\n'));
+    assert.equal(s.mailer, undefined, 'no smtp_server: no mailer');
+    s.notifier.handle(tr('BACKUP', 100));
+    s.notifier.handle(tr('MASTER', 110));
+    const got = await until(() => {
+      const t = existsSync(out) ? readFileSync(out, 'utf8') : '';
+      return t.split('\n').length > 2 ? t : undefined;
+    }, 3000);
+    assert.equal(got, 'tag INSTANCE "VI_1" BACKUP 100\ntag INSTANCE "VI_1" MASTER 110\n');
+  } finally {
+    await s.close();
+  }
+  assert.equal(existsSync(fifoV), false);
+  assert.equal(existsSync(fifoA), false);
+});

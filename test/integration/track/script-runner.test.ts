@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fsSecurityHost } from '../../../src/scripts/fs-host.js';
-import { runScript } from '../../../src/scripts/runner.js';
+import { runScript, signalAllScripts, startScript } from '../../../src/scripts/runner.js';
 import { checkScriptSecurity } from '../../../src/scripts/security.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-runner-'));
@@ -128,4 +128,14 @@ test('script security on the real filesystem: a world-writable directory is refu
     { ok: true },
     'merged-usr symlink /bin is followed',
   );
+});
+
+test('signalAllScripts stops every running script group (shutdown)', async () => {
+  const a = startScript({ argv: ['/bin/sleep', '30'] });
+  const b = startScript({ argv: ['/bin/sh', '-c', 'sleep 30 & wait'] });
+  assert.ok(signalAllScripts('SIGKILL') >= 2);
+  const [ra, rb] = await Promise.all([a.done, b.done]);
+  assert.equal(ra.signal, 'SIGKILL');
+  assert.equal(rb.signal, 'SIGKILL');
+  assert.equal(signalAllScripts('SIGKILL'), 0, 'reaped scripts are forgotten');
 });
