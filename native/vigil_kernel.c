@@ -35,9 +35,12 @@
   } while (0)
 
 /* One watched descriptor. Freed from the uv_close callback, never while libuv may still use it. */
+struct addon_state;
+
 typedef struct watcher {
   uv_poll_t poll;
   napi_env env;
+  struct addon_state *state;
   int fd;
   int closing; /* set by unwatch/close; stops an in-progress drain loop and marks it unlisted */
   napi_ref callback;
@@ -45,8 +48,13 @@ typedef struct watcher {
   struct watcher *next;
 } watcher_t;
 
-typedef struct {
+typedef struct addon_state {
   watcher_t *watchers;
+  /* Watchers allocated and not yet freed (a closing handle still counts until libuv calls back). */
+  int open_handles;
+  /* Set while the environment is being torn down (worker exit, process exit). */
+  napi_async_cleanup_hook_handle cleanup;
+  int tearing_down;
   uint8_t data[RECV_DATA_SIZE];
   uint8_t control[RECV_CONTROL_SIZE];
 } addon_state_t;
@@ -195,9 +203,16 @@ static watcher_t *find_watcher(addon_state_t *state, int fd) {
 
 static void on_poll_closed(uv_handle_t *handle) {
   watcher_t *w = (watcher_t *)handle->data;
+  addon_state_t *state = w->state;
   napi_delete_reference(w->env, w->callback);
   napi_async_destroy(w->env, w->async_context);
   free(w);
+  /* The last handle of a dying environment is gone: let Node finish tearing it down. */
+  if (--state->open_handles == 0 && state->tearing_down && state->cleanup != NULL) {
+    napi_async_cleanup_hook_handle cleanup = state->cleanup;
+    state->cleanup = NULL;
+    napi_remove_async_cleanup_hook(cleanup);
+  }
 }
 
 /* Unlink and stop a watcher; the memory is released once libuv has closed the handle. */
@@ -341,6 +356,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
     return NULL;
   }
   w->env = env;
+  w->state = state;
   w->fd = fd;
   if (napi_create_string_utf8(env, "vigil:socket", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
       napi_create_reference(env, argv[1], 1, &w->callback) != napi_ok) {
@@ -361,6 +377,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
     return NULL;
   }
   w->poll.data = w;
+  state->open_handles++; /* from here on the handle is released through on_poll_closed */
   rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
   if (rc < 0) {
     uv_close((uv_handle_t *)&w->poll, on_poll_closed);
@@ -402,10 +419,25 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 /* ---- module ------------------------------------------------------------------------------------ */
 
+/*
+ * The environment is going away (worker thread exit or process exit): libuv refuses to close a loop
+ * with open handles, so stop and close every watcher and tell Node when the last one is closed.
+ */
+static void on_env_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  addon_state_t *state = (addon_state_t *)arg;
+  state->cleanup = handle;
+  state->tearing_down = 1;
+  while (state->watchers != NULL) stop_watcher(state, state->watchers);
+  if (state->open_handles == 0) {
+    state->cleanup = NULL;
+    napi_remove_async_cleanup_hook(handle);
+  }
+}
+
 static void free_state(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  /* Remaining watchers are owned by libuv handles that die with the loop; only the state goes here. */
+  /* Runs after on_env_teardown has completed: no watcher refers to the state any more. */
   free(data);
 }
 
@@ -416,6 +448,7 @@ static napi_value init(napi_env env, napi_value exports) {
     free(state);
     return NULL;
   }
+  CHECK(napi_add_async_cleanup_hook(env, on_env_teardown, state, NULL));
   napi_property_descriptor properties[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setsockopt", NULL, js_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { parseControlMessages, receiveInfo } from '../../../src/kernel/cmsg.js';
 import {
@@ -10,7 +11,7 @@ import {
   SOCK_DGRAM,
   SOCK_RAW,
 } from '../../../src/kernel/constants.js';
-import { kernel } from '../../../src/kernel/native.js';
+import { addonPath, kernel } from '../../../src/kernel/native.js';
 import { decodeSockaddr, encodeSockaddrIn, encodeSockaddrNl } from '../../../src/kernel/sockaddr.js';
 import { waitFor } from '../harness/topology.js';
 import { kernelSkip } from './paths.js';
@@ -117,5 +118,27 @@ describe('kernel addon syscalls', { skip }, () => {
       k.close(rx);
       k.close(tx);
     }
+  });
+
+  test('a worker thread with open watches can terminate, and the process can exit, without aborting', () => {
+    // libuv aborts when a loop closes with open handles; the addon closes its watchers on teardown.
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const code = \`
+        const k = require(${JSON.stringify(addonPath())});
+        const fd = k.socket(2, 2, 0);
+        k.watch(fd, () => {});
+        require('node:worker_threads').parentPort.postMessage('watching');
+      \`;
+      const first = new Worker(code, { eval: true });
+      first.once('message', async () => {
+        await first.terminate();
+        const second = new Worker(code, { eval: true });
+        second.once('message', () => { console.log('clean'); process.exit(0); });
+      });
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'clean');
   });
 });
