@@ -63,6 +63,7 @@ export const NETLINK_EXT_ACK = 11;
 export const NLM_F_REQUEST = 0x01;
 export const NLM_F_MULTI = 0x02;
 export const NLM_F_ACK = 0x04;
+export const NLM_F_DUMP_INTR = 0x10; // the dump was interrupted by a change: redo it
 export const NLM_F_ROOT = 0x100;
 export const NLM_F_MATCH = 0x200;
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;

@@ -13,6 +13,7 @@ import {
   NETLINK_ADD_MEMBERSHIP,
   NETLINK_EXT_ACK,
   NETLINK_ROUTE,
+  NLM_F_DUMP_INTR,
   NLM_F_MULTI,
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -239,7 +240,7 @@ export class RtnlClient {
   }
 
   async listLinks(): Promise<LinkInfo[]> {
-    const messages = await this.#socket.request('list links', (seq) => encodeGetLinkDump(seq));
+    const messages = await this.#dump('list links', (seq) => encodeGetLinkDump(seq));
     const out: LinkInfo[] = [];
     for (const m of messages) {
       const d = decodeLinkMessage(m);
@@ -249,13 +250,24 @@ export class RtnlClient {
   }
 
   async listAddresses(family?: IpFamily): Promise<InterfaceAddress[]> {
-    const messages = await this.#socket.request('list addresses', (seq) => encodeGetAddressDump(seq, family));
+    const messages = await this.#dump('list addresses', (seq) => encodeGetAddressDump(seq, family));
     const out: InterfaceAddress[] = [];
     for (const m of messages) {
       const d = decodeAddressMessage(m);
       if (d.ok) out.push(d.value.address);
     }
     return out;
+  }
+
+  /**
+   * A dump that changed while the kernel produced it carries NLM_F_DUMP_INTR and may be inconsistent:
+   * repeat it (a few times) as iproute2 does.
+   */
+  async #dump(operation: string, build: (seq: number) => Buffer): Promise<NlMessage[]> {
+    for (let attempt = 1; ; attempt++) {
+      const messages = await this.#socket.request(operation, build);
+      if (!messages.some((m) => (m.flags & NLM_F_DUMP_INTR) !== 0) || attempt === 5) return messages;
+    }
   }
 
   close(): void {
