@@ -20,6 +20,8 @@ export interface InstanceSpec {
 export interface NodeSpec {
   readonly id: string;
   readonly address: string;
+  /** advert_int of this node's instances (v3 scenarios may mix intervals: RFC 5798 6.4.2 adoption). */
+  readonly adverIntCs: number;
   readonly instances: readonly InstanceSpec[];
 }
 
@@ -58,6 +60,7 @@ export function randomScenario(
   const generated: NodeSpec[] = [...hosts].map((h, i) => ({
     id: `n${i}`,
     address: `10.0.0.${h}`,
+    adverIntCs,
     instances: vrids.map((vrid, k) => {
       const pref = prefs[opts.syncGroup ? 0 : k]!;
       const equalish = opts.equalPriority || r.chance(0.15);
@@ -73,14 +76,17 @@ export function randomScenario(
     }),
   }));
   const linkDelayMs = r.pick([1, 1, 5, 20]);
+  // Mixed intervals (v3 only) desynchronise the timers, so not for the simultaneous-start tie-break.
+  const mixed = version === 3 && !opts.equalPriority && r.chance(0.3);
   // In a sync group a node's members share priority and preemption settings (otherwise the group can
   // pin a lower-priority node as master, which is keepalived's behaviour but not what this checks).
-  const nodes = opts.syncGroup
+  const grouped = opts.syncGroup
     ? generated.map((n) => ({
         ...n,
         instances: n.instances.map((i) => ({ ...n.instances[0]!, vrid: i.vrid })),
       }))
     : generated;
+  const nodes = mixed ? grouped.map((n) => ({ ...n, adverIntCs: r.pick([50, 100, 150]) })) : grouped;
   return { seed, version, adverIntCs, vrids, nodes, linkDelayMs, syncGroup: opts.syncGroup ?? false };
 }
 
@@ -96,7 +102,7 @@ export function buildLan(s: Scenario): SimLan {
           name: instanceName(i.vrid),
           vrid: i.vrid,
           version: s.version,
-          adverIntCs: s.adverIntCs,
+          adverIntCs: node.adverIntCs,
           primaryAddress: node.address,
           basePriority: i.priority,
           nopreempt: i.nopreempt,
@@ -113,7 +119,8 @@ export function buildLan(s: Scenario): SimLan {
 /** Long enough for any election to finish on a clean network (preempt delay + two down intervals). */
 export function settleMs(s: Scenario): number {
   const maxDelay = Math.max(0, ...s.nodes.flatMap((n) => n.instances.map((i) => i.preemptDelayMs)));
-  return maxDelay + 2 * masterDownIntervalMs(s.version, 1, s.adverIntCs) + 3 * s.adverIntCs * 10 + 1000;
+  const adv = Math.max(...s.nodes.map((n) => n.adverIntCs));
+  return maxDelay + 2 * masterDownIntervalMs(s.version, 1, adv) + 3 * adv * 10 + 1000;
 }
 
 /**
@@ -163,7 +170,7 @@ export function describeScenario(s: Scenario): string {
   const nodes = s.nodes
     .map(
       (n) =>
-        `${n.id}@${n.address}[${n.instances
+        `${n.id}@${n.address}${n.adverIntCs !== s.adverIntCs ? `/${n.adverIntCs}cs` : ''}[${n.instances
           .map(
             (i) =>
               `vrid${i.vrid} p${i.priority}${i.nopreempt ? ' nopreempt' : ''}` +
@@ -193,7 +200,6 @@ export function runScenario(s: Scenario): string[] {
   const lan = buildLan(s);
   const r = new Prng(seed ^ 0xd15ea5e);
   const errs: string[] = [];
-  const advMs = s.adverIntCs * 10;
   const settle = settleMs(s);
 
   // Staggered boot.
@@ -206,7 +212,7 @@ export function runScenario(s: Scenario): string[] {
 
   const steps = r.int(2, 5);
   for (let k = 0; k < steps && errs.length === 0; k++) {
-    const what = disturb(s, lan, r, advMs);
+    const what = disturb(s, lan, r);
     lan.runFor(settle);
     errs.push(...checkSettled(s, lan, `after ${what}`));
   }
@@ -215,7 +221,7 @@ export function runScenario(s: Scenario): string[] {
 }
 
 /** Apply one random disturbance (and clear its transient part); returns a description. */
-function disturb(s: Scenario, lan: SimLan, r: Prng, advMs: number): string {
+function disturb(s: Scenario, lan: SimLan, r: Prng): string {
   const ids = s.nodes.map((n) => n.id);
   const live = ids.filter((id) => lan.isAlive(id));
   const dead = ids.filter((id) => !lan.isAlive(id));
@@ -225,7 +231,7 @@ function disturb(s: Scenario, lan: SimLan, r: Prng, advMs: number): string {
       const vrid = r.pick(s.vrids);
       const m = lan.view(vrid).find((v) => v.state === 'MASTER');
       if (!m || live.length < 2) return 'nothing';
-      checkFailover(s, lan, vrid, m.node, advMs);
+      checkFailover(s, lan, vrid, m.node);
       return `crash of master ${m.node} (vrid ${vrid})`;
     }
     case 'crash':
@@ -287,23 +293,26 @@ function baseOf(s: Scenario, id: string, vrid: number): number {
  * Crash the master on a clean network and assert a new master holds the VIPs within its
  * Master_Down_Interval plus one advert interval (plus link delay) of the crash.
  */
-function checkFailover(s: Scenario, lan: SimLan, vrid: number, victim: string, advMs: number): void {
-  const candidates = lan.view(vrid).filter((v) => v.node !== victim && v.state === 'BACKUP');
+function checkFailover(s: Scenario, lan: SimLan, vrid: number, victim: string): void {
+  const name = instanceName(vrid);
+  const advMs = s.nodes.find((n) => n.id === victim)!.adverIntCs * 10;
+  // Each backup's Master_Down_Interval uses its (possibly adopted, v3) Master_Adver_Interval.
+  const downOf = new Map<string, number>();
+  for (const c of lan.view(vrid)) {
+    const snap = lan.instance(c.node, name)?.snapshot();
+    if (c.node === victim || c.state !== 'BACKUP' || !snap) continue;
+    downOf.set(c.node, masterDownIntervalMs(s.version, c.priority, snap.masterAdverIntCs));
+  }
   const crashAt = lan.now;
   const logFrom = lan.vipLog.length;
   lan.crash(victim);
-  if (candidates.length === 0) return;
-  const worst = Math.max(...candidates.map((c) => masterDownIntervalMs(s.version, c.priority, s.adverIntCs)));
+  if (downOf.size === 0) return;
+  const worst = Math.max(...downOf.values());
   lan.runFor(worst + advMs + 2 * s.linkDelayMs + 1);
   const took = lan.vipLog.slice(logFrom).find((r) => r.vrid === vrid && r.held);
   if (!took)
     throw new Failover(`no takeover of vrid ${vrid} within ${worst + advMs} ms of crashing ${victim}`);
-  const own = masterDownIntervalMs(
-    s.version,
-    lan.view(vrid).find((v) => v.node === took.node)!.priority,
-    s.adverIntCs,
-  );
-  const bound = own + advMs + 2 * s.linkDelayMs;
+  const bound = (downOf.get(took.node) ?? worst) + advMs + 2 * s.linkDelayMs;
   if (took.t - crashAt > bound) {
     throw new Failover(`${took.node} took over vrid ${vrid} after ${took.t - crashAt} ms > ${bound} ms`);
   }
