@@ -119,14 +119,30 @@ const liveProcesses = new Set<ChildProcess>();
 let exitHookInstalled = false;
 let topologyCounter = 0;
 
+function cleanupEverythingSync(): void {
+  for (const p of liveProcesses) p.kill('SIGKILL');
+  for (const ns of liveNamespaces) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  for (const l of liveLinks) spawnSync('ip', ['link', 'del', l], { stdio: 'ignore' });
+  liveProcesses.clear();
+  liveNamespaces.clear();
+  liveLinks.clear();
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const p of liveProcesses) p.kill('SIGKILL');
-    for (const ns of liveNamespaces) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    for (const l of liveLinks) spawnSync('ip', ['link', 'del', l], { stdio: 'ignore' });
-  });
+  process.on('exit', cleanupEverythingSync);
+  // The test runner stops a timed-out file with a signal, which skips 'exit' handlers: clean up first.
+  for (const [signal, number] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+  ] as const) {
+    process.once(signal, () => {
+      cleanupEverythingSync();
+      process.exit(128 + number);
+    });
+  }
 }
 
 export async function createTopology(opts: {
