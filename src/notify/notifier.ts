@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
 import type { EngineEvent } from '../daemon/vrrp-engine.js';
-import { fsSecurityHost, loadAccounts } from '../scripts/fs-host.js';
+import { fsSecurityHost, loadAccounts, resolveCommand } from '../scripts/fs-host.js';
 import { type AccountDb, resolveScriptIdentity } from '../scripts/identity.js';
 import { describeResult, type RunRequest, runScript, type ScriptResult } from '../scripts/runner.js';
 import { checkScriptSecurity, type SecurityHost } from '../scripts/security.js';
@@ -37,6 +37,8 @@ export interface NotifierPorts {
   readonly onScriptDone?: (s: PlannedScript, r: ScriptResult) => void;
   readonly self?: { uid: number; gid: number };
   readonly hostname?: string;
+  /** PATH lookup of a command without '/' (default: the real filesystem). */
+  readonly resolve?: (cmd: string, identity: { uid: number; gid: number }) => string | undefined;
 }
 
 export class Notifier {
@@ -133,7 +135,9 @@ export class Notifier {
       this.ports.log('error', `${s.what} script '${cmd}' not run: ${id.reason}`);
       return;
     }
-    const exe = s.argv[0] ?? '';
+    const [cmd0 = '', ...args] = s.argv;
+    // keepalived find_path: a bare command name is run by its full PATH location.
+    const exe = (this.ports.resolve ?? resolveCommand)(cmd0, id.identity) ?? cmd0;
     if (g.enableScriptSecurity && id.identity.uid === 0) {
       const v = checkScriptSecurity(exe, this.ports.security ?? fsSecurityHost);
       if (!v.ok) {
@@ -143,7 +147,7 @@ export class Notifier {
     }
     const run = this.ports.run ?? runScript;
     const p = run({
-      argv: s.argv,
+      argv: [exe, ...args],
       identity: id.identity,
       ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
       ...(s.killGraceMs !== undefined ? { killGraceMs: s.killGraceMs } : {}),

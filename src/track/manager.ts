@@ -5,9 +5,9 @@
  * keepalived disables them: not run, so they neither add weight nor cause FAULT.
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config/model.js';
-import { fsSecurityHost, loadAccounts } from '../scripts/fs-host.js';
+import { fsSecurityHost, loadAccounts, resolveCommand } from '../scripts/fs-host.js';
 import { type AccountDb, resolveScriptIdentity } from '../scripts/identity.js';
-import { type RunRequest, runScript, type ScriptResult } from '../scripts/runner.js';
+import { preflight, type RunRequest, runScript, type ScriptResult } from '../scripts/runner.js';
 import { checkScriptSecurity, type SecurityHost } from '../scripts/security.js';
 import type { TrackingStatus } from '../vrrp/types.js';
 import { instanceTracking, type TrackSnapshot } from './aggregate.js';
@@ -24,6 +24,8 @@ export interface TrackingPorts {
   readonly security?: SecurityHost;
   readonly self?: { uid: number; gid: number };
   readonly processOptions?: ProcessTrackerOptions;
+  /** PATH lookup of a command without '/' (default: the real filesystem). */
+  readonly resolve?: (cmd: string, identity: { uid: number; gid: number }) => string | undefined;
 }
 
 const sameStatus = (a: TrackingStatus | undefined, b: TrackingStatus) =>
@@ -75,14 +77,32 @@ export class TrackingManager {
         this.ports.log('error', `vrrp_script ${s.name} disabled: ${id.reason}`);
         continue;
       }
+      // keepalived disables a track script it cannot find (it then neither adds weight nor faults).
+      const [cmd = '', ...args] = s.script.argv;
+      const exe = (this.ports.resolve ?? resolveCommand)(cmd, id.identity);
+      if (exe === undefined) {
+        this.ports.log('error', `vrrp_script ${s.name} disabled: '${cmd}' not found or not executable`);
+        continue;
+      }
+      const why = this.ports.resolve ? undefined : preflight([exe], id.identity);
+      if (why !== undefined) {
+        this.ports.log('error', `vrrp_script ${s.name} disabled: ${why}`);
+        continue;
+      }
+      if (exe !== cmd)
+        this.ports.log(
+          'warning',
+          `vrrp_script ${s.name}: '${cmd}' resolved by PATH to '${exe}'; give the full path`,
+        );
       if (g.enableScriptSecurity && id.identity.uid === 0) {
-        const v = checkScriptSecurity(s.script.argv[0] ?? '', this.ports.security ?? fsSecurityHost);
+        const v = checkScriptSecurity(exe, this.ports.security ?? fsSecurityHost);
         if (!v.ok) {
           this.ports.log('error', `vrrp_script ${s.name} disabled by script security: ${v.reason}`);
           continue;
         }
       }
-      const t = new VrrpScriptTracker(s, id.identity, {
+      const spec = { ...s, script: { ...s.script, argv: [exe, ...args] } };
+      const t = new VrrpScriptTracker(spec, id.identity, {
         run: this.ports.run ?? runScript,
         setTimer: (fn, ms) => {
           const h = setTimeout(fn, ms);

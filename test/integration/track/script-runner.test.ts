@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fsSecurityHost } from '../../../src/scripts/fs-host.js';
+import { fsSecurityHost, resolveCommand } from '../../../src/scripts/fs-host.js';
 import { runScript, signalAllScripts, startScript } from '../../../src/scripts/runner.js';
 import { checkScriptSecurity } from '../../../src/scripts/security.js';
 
@@ -138,4 +138,20 @@ test('signalAllScripts stops every running script group (shutdown)', async () =>
   assert.equal(ra.signal, 'SIGKILL');
   assert.equal(rb.signal, 'SIGKILL');
   assert.equal(signalAllScripts('SIGKILL'), 0, 'reaped scripts are forgotten');
+});
+
+test('resolveCommand finds bare names in PATH like keepalived find_path, skipping non-executables', () => {
+  const a = join(dir, 'pa');
+  const b = join(dir, 'pb');
+  mkdirSync(a);
+  mkdirSync(b);
+  writeFileSync(join(a, 'tool'), '#!/bin/sh\n');
+  chmodSync(join(a, 'tool'), 0o644);
+  writeFileSync(join(b, 'tool'), '#!/bin/sh\n');
+  chmodSync(join(b, 'tool'), 0o755);
+  assert.equal(resolveCommand('tool', undefined, `${a}:${b}`), join(b, 'tool'));
+  assert.equal(resolveCommand('tool', undefined, a), undefined);
+  assert.equal(resolveCommand('/x/y', undefined, a), '/x/y', 'paths are left alone');
+  assert.equal(resolveCommand('', undefined, a), undefined);
+  assert.match(resolveCommand('sh') ?? '', /\/sh$/);
 });

@@ -264,3 +264,70 @@ vrrp_instance VI_1 {
     m.stop();
   }
 });
+
+test('TrackingManager: bare command names resolve through PATH; missing and insecure scripts are disabled', async () => {
+  const open = join(dir, 'open');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const insecure = join(open, 'chk.sh');
+  writeFileSync(insecure, '#!/bin/sh\nexit 1\n');
+  chmodSync(insecure, 0o755);
+  const text = `
+global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script bare {
+  script "false"
+  interval 1
+}
+vrrp_script missing {
+  script "${join(dir, 'does-not-exist.sh')}"
+  interval 1
+}
+vrrp_script insecure {
+  script "${insecure}"
+  interval 1
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    192.0.2.100/24
+  }
+  track_script {
+    bare
+    missing
+    insecure
+  }
+}`;
+  const r = loadConfigText(text, 'k.conf', {
+    configId: 'k',
+    source: memoryConfigSource({}),
+    host: PERMISSIVE_HOST,
+    skipHostChecks: true,
+  });
+  assert.ok(r.model);
+  const pushed: TrackingStatus[] = [];
+  const logs: string[] = [];
+  const m = new TrackingManager(r.model, {
+    track: (_i, s) => pushed.push(s),
+    log: (l, msg) => logs.push(`${l} ${msg}`),
+  });
+  m.start();
+  try {
+    const fault = await until(() => pushed.find((s) => s.fault), 3000);
+    assert.ok(fault, 'the PATH-resolved `false` ran and failed: FAULT');
+    assert.match(fault.reason ?? '', /track_script bare failed/);
+    assert.doesNotMatch(fault.reason ?? '', /missing|insecure/, 'disabled scripts have no effect');
+    const all = logs.join('\n');
+    assert.match(all, /'false' resolved by PATH to '\/.*\/false'/);
+    assert.match(all, /vrrp_script missing disabled: .*no such file/);
+    assert.match(all, new RegExp(`vrrp_script insecure disabled by script security: '${open}' is insecure`));
+  } finally {
+    m.stop();
+  }
+});
