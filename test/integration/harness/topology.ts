@@ -8,7 +8,6 @@
  * cleans up whatever a crashed test left behind.
  */
 import { type ChildProcess, execFile, spawn as spawnChild, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 export interface HostSpec {
   /** Short name (<= 6 characters): the namespace is `<prefix><name>`. */
@@ -249,9 +248,4 @@ async function stopProcess(p: ChildProcess): Promise<void> {
   const timer = setTimeout(() => p.kill('SIGKILL'), 2000);
   await exited;
   clearTimeout(timer);
-}
-
-/** True when /sys shows the named interface inside the current namespace (helper for fixtures). */
-export function interfaceExists(name: string): boolean {
-  return existsSync(`/sys/class/net/${name}`);
 }
