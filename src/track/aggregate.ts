@@ -96,6 +96,14 @@ export function aggregate(objects: readonly TrackedObject[], addressOwner = fals
   return faults.length > 0 ? { weight, fault: true, reason: faults.join(', ') } : { weight, fault: false };
 }
 
+/**
+ * True while an unweighted track_script has not reported yet (keepalived num_script_init): the
+ * address owner must not take the start-up shortcut to MASTER until it has.
+ */
+export function initPending(objects: readonly TrackedObject[]): boolean {
+  return objects.some((o) => o.kind === 'track_script' && o.weight === 0 && o.up === undefined);
+}
+
 interface Weighted {
   readonly weight: number;
   readonly weightReverse: boolean;

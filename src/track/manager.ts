@@ -10,7 +10,7 @@ import { type AccountDb, resolveScriptIdentity } from '../scripts/identity.js';
 import { preflight, type RunRequest, runScript, type ScriptResult } from '../scripts/runner.js';
 import { checkScriptSecurity, type SecurityHost } from '../scripts/security.js';
 import type { TrackingStatus } from '../vrrp/types.js';
-import { instanceTracking, type TrackSnapshot } from './aggregate.js';
+import { initPending, instanceTracking, type TrackSnapshot, trackedObjects } from './aggregate.js';
 import { TrackFileWatcher } from './track-file.js';
 import { ProcessTracker, type ProcessTrackerOptions } from './track-process.js';
 import { type ScriptHealth, VrrpScriptTracker } from './vrrp-script.js';
@@ -169,6 +169,12 @@ export class TrackingManager {
   /** Current status of one instance. */
   statusOf(instance: VrrpInstance): TrackingStatus {
     return instanceTracking(this.cfg, instance, this.snapshot);
+  }
+
+  /** An unweighted track script of this instance (or its group) has not reported yet. */
+  scriptsInitialising(instance: VrrpInstance): boolean {
+    const group = this.cfg.syncGroups.find((g) => g.group.some((m) => m.name === instance.name));
+    return initPending(trackedObjects(this.cfg, instance, group, this.snapshot));
   }
 
   private recompute(cause: string): void {

@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { memoryConfigSource } from '../../../src/config/fs-source.js';
 import { loadConfigText } from '../../../src/config/load.js';
 import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
-import { aggregate, effectOf, instanceTracking, type TrackSnapshot } from '../../../src/track/aggregate.js';
+import {
+  aggregate,
+  effectOf,
+  initPending,
+  instanceTracking,
+  type TrackSnapshot,
+  trackedObjects,
+} from '../../../src/track/aggregate.js';
 
 const obj = (weight: number, up: boolean | undefined, reverse = false) =>
   ({ kind: 'track_script', name: 's', weight, reverse, up }) as const;
@@ -212,4 +219,17 @@ test('sync group members: group tracking applies and every weight becomes 0', ()
     ]),
   });
   assert.equal(instanceTracking(cfg, vi3, s3).fault, true, "the group's script");
+});
+
+test('initPending: only unweighted scripts that have not reported hold the owner shortcut', () => {
+  assert.equal(initPending([obj(0, undefined)]), true);
+  assert.equal(initPending([obj(10, undefined), obj(0, true)]), false);
+  const cfg = load();
+  const vi2 = cfg.instances.find((i) => i.name === 'VI_2');
+  assert.ok(vi2);
+  assert.equal(initPending(trackedObjects(cfg, vi2, undefined, snap())), true, 'chk_c has weight 0');
+  assert.equal(
+    initPending(trackedObjects(cfg, vi2, undefined, snap({ scripts: new Map([['chk_c', 'failed']]) }))),
+    false,
+  );
 });
