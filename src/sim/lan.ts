@@ -272,7 +272,7 @@ export class SimLan {
     return this.links.get(linkKey(a, b)) ?? this.defaultLink;
   }
 
-  private dispatch(n: NodeRt, u: Unit, ev: InstanceEvent): void {
+  private dispatch(n: NodeRt, u: Unit, ev: InstanceEvent<string>): void {
     if (u.group) {
       this.applyGroup(n, u.group.handle(u.inst.name, ev, this.now));
       return;

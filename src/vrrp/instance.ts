@@ -40,7 +40,7 @@ export function effectivePriority(basePriority: number, trackWeight: number): nu
 }
 
 export class VrrpInstance<Vip = unknown> {
-  readonly params: InstanceParams<Vip>;
+  private p: InstanceParams<Vip>;
 
   private state: VrrpState = 'INIT';
   /** keepalived `wantstate`: where we would be without the sync group holding us back. */
@@ -64,14 +64,19 @@ export class VrrpInstance<Vip = unknown> {
   private out: InstanceAction<Vip>[] = [];
 
   constructor(params: InstanceParams<Vip>) {
-    this.params = params;
+    this.p = params;
     this.basePriority = params.basePriority;
     this.effPriority = effectivePriority(params.basePriority, 0);
     this.masterAdverIntCs = params.adverIntCs;
   }
 
+  /** Current parameters (replaced by a reload). */
+  get params(): InstanceParams<Vip> {
+    return this.p;
+  }
+
   get name(): string {
-    return this.params.name;
+    return this.p.name;
   }
 
   get currentState(): VrrpState {
@@ -82,8 +87,8 @@ export class VrrpInstance<Vip = unknown> {
     const timers: Partial<Record<TimerKind, number>> = {};
     for (const [k, at] of this.timers) timers[k] = at;
     return {
-      name: this.params.name,
-      vrid: this.params.vrid,
+      name: this.p.name,
+      vrid: this.p.vrid,
       state: this.state,
       wantState: this.wantState,
       effectivePriority: this.effPriority,
@@ -98,7 +103,7 @@ export class VrrpInstance<Vip = unknown> {
   }
 
   /** Feed one event at time `now` (ms); returns the actions to apply, in order. */
-  handle(event: InstanceEvent, now: number, ctx: HandleContext = {}): InstanceAction<Vip>[] {
+  handle(event: InstanceEvent<Vip>, now: number, ctx: HandleContext = {}): InstanceAction<Vip>[] {
     this.out = [];
     switch (event.type) {
       case 'startup':
@@ -106,6 +111,9 @@ export class VrrpInstance<Vip = unknown> {
         break;
       case 'shutdown':
         this.onShutdown();
+        break;
+      case 'reload':
+        this.onReload(event.params, now);
         break;
       case 'advert':
         if (this.state === 'BACKUP') this.backupReceive(event.advert, now);
@@ -143,7 +151,7 @@ export class VrrpInstance<Vip = unknown> {
       this.log('warning', `(${this.name}) startup ignored: already ${this.state}`);
       return;
     }
-    this.masterAdverIntCs = this.params.adverIntCs;
+    this.masterAdverIntCs = this.p.adverIntCs;
     if (this.ownFault || this.groupFault) {
       this.enterFault(now, 'startup with a failed tracked object');
     } else if (this.ownerWantsMaster()) {
@@ -168,9 +176,47 @@ export class VrrpInstance<Vip = unknown> {
     this.notify(from, 'STOP', 'shutdown');
   }
 
+  /**
+   * Reload (keepalived SIGHUP keeps the state of an instance that still exists): new parameters, no
+   * transition. A master applies VIP changes and a changed advert interval / GARP refresh at once; the
+   * new effective priority goes out with the next advert (a backup with a higher priority then preempts).
+   */
+  private onReload(next: InstanceParams<Vip>, now: number): void {
+    const old = this.p;
+    if (next.vrid !== old.vrid || next.version !== old.version || next.family !== old.family) {
+      this.log('warning', `(${this.name}) reload changes VRID/version/family: replace the instance instead`);
+      return;
+    }
+    this.p = next;
+    const before = this.effPriority;
+    this.basePriority = next.basePriority;
+    this.effPriority = effectivePriority(this.basePriority, this.trackWeight);
+    if (before !== this.effPriority) {
+      this.log('info', `(${this.name}) reload: effective priority ${before} -> ${this.effPriority}`);
+    }
+    if (next.preemptDelayMs === 0) this.preemptAt = undefined;
+    if (this.state === 'BACKUP' && next.version === 2) this.masterAdverIntCs = next.adverIntCs;
+    if (this.state !== 'MASTER') return;
+    const key = (v: Vip): string => JSON.stringify(v);
+    const oldKeys = new Set(old.vips.map(key));
+    const newKeys = new Set(next.vips.map(key));
+    const removed = old.vips.filter((v) => !newKeys.has(key(v)));
+    const added = next.vips.filter((v) => !oldKeys.has(key(v)));
+    if (removed.length > 0) this.out.push({ type: 'remove-vips', vips: removed });
+    if (added.length > 0) {
+      this.out.push({ type: 'add-vips', vips: added });
+      this.garp(next.garp.masterRepeat, 'VIPs added by reload');
+    }
+    if (next.adverIntCs !== old.adverIntCs) this.setTimer('advert', now + adverIntMs(next.adverIntCs));
+    if (next.garp.masterRefreshMs !== old.garp.masterRefreshMs) {
+      if (next.garp.masterRefreshMs > 0) this.setTimer('garp-refresh', now + next.garp.masterRefreshMs);
+      else this.cancelTimer('garp-refresh');
+    }
+  }
+
   /** BACKUP receiving an advert: RFC 5798 6.4.2, keepalived vrrp_state_backup. */
   private backupReceive(adv: ReceivedAdvert, now: number): void {
-    const { nopreempt, preemptDelayMs, version } = this.params;
+    const { nopreempt, preemptDelayMs, version } = this.p;
     if (adv.priority === PRIORITY_STOP) {
       // RFC 5798 6.4.2: "Set the Master_Down_Timer to Skew_Time".
       this.armMasterDown(now, this.skewMs(), `priority 0 advert from ${adv.src} (master stopped)`);
@@ -211,7 +257,7 @@ export class VrrpInstance<Vip = unknown> {
 
   /** MASTER receiving an advert: RFC 5798 6.4.3, keepalived vrrp_state_master_rx. */
   private masterReceive(adv: ReceivedAdvert, now: number): void {
-    const p = this.params;
+    const p = this.p;
     const cmp = compareAddresses(adv.src, p.primaryAddress);
     const theirsHigher = adv.priority > this.effPriority || (adv.priority === this.effPriority && cmp > 0);
 
@@ -273,7 +319,7 @@ export class VrrpInstance<Vip = unknown> {
     const at = this.timers.get(kind);
     if (at === undefined || at > now) return; // cancelled or re-armed: a stale firing
     this.timers.delete(kind);
-    const g = this.params.garp;
+    const g = this.p.garp;
     switch (kind) {
       case 'master-down':
         if (this.state !== 'BACKUP') return;
@@ -289,7 +335,7 @@ export class VrrpInstance<Vip = unknown> {
       case 'advert':
         if (this.state !== 'MASTER') return;
         this.sendAdvert(this.effPriority);
-        this.setTimer('advert', now + adverIntMs(this.params.adverIntCs));
+        this.setTimer('advert', now + adverIntMs(this.p.adverIntCs));
         return;
       case 'garp-delay':
         if (this.state === 'MASTER') this.garp(g.masterRepeat, 'garp_master_delay');
@@ -351,20 +397,20 @@ export class VrrpInstance<Vip = unknown> {
   /** → MASTER (RFC 5798 6.4.1/6.4.2, keepalived vrrp_state_goto_master / vrrp_state_become_master). */
   private becomeMaster(now: number, reason: string): void {
     const from = this.state;
-    const g = this.params.garp;
+    const g = this.p.garp;
     this.state = 'MASTER';
     this.wantState = 'MASTER';
     this.preemptAt = undefined;
-    this.lastMaster = { address: this.params.primaryAddress, priority: this.effPriority };
+    this.lastMaster = { address: this.p.primaryAddress, priority: this.effPriority };
     this.cancelTimer('master-down');
     // keepalived sends the advert before the GARPs so the old master drops the VIPs first.
     this.sendAdvert(this.effPriority);
-    this.out.push({ type: 'add-vips', vips: this.params.vips });
+    this.out.push({ type: 'add-vips', vips: this.p.vips });
     this.vipsSet = true;
     this.garp(g.masterRepeat, 'becoming master');
     if (g.masterDelayMs > 0) this.setTimer('garp-delay', now + g.masterDelayMs);
     if (g.masterRefreshMs > 0) this.setTimer('garp-refresh', now + g.masterRefreshMs);
-    this.setTimer('advert', now + adverIntMs(this.params.adverIntCs));
+    this.setTimer('advert', now + adverIntMs(this.p.adverIntCs));
     this.notify(from, 'MASTER', reason);
   }
 
@@ -396,7 +442,7 @@ export class VrrpInstance<Vip = unknown> {
 
   /** FAULT → BACKUP (keepalived vrrp_state_leave_fault resets Master_Adver_Interval); an owner goes MASTER. */
   private leaveFault(now: number, reason: string): void {
-    this.masterAdverIntCs = this.params.adverIntCs;
+    this.masterAdverIntCs = this.p.adverIntCs;
     if (this.basePriority === PRIORITY_OWNER)
       this.becomeMaster(now, `${reason}; address owner (priority 255)`);
     else this.enterBackup(now, reason, this.masterDownMs(), 'no advert from a master since leaving FAULT');
@@ -406,15 +452,15 @@ export class VrrpInstance<Vip = unknown> {
 
   /** RFC 5798 6.4.1 / keepalived.conf(5): an owner with `state MASTER` needs no election. */
   private ownerWantsMaster(): boolean {
-    return this.basePriority === PRIORITY_OWNER && this.params.initialState === 'MASTER';
+    return this.basePriority === PRIORITY_OWNER && this.p.initialState === 'MASTER';
   }
 
   private masterDownMs(): number {
-    return masterDownIntervalMs(this.params.version, this.effPriority, this.masterAdverIntCs);
+    return masterDownIntervalMs(this.p.version, this.effPriority, this.masterAdverIntCs);
   }
 
   private skewMs(): number {
-    return skewTimeMs(this.params.version, this.effPriority, this.masterAdverIntCs);
+    return skewTimeMs(this.p.version, this.effPriority, this.masterAdverIntCs);
   }
 
   private armMasterDown(now: number, ms: number, cause: string): void {
@@ -423,15 +469,15 @@ export class VrrpInstance<Vip = unknown> {
   }
 
   private sendAdvert(priority: number): void {
-    this.out.push({ type: 'send-advert', priority, adverIntCs: this.params.adverIntCs });
+    this.out.push({ type: 'send-advert', priority, adverIntCs: this.p.adverIntCs });
   }
 
   private garp(count: number, reason: string): void {
-    if (count > 0 && this.params.vips.length > 0) this.out.push({ type: 'send-garp', count, reason });
+    if (count > 0 && this.p.vips.length > 0) this.out.push({ type: 'send-garp', count, reason });
   }
 
   private releaseVips(): void {
-    this.out.push({ type: 'remove-vips', vips: this.params.vips });
+    this.out.push({ type: 'remove-vips', vips: this.p.vips });
     this.vipsSet = false;
   }
 

@@ -64,7 +64,7 @@ export class SyncGroup<Vip = unknown> {
   }
 
   /** Route one event to the named member, then apply the group rules. */
-  handle(memberName: string, event: InstanceEvent, now: number): SyncGroupOutput<Vip>[] {
+  handle(memberName: string, event: InstanceEvent<Vip>, now: number): SyncGroupOutput<Vip>[] {
     const m = this.member(memberName);
     if (m === undefined) return [];
     const out: SyncGroupOutput<Vip>[] = [];
@@ -124,7 +124,7 @@ export class SyncGroup<Vip = unknown> {
     now: number,
   ): void {
     for (const m of this.members) {
-      const ev: InstanceEvent = { type: 'group', directive, group: this.name, reason };
+      const ev: InstanceEvent<Vip> = { type: 'group', directive, group: this.name, reason };
       this.collect(out, m, m.handle(ev, now, { groupAllowsMaster: true }));
     }
   }

@@ -142,8 +142,13 @@ export interface TrackingStatus {
 /** What a sync group imposes on a member (see sync-group.ts). */
 export type GroupDirective = 'MASTER' | 'BACKUP' | 'FAULT' | 'FAULT-CLEARED';
 
-export type InstanceEvent =
+export type InstanceEvent<Vip = never> =
   | { readonly type: 'startup' }
+  /**
+   * Config reload (SIGHUP) of the same instance (same name, VRID, version, family): keeps the state,
+   * no flap; a master adds/removes only the VIPs that changed (compared by JSON text).
+   */
+  | { readonly type: 'reload'; readonly params: InstanceParams<Vip> }
   | { readonly type: 'shutdown' }
   | { readonly type: 'advert'; readonly advert: ReceivedAdvert }
   | { readonly type: 'timer'; readonly kind: TimerKind }

@@ -422,3 +422,46 @@ describe('sync group hooks', () => {
     assert.equal(i.currentState, 'BACKUP');
   });
 });
+
+describe('reload', () => {
+  test('keepalived SIGHUP: a master reloads without a flap, applying only the VIP changes', () => {
+    const i = master({ vips: ['10.0.0.1/24', '10.0.0.2/24'] });
+    const acts = i.handle(
+      { type: 'reload', params: params({ vips: ['10.0.0.2/24', '10.0.0.3/24'], basePriority: 90 }) },
+      5000,
+    );
+    assert.equal(i.currentState, 'MASTER');
+    assert.equal(notifyOf(acts), undefined, 'no transition, no notify');
+    assert.deepEqual(
+      acts.filter((a) => a.type === 'remove-vips' || a.type === 'add-vips'),
+      [
+        { type: 'remove-vips', vips: ['10.0.0.1/24'] },
+        { type: 'add-vips', vips: ['10.0.0.3/24'] },
+      ],
+    );
+    assert.equal(i.snapshot().effectivePriority, 90);
+    assert.deepEqual(adverts(fire(i, 'advert').acts), [90]);
+  });
+
+  test('reload: a changed advert interval re-arms the master advert timer', () => {
+    const i = master();
+    i.handle({ type: 'reload', params: params({ adverIntCs: 300 }) }, 5000);
+    assert.equal(i.snapshot().timers.advert, 8000);
+  });
+
+  test('reload keeps a backup backing up and its master-down timer running', () => {
+    const { i } = started();
+    i.handle(advert('192.0.2.12', 150), 1000);
+    const acts = i.handle({ type: 'reload', params: params({ basePriority: 120 }) }, 2000);
+    assert.equal(i.currentState, 'BACKUP');
+    assert.deepEqual(kinds(acts), ['log']);
+    assert.equal(i.snapshot().timers['master-down'], 1000 + 3609.375);
+  });
+
+  test('reload that changes the VRID is refused (the driver replaces the instance)', () => {
+    const i = master();
+    const acts = i.handle({ type: 'reload', params: params({ vrid: 52 }) }, 5000);
+    assert.ok(acts.length === 1 && acts[0]?.type === 'log' && acts[0].level === 'warning');
+    assert.equal(i.params.vrid, 51);
+  });
+});
