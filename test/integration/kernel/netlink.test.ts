@@ -171,7 +171,9 @@ describe('rtnetlink client in a namespace', { skip }, () => {
     await topo.exec('a', 'ip', ['link', 'add', 'tmp0', 'type', 'veth', 'peer', 'name', 'tmp1']);
     await agent.waitForEvent((e) => e.event === 'link' && e.kind === 'added' && e.name === 'tmp0', { from });
     await topo.exec('a', 'ip', ['link', 'del', 'tmp0']);
-    await agent.waitForEvent((e) => e.event === 'link' && e.kind === 'removed' && e.name === 'tmp0', { from });
+    await agent.waitForEvent((e) => e.event === 'link' && e.kind === 'removed' && e.name === 'tmp0', {
+      from,
+    });
     // Address events arrive on the same subscription.
     const vip = { family: 'ipv4', ifindex, address: '192.0.2.102', prefixLength: 32 };
     await agent.call('addAddress', vip);
