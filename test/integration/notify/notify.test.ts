@@ -28,7 +28,10 @@ import { Notifier } from '../../../src/notify/notifier.js';
 const dir = mkdtempSync(join(tmpdir(), 'vigil-notify-'));
 chmodSync(dir, 0o755);
 const procs: ChildProcess[] = [];
+/** FIFOs and readers to close even when a test fails half-way. */
+const cleanups: (() => void)[] = [];
 after(() => {
+  for (const c of cleanups) c();
   for (const p of procs) p.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
@@ -94,8 +97,10 @@ vrrp_instance VI_1 {
 test('FIFO: created, lines in transition order, removed on close', async () => {
   const path = join(dir, 'vrrp.fifo');
   const fifo = new NotifyFifo({ path });
+  cleanups.push(() => fifo.close());
   assert.equal(fifo.open(), true);
   const reader = createReadStream(path, { encoding: 'utf8' });
+  cleanups.push(() => reader.destroy());
   let got = '';
   reader.on('data', (c) => {
     got += c;
@@ -132,6 +137,7 @@ vrrp_sync_group G {
 test('FIFO: nobody reading never blocks; lines are dropped once the pipe is full', () => {
   const path = join(dir, 'unread.fifo');
   const fifo = new NotifyFifo({ path });
+  cleanups.push(() => fifo.close());
   assert.equal(fifo.open(), true);
   const t0 = Date.now();
   for (let i = 0; i < 5000; i++) fifo.write(`INSTANCE "VI_${i}" MASTER 100\n`);
@@ -149,6 +155,7 @@ test('vrrp_notify_fifo_script: the reader script gets the FIFO name and the line
   writeFileSync(reader, `#!/bin/sh\nwhile read -r line; do echo "$line" >> ${out}; done < "$1"\n`);
   chmodSync(reader, 0o755);
   const fifo = new NotifyFifo({ path, script: [reader] });
+  cleanups.push(() => fifo.close());
   assert.equal(fifo.open(), true);
   fifo.write('INSTANCE "VI_1" MASTER 100\n');
   fifo.write('INSTANCE "VI_1" BACKUP 90\n');
@@ -316,6 +323,9 @@ vrrp_instance VI_1 {
 }`);
   const logs: string[] = [];
   const s = setupNotifications(cfg, { log: (l, m) => logs.push(`${l} ${m}`) });
+  cleanups.push(() => {
+    for (const f of s.fifos) f.close();
+  });
   try {
     assert.equal(s.fifos.length, 2, logs.join('\n'));
     assert.equal(s.mailer, undefined, 'no smtp_server: no mailer');
