@@ -6,7 +6,7 @@
  */
 import { SimLan } from '../../src/sim/lan.js';
 import { Prng } from '../../src/sim/prng.js';
-import { masterDownIntervalMs } from '../../src/vrrp/timers.js';
+import { masterDownIntervalMs, skewTimeMs } from '../../src/vrrp/timers.js';
 import { instanceParams, type VrrpVersion } from '../../src/vrrp/types.js';
 
 export interface InstanceSpec {
@@ -225,8 +225,25 @@ function disturb(s: Scenario, lan: SimLan, r: Prng): string {
   const ids = s.nodes.map((n) => n.id);
   const live = ids.filter((id) => lan.isAlive(id));
   const dead = ids.filter((id) => !lan.isAlive(id));
-  const kind = r.pick(['crash-master', 'crash', 'restart', 'stop', 'partition', 'loss', 'track', 'fault']);
+  const kind = r.pick([
+    'crash-master',
+    'stop-master',
+    'crash',
+    'restart',
+    'stop',
+    'partition',
+    'loss',
+    'track',
+    'fault',
+  ]);
   switch (kind) {
+    case 'stop-master': {
+      const vrid = r.pick(s.vrids);
+      const m = lan.view(vrid).find((v) => v.state === 'MASTER');
+      if (!m || live.length < 2) return 'nothing';
+      checkFailover(s, lan, vrid, m.node, 'stop');
+      return `graceful stop of master ${m.node} (vrid ${vrid})`;
+    }
     case 'crash-master': {
       const vrid = r.pick(s.vrids);
       const m = lan.view(vrid).find((v) => v.state === 'MASTER');
@@ -293,7 +310,13 @@ function baseOf(s: Scenario, id: string, vrid: number): number {
  * Crash the master on a clean network and assert a new master holds the VIPs within its
  * Master_Down_Interval plus one advert interval (plus link delay) of the crash.
  */
-function checkFailover(s: Scenario, lan: SimLan, vrid: number, victim: string): void {
+function checkFailover(
+  s: Scenario,
+  lan: SimLan,
+  vrid: number,
+  victim: string,
+  how: 'crash' | 'stop' = 'crash',
+): void {
   const name = instanceName(vrid);
   const advMs = s.nodes.find((n) => n.id === victim)!.adverIntCs * 10;
   // Each backup's Master_Down_Interval uses its (possibly adopted, v3) Master_Adver_Interval.
@@ -301,11 +324,14 @@ function checkFailover(s: Scenario, lan: SimLan, vrid: number, victim: string): 
   for (const c of lan.view(vrid)) {
     const snap = lan.instance(c.node, name)?.snapshot();
     if (c.node === victim || c.state !== 'BACKUP' || !snap) continue;
-    downOf.set(c.node, masterDownIntervalMs(s.version, c.priority, snap.masterAdverIntCs));
+    // After a priority-0 advert the timer is Skew_Time (RFC 5798 6.4.2); after a crash the full interval.
+    const down = masterDownIntervalMs(s.version, c.priority, snap.masterAdverIntCs);
+    downOf.set(c.node, how === 'stop' ? skewTimeMs(s.version, c.priority, snap.masterAdverIntCs) : down);
   }
   const crashAt = lan.now;
   const logFrom = lan.vipLog.length;
-  lan.crash(victim);
+  if (how === 'stop') lan.stop(victim);
+  else lan.crash(victim);
   if (downOf.size === 0) return;
   const worst = Math.max(...downOf.values());
   lan.runFor(worst + advMs + 2 * s.linkDelayMs + 1);
@@ -314,7 +340,9 @@ function checkFailover(s: Scenario, lan: SimLan, vrid: number, victim: string): 
     throw new Failover(`no takeover of vrid ${vrid} within ${worst + advMs} ms of crashing ${victim}`);
   const bound = (downOf.get(took.node) ?? worst) + advMs + 2 * s.linkDelayMs;
   if (took.t - crashAt > bound) {
-    throw new Failover(`${took.node} took over vrid ${vrid} after ${took.t - crashAt} ms > ${bound} ms`);
+    throw new Failover(
+      `${took.node} took over vrid ${vrid} ${took.t - crashAt} ms after ${how} of ${victim} > ${bound} ms`,
+    );
   }
 }
 
