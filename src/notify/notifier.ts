@@ -47,6 +47,7 @@ export class Notifier {
   private readonly notified = new Set<string>();
   private readonly lastMailed = new Map<string, NotifyState>();
   private readonly routerId: string;
+  private readonly host: string;
   /** Scripts started and not yet finished. */
   private inflight = new Set<Promise<unknown>>();
 
@@ -55,7 +56,8 @@ export class Notifier {
     private readonly ports: NotifierPorts,
   ) {
     for (const g of cfg.syncGroups) for (const m of g.group) this.groupOf.set(m.name, g.name);
-    this.routerId = cfg.globalDefs.routerId ?? ports.hostname ?? hostname();
+    this.host = ports.hostname ?? hostname();
+    this.routerId = cfg.globalDefs.routerId ?? this.host;
   }
 
   /** React to one engine event. */
@@ -108,7 +110,12 @@ export class Notifier {
 
   private mailPolicy(key: string, enabled: boolean) {
     const last = this.lastMailed.get(key);
-    return { enabled, routerId: this.routerId, ...(last !== undefined ? { lastMailed: last } : {}) };
+    return {
+      enabled,
+      routerId: this.routerId,
+      host: this.host,
+      ...(last !== undefined ? { lastMailed: last } : {}),
+    };
   }
 
   private execute(plan: NotifyPlan, mailKey?: string, state?: NotifyState): void {

@@ -55,6 +55,11 @@ export interface MailPolicy {
   readonly lastMailed?: NotifyState;
   /** router_id (keepalived defaults it to the host name). */
   readonly routerId: string;
+  /**
+   * The host name, added as a last body line (vigil addition: router_id is often a fixed label
+   * such as LVS_DEVEL, and the mail should still say which machine changed state).
+   */
+  readonly host?: string;
 }
 
 export function asNotifyState(s: string): NotifyState | undefined {
@@ -114,7 +119,8 @@ export function mailFor(subject: Subject, state: NotifyState, policy: MailPolicy
   const text = MAIL_TEXT[subject.kind][state];
   if (text === undefined) return undefined;
   const what = subject.kind === 'INSTANCE' ? 'VRRP Instance' : 'VRRP Group';
-  return { subject: `[${policy.routerId}] ${what} ${subject.name} - ${text[0]}`, body: text[1] };
+  const body = policy.host !== undefined ? `${text[1]}\n\nHost: ${policy.host}` : text[1];
+  return { subject: `[${policy.routerId}] ${what} ${subject.name} - ${text[0]}`, body };
 }
 
 /** Everything one state change of an instance or sync group triggers, in keepalived's order. */

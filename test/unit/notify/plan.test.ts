@@ -107,6 +107,10 @@ test('mail subjects and bodies follow keepalived smtp_alert', () => {
   assert.equal(mailFor(VI, 'DELETED', on), undefined);
   assert.equal(mailFor(VI, 'MASTER', noMail), undefined);
   assert.ok(planTransition(VI, 'MASTER', {}, on).mail);
+  assert.equal(
+    mailFor(VI, 'BACKUP', { ...on, host: 'node-a' })?.body,
+    '=> VRRP Instance is no longer owning VRRP VIPs <=\n\nHost: node-a',
+  );
 });
 
 test('master_rx_lower_pri and priority change events', () => {
