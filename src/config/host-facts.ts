@@ -3,6 +3,7 @@
  * stat() for scripts, /etc/passwd for users.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { fsSecurityHost } from '../scripts/fs-host.js';
 import type { FileInfo, HostFacts } from './validate.js';
 
 export function readHostFacts(): HostFacts {
@@ -32,5 +33,8 @@ export function readHostFacts(): HostFacts {
     userExists: (name) => users.has(name),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
     searchPath: (process.env.PATH ?? '').split(':').filter((p) => p.startsWith('/')),
+    // Script security walks every directory above a script (src/scripts/security.ts).
+    lstat: fsSecurityHost.lstat,
+    ...(fsSecurityHost.realpath ? { realpath: fsSecurityHost.realpath } : {}),
   };
 }

@@ -10,6 +10,7 @@
  */
 import { checkScriptSecurity, type PathStat } from '../scripts/security.js';
 import { instanceFamily } from './build/family.js';
+import { ipFamily } from './build/values.js';
 import type { DiagnosticSink, RelatedInfo, SourcePos } from './diagnostics.js';
 import type {
   KeepalivedConfig,
@@ -138,8 +139,11 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       sink.error(apos, `${name} VRRPv3 has no authentication: remove the authentication block`, {
         code: 'v3-auth',
       });
+    // keepalived 2.2.7 accepts this silently and sends adverts without authentication.
     if (auth.type === undefined)
-      sink.error(apos, `${name} authentication needs auth_type PASS or AH`, { code: 'auth-type' });
+      sink.warning(apos, `${name} authentication has no auth_type: adverts will not be authenticated`, {
+        code: 'auth-type',
+      });
     if (auth.type === 'AH' && i.state === 'MASTER') {
       sink.error(apos, `${name} initial state MASTER is incompatible with AH authentication`, {
         code: 'ah-master',
@@ -249,6 +253,16 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       code: 'vmac-unicast',
     });
   }
+  const tracked = new Map<string, SourcePos>();
+  for (const t of i.trackInterface) {
+    const prev = tracked.get(t.name);
+    if (prev !== undefined) {
+      sink.error(t.pos, `${name} track_interface ${t.name} is listed twice`, {
+        code: 'duplicate-track',
+        related: [{ pos: prev, message: 'first listed here' }],
+      });
+    } else tracked.set(t.name, t.pos);
+  }
   const checkRefs = (refs: readonly TrackRef[], defined: readonly { name: string }[], what: string): void => {
     for (const r of refs) {
       if (!defined.some((d) => d.name === r.name)) {
@@ -271,6 +285,90 @@ function checkRules(rules: readonly import('./model.js').RuleSpec[], sink: Diagn
       sink.error(r.pos, 'rule has no preference: rules added in varying order need one (add preference N)', {
         code: 'rule-no-preference',
       });
+    }
+  }
+}
+
+/**
+ * Whether inet_aton(3) accepts a numeric IPv4 form: 1 to 4 dotted parts, the last one filling the
+ * remaining bytes (so `255.200.1` is valid, `65535.200.1` is not). keepalived resolves smtp_server so.
+ */
+function inetAton(text: string): boolean {
+  const parts = text.split('.');
+  if (parts.length > 4 || parts.some((p) => !/^\d+$/.test(p))) return false;
+  const nums = parts.map(Number);
+  const last = nums.pop()!;
+  return nums.every((n) => n <= 255) && last < 2 ** (8 * (4 - nums.length));
+}
+
+/**
+ * Members of a virtual_server_group: `IP[-LAST] PORT` or `fwmark N [inet|inet6]`. A range's LAST
+ * replaces the address's last byte (IPv4) or group (IPv6) and must be greater than it.
+ */
+function checkGroupMembers(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  for (const g of cfg.virtualServerGroups) {
+    for (const m of g.members) {
+      const [first, second] = m.words;
+      if (first === 'fwmark') {
+        if (second === undefined || !/^\d+$/.test(second))
+          sink.error(m.pos, `virtual_server_group ${g.name}: invalid fwmark '${second ?? ''}'`, {
+            code: 'invalid-value',
+          });
+        continue;
+      }
+      const [addr = '', last] = (first ?? '').split('-');
+      const fam = ipFamily(addr);
+      if (fam === undefined) {
+        sink.error(m.pos, `virtual_server_group ${g.name}: invalid address '${first}'`, {
+          code: 'invalid-address',
+        });
+        continue;
+      }
+      if (last !== undefined) {
+        const start =
+          fam === 4 ? Number(addr.split('.')[3]) : Number.parseInt(addr.split(':').pop() || '0', 16);
+        const end =
+          fam === 4
+            ? /^\d+$/.test(last)
+              ? Number(last)
+              : Number.NaN
+            : /^[0-9a-f]{1,4}$/i.test(last)
+              ? Number.parseInt(last, 16)
+              : Number.NaN;
+        if (!(end > start) || end > (fam === 4 ? 255 : 0xffff)) {
+          sink.error(
+            m.pos,
+            `virtual_server_group ${g.name}: address range end is not greater than its start in '${first}'`,
+            { code: 'invalid-range' },
+          );
+        }
+      }
+      if (second !== undefined && !(/^\d+$/.test(second) && Number(second) <= 65535)) {
+        sink.error(m.pos, `virtual_server_group ${g.name}: invalid port '${second}'`, {
+          code: 'invalid-value',
+        });
+      }
+    }
+  }
+}
+
+function checkGlobals(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  const g = cfg.globalDefs;
+  if (g.keyPos.notificationEmail !== undefined && g.notificationEmail.length === 0) {
+    sink.error(g.keyPos.notificationEmail, 'notification_email block is empty', { code: 'empty-block' });
+  }
+  const host = g.smtpServer?.host;
+  if (host !== undefined) {
+    // keepalived resolves the name; something that looks like an address must be a valid one.
+    // A name that starts like a dotted quad (`1.2.3.x`) is a mistyped address, not a host name.
+    const looksNumeric = /^[\d.]+$/.test(host) || /^\d+\.\d+\.\d+\./.test(host) || host.includes(':');
+    const valid = host.includes(':')
+      ? ipFamily(host) === 6
+      : looksNumeric
+        ? inetAton(host)
+        : /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(host);
+    if (!valid) {
+      sink.error(g.keyPos.smtpServer ?? g.pos, `invalid smtp_server '${host}'`, { code: 'invalid-address' });
     }
   }
 }
@@ -435,6 +533,14 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       if (c.type === 'MISC_CHECK' && c.miscPath === undefined) {
         sink.error(c.pos, 'MISC_CHECK needs misc_path', { code: 'missing-value' });
       }
+      if (c.type === 'HTTP_GET' || c.type === 'SSL_GET') {
+        for (const u of c.url) {
+          if (u.path === undefined)
+            sink.error(u.pos, `${c.type} url has no path (keepalived ignores the url)`, {
+              code: 'url-no-path',
+            });
+        }
+      }
       if ((c.type === 'HTTP_GET' || c.type === 'SSL_GET') && c.url.length === 0) {
         sink.warning(c.pos, `${c.type} has no url block: nothing will be checked`, { code: 'no-url' });
       }
@@ -463,7 +569,8 @@ function allScripts(cfg: KeepalivedConfig): { script: ScriptSpec; what: string; 
       if (s !== undefined) out.push({ script: s, what: `${owner} notify script`, tracked: false });
     }
   };
-  for (const s of cfg.vrrpScripts) {
+  // keepalived's VRRP process checks vrrp scripts only when it runs, i.e. with at least one instance.
+  for (const s of cfg.instances.length > 0 ? cfg.vrrpScripts : []) {
     if (s.script)
       out.push({
         script: { ...s.script, ...(s.user ? { user: s.user } : {}) },
@@ -521,6 +628,9 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
   let runsAsRoot = false;
   for (const { script, what, tracked } of scripts) {
     const exe = script.argv[0] ?? '';
+    // A command starting with shell syntax (`</dev/tcp/host/port`) is not a program path;
+    // keepalived 2.2.7 does not check it either.
+    if (!/^[\w./-]/.test(exe)) continue;
     const { path, info } = resolveExecutable(exe, host);
     if (info === undefined || !info.isFile) {
       // keepalived -t: a missing track script is disabled (a config error); a missing notify script is not checked.
@@ -574,6 +684,17 @@ function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: Diagnosti
       sink.error(i.keyPos.interface ?? i.pos, `(${i.name}) cannot use the loopback interface for VRRP`, {
         code: 'loopback',
       });
+    } else if (i.interface === undefined) {
+      // Falls back to default_interface (eth0); keepalived reports "Unknown interface!" when that is
+      // missing too, as an ordinary config error (it does not stop the script checks).
+      if (!have.has(ifname))
+        sink.error(
+          i.pos,
+          `(${i.name}) no interface set and the default interface '${ifname}' does not exist`,
+          {
+            code: 'unknown-interface',
+          },
+        );
     } else check(ifname, i.keyPos.interface ?? i.pos, `for vrrp_instance ${i.name}`);
     for (const t of i.trackInterface) check(t.name, t.pos, `tracked by vrrp_instance ${i.name}`);
     for (const v of [...i.virtualIpaddress, ...i.virtualIpaddressExcluded])
@@ -617,7 +738,12 @@ export function validateModel(
   for (const sg of cfg.syncGroups) {
     for (const m of sg.group) {
       const prev = memberOf.get(m.name);
-      if (prev !== undefined && prev.group !== sg.name) {
+      if (prev !== undefined && prev.group === sg.name) {
+        sink.error(m.pos, `vrrp_sync_group ${sg.name} lists vrrp_instance ${m.name} twice`, {
+          code: 'sync-group-member',
+          related: [{ pos: prev.pos, message: `first listed here` }],
+        });
+      } else if (prev !== undefined) {
         sink.error(
           m.pos,
           `vrrp_instance ${m.name} is already in vrrp_sync_group ${prev.group}: an instance can be in one sync group only`,
@@ -630,6 +756,8 @@ export function validateModel(
     }
   }
   checkVridClashes(cfg, sink);
+  checkGlobals(cfg, sink);
+  checkGroupMembers(cfg, sink);
   checkRules(cfg.staticRules, sink);
   for (const i of cfg.instances) checkRules(i.virtualRules, sink);
   for (const [field, kw] of [

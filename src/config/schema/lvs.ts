@@ -17,13 +17,18 @@ import {
 
 const LVS_METHOD = { t: 'enum', values: ['NAT', 'DR', 'TUN'], caseInsensitive: true } as const;
 
+/** keepalived 2.2.7 reads connect_timeout as 32-bit microseconds: at most 4294.967295 s. */
+const TIMER_MAX_S = 4294.967295;
+/** delay_loop, delay_before_retry and warmup are 64-bit in keepalived: effectively unbounded. */
+const LONG_TIMER_MAX_S = 1e12;
+
 /** Options that virtual servers, real servers and checkers share (checker defaults). */
 const CHECK_TIMING: readonly KeywordSpec[] = [
-  secondsMs('connect_timeout', 'connectTimeoutMs', 0.000001, 4294967),
+  secondsMs('connect_timeout', 'connectTimeoutMs', 0.000001, TIMER_MAX_S),
   int('retry', 'retry', 0, 4294967295),
-  secondsMs('delay_before_retry', 'delayBeforeRetryMs', 0, 4294967),
-  secondsMs('warmup', 'warmupMs', 0, 4294967),
-  secondsMs('delay_loop', 'delayLoopMs', 0.000001, 4294967),
+  secondsMs('delay_before_retry', 'delayBeforeRetryMs', 0, LONG_TIMER_MAX_S),
+  secondsMs('warmup', 'warmupMs', 0, LONG_TIMER_MAX_S),
+  secondsMs('delay_loop', 'delayLoopMs', 0.000001, LONG_TIMER_MAX_S),
   bool('alpha', 'alpha'),
 ];
 

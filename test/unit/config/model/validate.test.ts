@@ -409,3 +409,65 @@ test('namespace keywords are top-level only (keepalived rejects them inside glob
   accepts('net_namespace blue\nuse_pid_dir\n');
   rejects('global_defs {\n net_namespace blue\n}\n', /unknown keyword 'net_namespace' in global_defs/);
 });
+
+test('duplicates inside an instance or group: track_interface, sync group members', () => {
+  rejects(instance('track_interface {\n eth1\n eth1 weight 5\n}'), /track_interface eth1 is listed twice/);
+  const two =
+    instance('', '192.0.2.1', 'A') +
+    instance('', '192.0.2.2', 'B').replace('virtual_router_id 51', 'virtual_router_id 52');
+  rejects(`${two}vrrp_sync_group G {\n group {\n  A\n  B\n  A\n }\n}\n`, /lists vrrp_instance A twice/);
+});
+
+test('global_defs: an empty notification_email block and a malformed smtp_server are errors', () => {
+  rejects(`global_defs {\n notification_email {\n }\n}\n${instance()}`, /notification_email block is empty/);
+  rejects(`global_defs {\n smtp_server 65535.200.1\n}\n${instance()}`, /invalid smtp_server '65535\.200\.1'/);
+  rejects(`global_defs {\n smtp_server 1.2.3.x\n}\n${instance()}`, /invalid smtp_server/);
+  // inet_aton forms and host names are accepted, as keepalived resolves them.
+  accepts(`global_defs {\n smtp_server 255.200.1\n}\n${instance()}`);
+  accepts(`global_defs {\n smtp_server mail.example.org 587\n}\n${instance()}`);
+});
+
+test('HTTP_GET url blocks need a path; checker timers have keepalived’s ranges', () => {
+  const vs = (checker: string) =>
+    `virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n  ${checker}\n }\n}\n`;
+  rejects(vs('HTTP_GET {\n   url {\n    digest 00\n   }\n  }'), /HTTP_GET url has no path/);
+  rejects(
+    vs('TCP_CHECK {\n   connect_timeout 65535\n  }'),
+    /connect_timeout: number '65535' is outside the range 0\.000001\.\.4294\.967295/,
+  );
+  accepts(vs('TCP_CHECK {\n   delay_loop 65536\n   delay_before_retry 100000\n  }'));
+});
+
+test('virtual_server_group members: addresses, ranges, ports and fwmarks', () => {
+  const g = (m: string) =>
+    `virtual_server_group G {\n ${m}\n}\nvirtual_server group G {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n }\n}\n`;
+  accepts(g('192.0.2.3-10 80\n fwmark 7\n 2001:db8::1-ff 80'));
+  rejects(g('192.0.2.10-3 80'), /range end is not greater than its start/);
+  rejects(g('ae00::1000-9 80'), /range end is not greater than its start/);
+  rejects(g('192.0.2.x 80'), /invalid address '192\.0\.2\.x'/);
+  rejects(g('192.0.2.1 99999'), /invalid port '99999'/);
+});
+
+test('vrrp scripts are only checked when a vrrp_instance exists; shell-syntax commands are not checked', () => {
+  const missing = 'vrrp_script s {\n script "/nonexistent/check.sh"\n}\n';
+  accepts(missing);
+  rejects(missing + instance(), /not found or not accessible/);
+  accepts(`vrrp_script s {\n script "</dev/tcp/127.0.0.1/80"\n}\n${instance()}`);
+});
+
+test('an instance without interface uses the default interface; its absence is an ordinary config error', () => {
+  const noIf = instance().replace('  interface eth0\n', '');
+  accepts(noIf);
+  const r = check(noIf, { interfaces: ['ens3'] });
+  assert.ok(
+    errors(r).some((d) => d.code === 'unknown-interface'),
+    show(r),
+  );
+  accepts(`global_defs {\n default_interface ens3\n}\n${noIf}`, { interfaces: ['ens3'] });
+});
+
+test('authentication without auth_type only warns (keepalived accepts it)', () => {
+  const r = check(instance('authentication {\n auth_pass 1111\n}'));
+  assert.equal(r.exitCode, 0, show(r));
+  assert.ok(warnings(r).some((d) => d.code === 'auth-type'));
+});
