@@ -8,13 +8,14 @@
  * (vrrp.c vrrp_state_backup / vrrp_state_master_rx / vrrp_state_leave_master / vrrp_state_leave_fault,
  * vrrp_scheduler.c vrrp_init_state). Where they differ a comment says which one we follow.
  *
- *            startup                      master-down timer / owner / group MASTER
+ *            startup               master-down timer / owner with state MASTER / group MASTER
  *   INIT ───────────────▶ BACKUP ──────────────────────────────────────────────▶ MASTER
  *     ▲                    ▲  │ ◀──── higher-priority advert / group BACKUP ──────  │
  *     │ shutdown           │  │ tracking fault / group FAULT                        │ tracking fault (sends prio 0)
  *     │                    │  ▼                                                      ▼
  *     └────────────────── FAULT ◀──────────────────────────────────────────────────┘
- *                    fault cleared → BACKUP (owner → MASTER)
+ *                    fault cleared → BACKUP (owner with state MASTER → MASTER)
+ *   reload: new parameters, same state (no transition).
  */
 import { adverIntMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import {
@@ -45,7 +46,7 @@ export class VrrpInstance<Vip = unknown> {
   private state: VrrpState = 'INIT';
   /** keepalived `wantstate`: where we would be without the sync group holding us back. */
   private wantState: VrrpState = 'INIT';
-  /** Base priority; only lowered by the owner-conflict rule (two routers claiming 255). */
+  /** Base priority: from the params (reload), or lowered by the owner-conflict rule (two routers claiming 255). */
   private basePriority: number;
   private trackWeight = 0;
   private effPriority: number;
@@ -263,6 +264,7 @@ export class VrrpInstance<Vip = unknown> {
 
     // RFC 5798 6.4.3: answer a priority-0 advert at once so the backups see a master.
     // keepalived `higher_prio_send_advert`: also answer a higher one before yielding.
+    // (RFC 5798 also resets the Adver_Timer here; keepalived 2.2.7 does not, and neither do we.)
     if (adv.priority === PRIORITY_STOP || (p.higherPrioSendAdvert && theirsHigher)) {
       this.sendAdvert(this.effPriority);
       if (adv.priority === PRIORITY_STOP) return;
@@ -409,6 +411,8 @@ export class VrrpInstance<Vip = unknown> {
     this.vipsSet = true;
     this.garp(g.masterRepeat, 'becoming master');
     if (g.masterDelayMs > 0) this.setTimer('garp-delay', now + g.masterDelayMs);
+    // garp_master_refresh runs on its own timer (keepalived checks it on the next advert tick after it
+    // is due, so theirs fires up to one advert interval later).
     if (g.masterRefreshMs > 0) this.setTimer('garp-refresh', now + g.masterRefreshMs);
     this.setTimer('advert', now + adverIntMs(this.p.adverIntCs));
     this.notify(from, 'MASTER', reason);
