@@ -338,7 +338,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   napi_valuetype type;
   addon_state_t *state;
   uv_loop_t *loop;
-  if (!get_args(env, info, 2, argv, (void **)&state)) return NULL;
+  if (!get_args(env, info, 2, argv, NULL)) return NULL;
   if (!get_int32(env, argv[0], "fd", &fd)) return NULL;
   CHECK(napi_typeof(env, argv[1], &type));
   if (type != napi_function) {
