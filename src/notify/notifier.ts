@@ -9,7 +9,11 @@ import type { EngineEvent } from '../daemon/vrrp-engine.js';
 import { fsSecurityHost, loadAccounts, resolveCommand } from '../scripts/fs-host.js';
 import { type AccountDb, resolveScriptIdentity } from '../scripts/identity.js';
 import { describeResult, type RunRequest, runScript, type ScriptResult } from '../scripts/runner.js';
-import { checkScriptSecurity, type SecurityHost } from '../scripts/security.js';
+import {
+  checkScriptSecurity,
+  ROOT_WITHOUT_SECURITY_WARNING,
+  type SecurityHost,
+} from '../scripts/security.js';
 import {
   asNotifyState,
   instanceNotifiesSuppressed,
@@ -48,6 +52,7 @@ export class Notifier {
   private readonly lastMailed = new Map<string, NotifyState>();
   private readonly routerId: string;
   private readonly host: string;
+  private warnedRoot = false;
   /** Scripts started and not yet finished. */
   private inflight = new Set<Promise<unknown>>();
 
@@ -145,6 +150,10 @@ export class Notifier {
     const [cmd0 = '', ...args] = s.argv;
     // keepalived find_path: a bare command name is run by its full PATH location.
     const exe = (this.ports.resolve ?? resolveCommand)(cmd0, id.identity) ?? cmd0;
+    if (!g.enableScriptSecurity && id.identity.uid === 0 && !this.warnedRoot) {
+      this.warnedRoot = true;
+      this.ports.log('warning', ROOT_WITHOUT_SECURITY_WARNING);
+    }
     if (g.enableScriptSecurity && id.identity.uid === 0) {
       const v = checkScriptSecurity(exe, this.ports.security ?? fsSecurityHost);
       if (!v.ok) {

@@ -104,3 +104,7 @@ export function checkScriptSecurity(script: string, host: SecurityHost, depth = 
 export function needsSecurityCheck(enableScriptSecurity: boolean, uid: number): boolean {
   return enableScriptSecurity && uid === 0;
 }
+
+/** keepalived's warning when scripts run as root without enable_script_security (they still run). */
+export const ROOT_WITHOUT_SECURITY_WARNING =
+  'SECURITY VIOLATION - scripts are being executed as root but enable_script_security is not enabled';

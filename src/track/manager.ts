@@ -8,7 +8,11 @@ import type { KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import { fsSecurityHost, loadAccounts, resolveCommand } from '../scripts/fs-host.js';
 import { type AccountDb, resolveScriptIdentity } from '../scripts/identity.js';
 import { preflight, type RunRequest, runScript, type ScriptResult } from '../scripts/runner.js';
-import { checkScriptSecurity, type SecurityHost } from '../scripts/security.js';
+import {
+  checkScriptSecurity,
+  ROOT_WITHOUT_SECURITY_WARNING,
+  type SecurityHost,
+} from '../scripts/security.js';
 import type { TrackingStatus } from '../vrrp/types.js';
 import { initPending, instanceTracking, type TrackSnapshot, trackedObjects } from './aggregate.js';
 import { TrackFileWatcher } from './track-file.js';
@@ -64,6 +68,7 @@ export class TrackingManager {
     const g = this.cfg.globalDefs;
     const db = (this.ports.accounts ?? loadAccounts)();
     const self = this.ports.self ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    let warnedRoot = false;
     for (const s of this.cfg.vrrpScripts) {
       if (!used('trackScript', s.name) || s.script === undefined) continue;
       const id = resolveScriptIdentity(db, {
@@ -94,6 +99,10 @@ export class TrackingManager {
           'warning',
           `vrrp_script ${s.name}: '${cmd}' resolved by PATH to '${exe}'; give the full path`,
         );
+      if (!g.enableScriptSecurity && id.identity.uid === 0 && !warnedRoot) {
+        warnedRoot = true;
+        this.ports.log('warning', ROOT_WITHOUT_SECURITY_WARNING);
+      }
       if (g.enableScriptSecurity && id.identity.uid === 0) {
         const v = checkScriptSecurity(exe, this.ports.security ?? fsSecurityHost);
         if (!v.ok) {

@@ -136,10 +136,11 @@ test('an unknown script user is logged and nothing runs', async () => {
   assert.match(h.logs.join('\n'), /unknown user 'ghost'/);
 });
 
-test('STOP runs with the one-second limit', async () => {
+test('STOP runs with the one-second limit; root without script security is warned about once', async () => {
   const h = harness();
   h.n.handle(tr('VI_1', 'STOP'));
   await h.n.idle();
+  assert.equal(h.logs.filter((l) => l.includes('SECURITY VIOLATION')).length, 1);
   assert.deepEqual(
     h.ran.map((r) => [r.argv.at(-2), r.timeoutMs, r.killGraceMs]),
     [['STOP', 1000, 0]],
