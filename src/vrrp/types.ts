@@ -37,14 +37,17 @@ export interface GarpParams {
   readonly lowerPrioRepeat: number;
 }
 
-/** keepalived 2.2.7 defaults (keepalived.conf(5), global_defs vrrp_garp_*). */
+/**
+ * keepalived 2.2.7 defaults (keepalived.conf(5), global_defs vrrp_garp_*): the lower-priority burst
+ * defaults to the master delay and repeat.
+ */
 export const DEFAULT_GARP: GarpParams = {
   masterDelayMs: 5000,
   masterRepeat: 5,
   masterRefreshMs: 0,
   masterRefreshRepeat: 1,
   lowerPrioDelayMs: 5000,
-  lowerPrioRepeat: 0,
+  lowerPrioRepeat: 5,
 };
 
 /**

@@ -268,6 +268,20 @@ describe('MASTER', () => {
     assert.deepEqual(adverts(acts), [100]);
   });
 
+  test('keepalived.conf(5): by default a lower-priority advert triggers a GARP burst and a delayed second one', () => {
+    const i = master();
+    const acts = i.handle(advert('192.0.2.12', 50), 5000);
+    assert.ok(acts.some((a) => a.type === 'send-garp' && a.count === 5));
+    assert.equal(i.snapshot().timers['garp-lower-prio'], 10_000);
+  });
+
+  test('garp_lower_prio_repeat 0: no GARP on a lower-priority advert', () => {
+    const i = master({ garp: { ...DEFAULT_GARP, lowerPrioRepeat: 0 } });
+    const acts = i.handle(advert('192.0.2.12', 50), 5000);
+    assert.ok(!acts.some((a) => a.type === 'send-garp'));
+    assert.equal(i.snapshot().timers['garp-lower-prio'], undefined);
+  });
+
   test('keepalived lower_prio_no_advert: no answer to a lower-priority advert', () => {
     const i = master({ lowerPrioNoAdvert: true });
     assert.deepEqual(adverts(i.handle(advert('192.0.2.12', 50), 5000)), []);
