@@ -213,3 +213,77 @@ export interface InstanceSnapshot {
   /** Lowest-priority-advert preemption deadline (preempt_delay), if running. */
   readonly preemptAt?: number;
 }
+
+/**
+ * keepalived's consistency rules for instance parameters (vrrp.c vrrp_complete_instance), for the
+ * config mapper to apply once: returns the parameters keepalived would actually run with and one
+ * warning per change, worded like keepalived's log lines.
+ * - priority 255 and `nopreempt`: nopreempt is cleared;
+ * - `state MASTER`: nopreempt and preempt_delay are cleared ("will not work with initial state MASTER");
+ * - preempt_delay with nopreempt (or strict mode) is cleared;
+ * - strict mode (vrrp_strict): no lower-priority GARP repeat/delay, lower_prio_no_advert on,
+ *   higher_prio_send_advert off;
+ * - advert_int: v2 whole seconds 1..255 (rounded), v3 1..4095 centiseconds.
+ */
+export function normalizeInstanceParams<Vip>(
+  p: InstanceParams<Vip>,
+  opts: { readonly strict?: boolean } = {},
+): { params: InstanceParams<Vip>; warnings: string[] } {
+  const w: string[] = [];
+  const n = { ...p, garp: { ...p.garp } };
+  if (n.basePriority === PRIORITY_OWNER && n.nopreempt) {
+    w.push(`(${n.name}) nopreempt is incompatible with priority 255 - resetting nopreempt`);
+    n.nopreempt = false;
+  }
+  if (n.initialState === 'MASTER') {
+    if (n.nopreempt) {
+      w.push(`(${n.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+      n.nopreempt = false;
+    }
+    if (n.preemptDelayMs > 0) {
+      w.push(`(${n.name}) Warning - preempt delay will not work with initial state MASTER - clearing`);
+      n.preemptDelayMs = 0;
+    }
+  }
+  if (n.preemptDelayMs > 0 && opts.strict) {
+    w.push(`(${n.name}) preempt_delay is incompatible with strict mode - resetting`);
+    n.preemptDelayMs = 0;
+  }
+  if (n.preemptDelayMs > 0 && n.nopreempt) {
+    w.push(`(${n.name}) preempt_delay is incompatible with nopreempt mode - resetting`);
+    n.preemptDelayMs = 0;
+  }
+  if (opts.strict) {
+    if (n.garp.lowerPrioRepeat !== 0 || n.garp.lowerPrioDelayMs !== 0) {
+      w.push(`(${n.name}) Strict mode requires no repeat garps - resetting`);
+      n.garp.lowerPrioRepeat = 0;
+      n.garp.lowerPrioDelayMs = 0;
+    }
+    if (!n.lowerPrioNoAdvert) {
+      w.push(`(${n.name}) Strict mode requires no lower priority advert - resetting`);
+      n.lowerPrioNoAdvert = true;
+    }
+    if (n.higherPrioSendAdvert) {
+      w.push(`(${n.name}) strict mode requires higher_prio_send_advert to be clear - resetting`);
+      n.higherPrioSendAdvert = false;
+    }
+  }
+  if (n.version === 2) {
+    const secs = Math.min(255, Math.max(1, Math.round(n.adverIntCs / 100)));
+    if (secs * 100 !== n.adverIntCs) {
+      w.push(
+        `(${n.name}) VRRPv2 advertisement interval ${n.adverIntCs / 100}s must be 1..255 whole seconds - using ${secs}s`,
+      );
+      n.adverIntCs = secs * 100;
+    }
+  } else {
+    const cs = Math.min(4095, Math.max(1, Math.round(n.adverIntCs)));
+    if (cs !== n.adverIntCs) {
+      w.push(
+        `(${n.name}) VRRPv3 advertisement interval ${n.adverIntCs / 100}s out of range - using ${cs / 100}s`,
+      );
+      n.adverIntCs = cs;
+    }
+  }
+  return { params: n, warnings: w };
+}

@@ -8,6 +8,7 @@ import {
   type InstanceEvent,
   type InstanceParams,
   instanceParams,
+  normalizeInstanceParams,
   type TimerKind,
   type VrrpVersion,
 } from '../../../src/vrrp/types.js';
@@ -477,5 +478,46 @@ describe('reload', () => {
     const acts = i.handle({ type: 'reload', params: params({ vrid: 52 }) }, 5000);
     assert.ok(acts.length === 1 && acts[0]?.type === 'log' && acts[0].level === 'warning');
     assert.equal(i.params.vrid, 51);
+  });
+});
+
+describe('keepalived parameter rules (vrrp_complete_instance)', () => {
+  test('state MASTER clears nopreempt and preempt_delay; owner clears nopreempt', () => {
+    const a = normalizeInstanceParams(
+      params({ initialState: 'MASTER', nopreempt: true, preemptDelayMs: 5000 }),
+    );
+    assert.equal(a.params.nopreempt, false);
+    assert.equal(a.params.preemptDelayMs, 0);
+    assert.equal(a.warnings.length, 2);
+    assert.match(a.warnings[0]!, /nopreempt will not work with initial state MASTER/);
+    const b = normalizeInstanceParams(params({ basePriority: 255, nopreempt: true }));
+    assert.equal(b.params.nopreempt, false);
+  });
+
+  test('preempt_delay with nopreempt is reset; a clean config is unchanged', () => {
+    const a = normalizeInstanceParams(params({ nopreempt: true, preemptDelayMs: 3000 }));
+    assert.deepEqual([a.params.nopreempt, a.params.preemptDelayMs], [true, 0]);
+    const clean = params({ preemptDelayMs: 3000 });
+    assert.deepEqual(normalizeInstanceParams(clean), { params: clean, warnings: [] });
+  });
+
+  test('strict mode forces RFC behaviour on the lower/higher priority extras', () => {
+    const a = normalizeInstanceParams(params({ higherPrioSendAdvert: true, preemptDelayMs: 1000 }), {
+      strict: true,
+    });
+    assert.equal(a.params.lowerPrioNoAdvert, true);
+    assert.equal(a.params.higherPrioSendAdvert, false);
+    assert.equal(a.params.garp.lowerPrioRepeat, 0);
+    assert.equal(a.params.preemptDelayMs, 0);
+  });
+
+  test('advert_int: v2 whole seconds 1..255, v3 1..4095 cs', () => {
+    assert.equal(normalizeInstanceParams(params({ version: 2, adverIntCs: 150 })).params.adverIntCs, 200);
+    assert.equal(
+      normalizeInstanceParams(params({ version: 2, adverIntCs: 40_000 })).params.adverIntCs,
+      25_500,
+    );
+    assert.equal(normalizeInstanceParams(params({ version: 3, adverIntCs: 50 })).params.adverIntCs, 50);
+    assert.equal(normalizeInstanceParams(params({ version: 3, adverIntCs: 5000 })).params.adverIntCs, 4095);
   });
 });
