@@ -72,7 +72,9 @@ function load(opts: DaemonOptions, log: Logger): Loaded {
   if (r.model === undefined || r.exitCode !== 0)
     return { ok: false, code: r.exitCode === 0 ? 1 : r.exitCode };
   try {
-    return { ok: true, config: workerConfig(r.model, osPlanHost()), model: r.model };
+    const config = workerConfig(r.model, osPlanHost());
+    for (const p of config.plans) for (const w of p.warnings) log.log('warning', w);
+    return { ok: true, config, model: r.model };
   } catch (e) {
     if (e instanceof PlanError) {
       log.log('error', e.message);

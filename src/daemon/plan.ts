@@ -6,7 +6,7 @@
 import type { IpAddressSpec, KeepalivedConfig, RouteSpec, VrrpInstance } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
 import type { AdvertCheckConfig } from '../vrrp/receive.js';
-import { DEFAULT_GARP, type InstanceParams } from '../vrrp/types.js';
+import { DEFAULT_GARP, type InstanceParams, normalizeInstanceParams } from '../vrrp/types.js';
 
 /** A VIP as the edge applies it: the config's spec with the device resolved. */
 export interface Vip {
@@ -34,6 +34,8 @@ export interface InstancePlan {
   readonly virtualRoutes: readonly RouteSpec[];
   /** Per-instance TTL for unicast adverts (unicast_ttl), default 255. */
   readonly ttl: number;
+  /** Parameters keepalived would reset, as it logs them (e.g. nopreempt with state MASTER). */
+  readonly warnings: readonly string[];
 }
 
 export interface PlanHost {
@@ -79,7 +81,7 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
   const advertised = vips.filter((v) => v.advertised).map((v) => v.spec.address);
   const mcastGroup =
     family === 'ipv4' ? (vi.mcastDstIp ?? g.vrrpMcastGroup4) : (vi.mcastDstIp ?? g.vrrpMcastGroup6);
-  const params: InstanceParams<Vip> = {
+  const raw: InstanceParams<Vip> = {
     name: vi.name,
     version,
     family: family === 'ipv4' ? 'inet' : 'inet6',
@@ -90,20 +92,12 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     initialState: vi.state ?? 'BACKUP',
     nopreempt: vi.nopreempt,
     preemptDelayMs: vi.preemptDelayMs,
-    garp: {
-      masterDelayMs: vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs ?? DEFAULT_GARP.masterDelayMs,
-      masterRepeat: vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat ?? DEFAULT_GARP.masterRepeat,
-      masterRefreshMs: vi.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs ?? DEFAULT_GARP.masterRefreshMs,
-      masterRefreshRepeat:
-        vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat ?? DEFAULT_GARP.masterRefreshRepeat,
-      lowerPrioDelayMs:
-        vi.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? DEFAULT_GARP.lowerPrioDelayMs,
-      lowerPrioRepeat: vi.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? DEFAULT_GARP.lowerPrioRepeat,
-    },
+    garp: garpParams(vi, model),
     lowerPrioNoAdvert: vi.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
     higherPrioSendAdvert: vi.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
     vips,
   };
+  const { params, warnings } = normalizeInstanceParams(raw, { strict: vi.strictMode ?? g.vrrpStrict });
   const check: AdvertCheckConfig = {
     version,
     family,
@@ -130,6 +124,26 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     authPass,
     virtualRoutes: vi.virtualRoutes,
     ttl: unicast ? (vi.unicastTtl ?? 255) : 255,
+    warnings,
+  };
+}
+
+/**
+ * keepalived.conf(5): instance garp_* override global vrrp_garp_*; garp_lower_prio_delay and
+ * garp_lower_prio_repeat default to the master values (garp_master_delay / garp_master_repeat).
+ */
+function garpParams(vi: VrrpInstance, model: KeepalivedConfig): InstanceParams['garp'] {
+  const g = model.globalDefs;
+  const masterDelayMs = vi.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs ?? DEFAULT_GARP.masterDelayMs;
+  const masterRepeat = vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat ?? DEFAULT_GARP.masterRepeat;
+  return {
+    masterDelayMs,
+    masterRepeat,
+    masterRefreshMs: vi.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs ?? DEFAULT_GARP.masterRefreshMs,
+    masterRefreshRepeat:
+      vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat ?? DEFAULT_GARP.masterRefreshRepeat,
+    lowerPrioDelayMs: vi.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? masterDelayMs,
+    lowerPrioRepeat: vi.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? masterRepeat,
   };
 }
 
