@@ -255,7 +255,8 @@ export type CheckerType =
 
 export interface HttpUrl extends Located {
   readonly path?: string;
-  readonly digest?: string;
+  /** MD5 digests (hex) of the page; the check passes when any matches. */
+  readonly digests: string[];
   /** Status code ranges, inclusive: [[200, 299]]. */
   readonly statusCode?: [number, number][];
   readonly virtualhost?: string;

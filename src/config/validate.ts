@@ -139,6 +139,15 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       sink.error(apos, `${name} VRRPv3 has no authentication: remove the authentication block`, {
         code: 'v3-auth',
       });
+    if (auth.type !== undefined && auth.pass === undefined && !strict) {
+      sink.error(
+        apos,
+        `${name} auth_type ${auth.type} without auth_pass: add auth_pass (keepalived ignores the authentication)`,
+        {
+          code: 'auth-no-pass',
+        },
+      );
+    }
     // keepalived 2.2.7 accepts this silently and sends adverts without authentication.
     if (auth.type === undefined)
       sink.warning(apos, `${name} authentication has no auth_type: adverts will not be authenticated`, {

@@ -358,6 +358,28 @@ export function readSpecial(
       set(v);
       return;
     }
+    case 'digest': {
+      const a = node.args[0];
+      if (a === undefined) {
+        ctx.sink.error(pos, `'digest' needs a value`, { code: 'missing-value' });
+        return;
+      }
+      if (!/^[0-9a-f]{32}$/i.test(a.text)) {
+        ctx.sink.error(a.pos, `digest '${a.text}' is not an MD5 digest (32 hex digits)`, {
+          code: 'invalid-value',
+        });
+        return;
+      }
+      const list = (draft.digests as string[] | undefined) ?? [];
+      if (list.includes(a.text.toLowerCase())) {
+        ctx.sink.error(a.pos, `digest '${a.text}' is a duplicate`, { code: 'duplicate-digest' });
+        return;
+      }
+      list.push(a.text.toLowerCase());
+      draft.digests = list;
+      draft.keyPos.digests = pos;
+      return;
+    }
     case 'garp-interval': {
       const a = node.args[0];
       if (a === undefined) {

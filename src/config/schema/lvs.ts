@@ -51,7 +51,8 @@ export const HTTP_URL: BlockSpec = {
   name: 'url',
   keywords: [
     str('path', 'path'),
-    str('digest', 'digest'),
+    // keepalived 2.2.7 accepts several digests per url (any may match); a repeated one is an error.
+    special('digest', 'digest', 'digests', { default: [] }),
     special('status_code', 'status-code', 'statusCode'),
     str('virtualhost', 'virtualhost'),
     str('regex', 'regex'),

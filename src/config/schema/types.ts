@@ -49,7 +49,8 @@ export type SpecialReader =
   | 'status-code'
   | 'sorry-server'
   | 'use-vmac'
-  | 'garp-interval';
+  | 'garp-interval'
+  | 'digest';
 
 export interface KeywordSpec {
   readonly name: string;

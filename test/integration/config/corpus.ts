@@ -308,5 +308,35 @@ function random(count: number, seed: number): Features[] {
 }
 
 export function corpus(): Features[] {
-  return [...targeted(), ...random(54, 0x5eed)];
+  return [...targeted(), ...random(24, 0x5eed)];
+}
+
+/**
+ * Single-line mutations of keepalived's own sample configs (interfaces renamed to vigil0): a line
+ * deleted or repeated, a number or an address replaced, a keyword upper-cased. Deterministic for
+ * a given set of samples and seed.
+ */
+export function sampleMutations(samples: readonly string[], count: number, seed: number): string[] {
+  const r = prng(seed);
+  const numbers = ['0', '1', '-1', '2', '255', '256', '65535', '65536', '0.5', '1000', '4294967296', 'x'];
+  const addresses = ['1.2.3.x', '2001:db8::1', '10.0.0.256', '224.0.0.1', '0.0.0.0'];
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const lines = pick(r, samples)
+      .replace(/\beth[0-9](\.[0-9]+)?\b/g, 'vigil0')
+      .split('\n');
+    const candidates = lines.flatMap((l, i) =>
+      /\S/.test(l) && !/^\s*[!#]/.test(l) && !/[{}]/.test(l) ? [i] : [],
+    );
+    const i = pick(r, candidates);
+    const m = r();
+    const line = lines[i]!;
+    if (m < 0.25) lines.splice(i, 1);
+    else if (m < 0.6) lines[i] = line.replace(/\b\d+(\.\d+)?\b/, () => pick(r, numbers));
+    else if (m < 0.75) lines[i] = line.replace(/\d+\.\d+\.\d+\.\d+/, () => pick(r, addresses));
+    else if (m < 0.9) lines.splice(i, 0, line);
+    else lines[i] = line.replace(/^(\s*)(\S+)/, (_, sp: string, w: string) => sp + w.toUpperCase());
+    out.push(lines.join('\n'));
+  }
+  return out;
 }

@@ -6,14 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { corpus, DELIBERATE, type Features, renderConfig } from './corpus.js';
+import { corpus, DELIBERATE, type Features, renderConfig, sampleMutations } from './corpus.js';
 
 const VIGIL = fileURLToPath(new URL('../../../../bin/vigil', import.meta.url));
+const SAMPLES = '/usr/share/doc/keepalived/samples';
 const NS = `vigil-cfg-${process.pid}`;
 
 function skipReason(): string | undefined {
@@ -69,32 +70,44 @@ after(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
-test('vigil -t agrees with keepalived -t on a generated corpus', { skip, timeout: 300_000 }, async (t) => {
-  const configs = corpus();
-  assert.ok(configs.length >= 100 && configs.length <= 200, `corpus size ${configs.length}`);
-  const results: { i: number; f: Features; k: number; v: number }[] = [];
+/** Writes each config, runs both tools on it in the namespace (two at a time) and returns the exit codes. */
+async function compareAll(texts: readonly string[], prefix: string): Promise<{ k: number; v: number }[]> {
+  const results: { k: number; v: number }[] = new Array(texts.length);
   let next = 0;
   // Two workers: the machine has two cores and is shared.
   const worker = async (): Promise<void> => {
-    while (next < configs.length) {
+    while (next < texts.length) {
       const i = next++;
-      const f = configs[i]!;
-      const file = join(dir, `c${String(i).padStart(3, '0')}.conf`);
-      writeFileSync(file, renderConfig(f));
+      const file = join(dir, `${prefix}${String(i).padStart(3, '0')}.conf`);
+      writeFileSync(file, texts[i]!);
       const k = await inNs('keepalived', ['-t', '-l', '-n', '-f', file], dir);
       let v = await inNs(VIGIL, ['-t', '-f', file], dir);
       // vigil -t only exits 0/4/5/6; anything else is a crash, which is retried once because the
       // shared dist/ tree may be mid-rebuild by a concurrent `tsc` (a second crash is reported).
       if (![0, 4, 5, 6].includes(v)) v = await inNs(VIGIL, ['-t', '-f', file], dir);
-      results.push({ i, f, k, v });
+      results[i] = { k, v };
     }
   };
   await Promise.all([worker(), worker()]);
-  assert.equal(results.length, configs.length);
-  const tally = new Map<string, number>();
+  return results;
+}
+
+function tally(results: readonly { k: number; v: number }[]): string {
+  const t = new Map<string, number>();
   for (const r of results)
-    tally.set(`keepalived ${r.k} / vigil ${r.v}`, (tally.get(`keepalived ${r.k} / vigil ${r.v}`) ?? 0) + 1);
-  t.diagnostic(`${results.length} configs: ${[...tally].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+    t.set(`keepalived ${r.k} / vigil ${r.v}`, (t.get(`keepalived ${r.k} / vigil ${r.v}`) ?? 0) + 1);
+  return [...t].map(([k, n]) => `${k}: ${n}`).join(', ');
+}
+
+test('vigil -t agrees with keepalived -t on a generated corpus', { skip, timeout: 300_000 }, async (t) => {
+  const configs = corpus();
+  assert.ok(configs.length >= 100 && configs.length <= 200, `corpus size ${configs.length}`);
+  const results = (await compareAll(configs.map(renderConfig), 'c')).map((r, i) => ({
+    ...r,
+    i,
+    f: configs[i]!,
+  }));
+  t.diagnostic(`${results.length} configs: ${tally(results)}`);
   const unexplained = results.filter((r) => r.k !== r.v && deliberateDifference(r.f, r.k, r.v) === undefined);
   const detail = unexplained
     .map((r) => `c${String(r.i).padStart(3, '0')}: keepalived ${r.k}, vigil ${r.v}\n${renderConfig(r.f)}`)
@@ -111,4 +124,25 @@ test('vigil -t agrees with keepalived -t on a generated corpus', { skip, timeout
   // The corpus exercises both verdicts, so agreement is not trivially "everything fails".
   assert.ok(results.some((r) => r.k === 0));
   assert.ok(results.some((r) => r.k === 5));
+});
+
+const sampleSkip = skip ?? (existsSync(SAMPLES) ? undefined : `no keepalived samples in ${SAMPLES}`);
+
+test('vigil -t agrees with keepalived -t on mutations of keepalived’s samples', {
+  skip: sampleSkip,
+  timeout: 300_000,
+}, async (t) => {
+  const samples = readdirSync(SAMPLES)
+    .filter((f) => f.startsWith('keepalived.conf.'))
+    .sort()
+    .map((f) => readFileSync(join(SAMPLES, f), 'utf8'));
+  const texts = sampleMutations(samples, 60, 0xc0ffee);
+  const results = await compareAll(texts, 'm');
+  t.diagnostic(`${results.length} mutated samples: ${tally(results)}`);
+  // keepalived -t sometimes crashes on broken input (SIGSEGV: 139); there is no verdict to compare.
+  const differ = results.map((r, i) => ({ ...r, i })).filter((r) => r.k < 128 && r.k !== r.v);
+  const detail = differ.map(
+    (r) => `m${String(r.i).padStart(3, '0')}: keepalived ${r.k}, vigil ${r.v}\n${texts[r.i]}`,
+  );
+  assert.equal(differ.length, 0, `exit codes differ:\n${detail.join('\n')}`);
 });

@@ -471,3 +471,19 @@ test('authentication without auth_type only warns (keepalived accepts it)', () =
   assert.equal(r.exitCode, 0, show(r));
   assert.ok(warnings(r).some((d) => d.code === 'auth-type'));
 });
+
+test('auth_type without auth_pass is an error', () => {
+  rejects(instance('authentication {\n auth_type PASS\n}'), /auth_type PASS without auth_pass/);
+});
+
+test('url digests: several allowed, each 32 hex digits, no duplicates', () => {
+  const vs = (url: string) =>
+    `virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n  HTTP_GET {\n   url {\n    path /\n${url}\n   }\n  }\n }\n}\n`;
+  const d1 = 'digest 640205b7b0fc66c1ea91c463fac6334d';
+  const r = check(vs(`${d1}\ndigest 9b3a0c85a887a256d6939da88aabd8cd`));
+  assert.equal(errors(r).length, 0, show(r));
+  const c = r.model!.virtualServers[0]!.realServers[0]!.checkers[0]!;
+  assert.ok(c.type === 'HTTP_GET' && c.url[0]!.digests.length === 2);
+  rejects(vs(`${d1}\n${d1}`), /is a duplicate/);
+  rejects(vs('digest xyz'), /not an MD5 digest/);
+});
