@@ -210,6 +210,15 @@ function readValue(
     case 'script': {
       const a = needArg(node, kw, ctx);
       if (a === undefined) return;
+      // keepalived keeps the first notify script and reports the repeat as a config error.
+      const first = kw.field !== undefined ? draft.keyPos[kw.field] : undefined;
+      if (k.withUser && first !== undefined) {
+        ctx.sink.error(pos, `'${kw.name}' is already specified (line ${first.line}); this one is ignored`, {
+          code: 'duplicate-keyword',
+          related: [{ pos: first, message: `first '${kw.name}'` }],
+        });
+        return;
+      }
       const s = k.withUser
         ? makeScript(a.text, a.pos, node.args[1]?.text, node.args[2]?.text)
         : makeScript(

@@ -487,3 +487,11 @@ test('url digests: several allowed, each 32 hex digits, no duplicates', () => {
   rejects(vs(`${d1}\n${d1}`), /is a duplicate/);
   rejects(vs('digest xyz'), /not an MD5 digest/);
 });
+
+test('a repeated notify script is an error and the first one is kept', () => {
+  const r = check(instance('notify_master "/bin/a.sh"\nnotify_master "/bin/b.sh"'));
+  const e = errors(r).find((d) => d.code === 'duplicate-keyword');
+  assert.ok(e, show(r));
+  assert.equal(e.related?.[0]?.pos.line, 4);
+  assert.equal(r.model!.instances[0]!.notifyMaster?.command, '/bin/a.sh');
+});
