@@ -336,15 +336,21 @@ export class VrrpEngine {
         case 'set-timer': {
           const old = rt.timers.get(a.kind);
           if (old !== undefined) this.ports.clearTimer(old);
-          const delay = Math.max(0, a.at - this.ports.now());
-          const kind = a.kind;
-          rt.timers.set(
-            kind,
-            this.ports.setTimer(() => {
-              rt.timers.delete(kind);
-              this.dispatch(rt, { type: 'timer', kind });
-            }, delay),
-          );
+          const { kind, at } = a;
+          // Node's timers run on a whole-millisecond clock and may fire a fraction of a millisecond
+          // before a fractional deadline (skew times are fractional); the state machine ignores a
+          // firing before its deadline as stale, so such a timer would be lost (a backup never
+          // taking over). Re-arm for the remainder instead.
+          const fire = () => {
+            const early = at - this.ports.now();
+            if (early > 0) {
+              rt.timers.set(kind, this.ports.setTimer(fire, Math.ceil(early)));
+              return;
+            }
+            rt.timers.delete(kind);
+            this.dispatch(rt, { type: 'timer', kind });
+          };
+          rt.timers.set(kind, this.ports.setTimer(fire, Math.max(0, Math.ceil(at - this.ports.now()))));
           break;
         }
         case 'cancel-timer': {
