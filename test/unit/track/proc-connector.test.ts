@@ -10,7 +10,7 @@ function event(what: number, words: number[]): Buffer {
   b.writeUInt32LE(1, 20); // CN_VAL_PROC
   b.writeUInt16LE(16 + words.length * 4, 32);
   b.writeUInt32LE(what, 36);
-  words.forEach((w, i) => b.writeUInt32LE(w, 52 + i * 4));
+  for (const [i, w] of words.entries()) b.writeUInt32LE(w, 52 + i * 4);
   return b;
 }
 
