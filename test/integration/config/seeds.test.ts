@@ -182,3 +182,16 @@ test('vigil -t --json prints the normalized model; a missing file exits 4', () =
   const missing = spawnSync(VIGIL, ['-t', '-f', join(tmp, 'nope.conf')], { encoding: 'utf8' });
   assert.equal(missing.status, 4, missing.stderr);
 });
+
+test('vigil -t -i ID selects @ID lines (default: the short hostname)', () => {
+  const file = join(tmp, 'ids.conf');
+  writeFileSync(
+    file,
+    'vrrp_instance V {\n interface lo\n virtual_router_id 9\n@alpha priority 150\n@^alpha priority 50\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n',
+  );
+  const prio = (args: string[]) =>
+    JSON.parse(spawnSync(VIGIL, ['-t', '--json', ...args, '-f', file], { encoding: 'utf8' }).stdout)
+      .instances[0].priority;
+  assert.equal(prio(['-i', 'alpha']), 150);
+  assert.equal(prio(['-i', 'beta']), 50);
+});
