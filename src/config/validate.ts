@@ -63,7 +63,8 @@ export interface ValidateOptions {
 
 const DEFAULT_SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
-function firstOf<T extends { name: string; pos: SourcePos }>(
+/** Reports every repeated name, pointing at the first definition too. */
+function reportDuplicates<T extends { name: string; pos: SourcePos }>(
   items: readonly T[],
   what: string,
   sink: DiagnosticSink,
@@ -79,7 +80,11 @@ function firstOf<T extends { name: string; pos: SourcePos }>(
     const related: RelatedInfo[] = [{ pos: prev.pos, message: `first definition of ${what} '${it.name}'` }];
     const msg = `${what} '${it.name}' is already defined (line ${prev.pos.line})`;
     if (severity === 'error') sink.error(it.pos, msg, { code: 'duplicate-name', related });
-    else sink.warning(it.pos, `${msg}; this definition replaces it`, { code: 'duplicate-name', related });
+    else
+      sink.warning(it.pos, `${msg}; only one of them can be referred to`, {
+        code: 'duplicate-name',
+        related,
+      });
   }
 }
 
@@ -723,14 +728,14 @@ export function validateModel(
   sink: DiagnosticSink,
   opts: ValidateOptions = {},
 ): void {
-  firstOf(cfg.instances, 'vrrp_instance', sink, 'error');
-  firstOf(cfg.syncGroups, 'vrrp_sync_group', sink, 'error');
+  reportDuplicates(cfg.instances, 'vrrp_instance', sink, 'error');
+  reportDuplicates(cfg.syncGroups, 'vrrp_sync_group', sink, 'error');
   // keepalived 2.2.7 silently lets a later vrrp_script replace an earlier one: a warning here.
-  firstOf(cfg.vrrpScripts, 'vrrp_script', sink, 'warning');
-  firstOf(cfg.trackFiles, 'track_file', sink, 'warning');
-  firstOf(cfg.trackProcesses, 'vrrp_track_process', sink, 'warning');
-  firstOf(cfg.virtualServerGroups, 'virtual_server_group', sink, 'warning');
-  firstOf(
+  reportDuplicates(cfg.vrrpScripts, 'vrrp_script', sink, 'warning');
+  reportDuplicates(cfg.trackFiles, 'track_file', sink, 'warning');
+  reportDuplicates(cfg.trackProcesses, 'vrrp_track_process', sink, 'warning');
+  reportDuplicates(cfg.virtualServerGroups, 'virtual_server_group', sink, 'warning');
+  reportDuplicates(
     cfg.virtualServers.map((vs) => ({ name: vsKey(vs), pos: vs.pos })),
     'virtual_server',
     sink,
