@@ -118,6 +118,15 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
       return;
     }
   }
+  if (
+    kw.valueIfBare !== undefined &&
+    node.args.length === 0 &&
+    glued === undefined &&
+    kw.field !== undefined
+  ) {
+    setField(draft, kw, kw.valueIfBare, pos);
+    return;
+  }
   const n: ConfigNode = glued === undefined ? node : { ...node, args: [glued, ...node.args] };
   readValue(n, kw, spec, draft, ctx);
 }

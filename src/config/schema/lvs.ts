@@ -177,7 +177,8 @@ export const VIRTUAL_SERVER: BlockSpec = {
       kind: { t: 'enum', values: ['TCP', 'UDP', 'SCTP'], caseInsensitive: true },
       field: 'protocol',
     },
-    int('persistence_timeout', 'persistenceTimeoutS', 1, 4294967295),
+    // keepalived.conf(5): `persistence_timeout [<INTEGER>]`, 6 minutes when the value is omitted.
+    int('persistence_timeout', 'persistenceTimeoutS', 1, 4294967295, { valueIfBare: 360 }),
     str('persistence_granularity', 'persistenceGranularity'),
     str('persistence_engine', 'persistenceEngine'),
     flag('ha_suspend', 'haSuspend', { default: false }),

@@ -66,6 +66,8 @@ export interface KeywordSpec {
    * into the model (and checked); without one the arguments are kept as written.
    */
   readonly notImplemented?: boolean;
+  /** The value when the keyword is written without an argument (e.g. `persistence_timeout` = 360 s). */
+  readonly valueIfBare?: unknown;
   /** Fewest arguments the keyword needs (checked for every kind; keepalived rejects it bare). */
   readonly minArgs?: number;
   /** Short note shown with range errors, e.g. the keepalived behaviour. */

@@ -42,7 +42,7 @@ export const TRACK_PROCESS: BlockSpec = {
   keywords: [
     words('process', 'process'),
     { name: 'param_match', kind: { t: 'enum', values: ['initial', 'partial'] }, field: 'paramMatch' },
-    special('weight', 'weight', 'weight', { default: 0, note: '-254..254' }),
+    special('weight', 'weight', 'weight', { default: 1, note: '-254..254' }),
     int('quorum', 'quorum', 1, 65535, { default: 1 }),
     int('quorum_max', 'quorumMax', 1, 65535),
     secondsMs('fork_delay', 'forkDelayMs', 0, 3600),

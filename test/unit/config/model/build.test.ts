@@ -222,3 +222,40 @@ test('the SSL block is modelled', () => {
   assert.equal(r.model!.ssl?.ca, '/etc/ssl/ca.pem');
   assert.equal(r.model!.ssl?.key, '/etc/ssl/k.pem');
 });
+
+test('persistence_timeout without a value means 6 minutes; vrrp_track_process weight defaults to 1', () => {
+  const r = check(
+    'virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n persistence_timeout\n real_server 198.51.100.1 80 {\n }\n}\n',
+  );
+  assert.equal(errors(r).length, 0, show(r));
+  assert.equal(r.model!.virtualServers[0]!.persistenceTimeoutS, 360);
+  const p = check(`vrrp_track_process p {\n process nginx\n}\n${instance()}`);
+  assert.equal(p.model!.trackProcesses[0]!.weight, 1);
+});
+
+test('effective checker timing inherits checker -> real server -> virtual server -> keepalived default', async () => {
+  const { effectiveTiming } = await import('../../../../src/config/build/effective.js');
+  const r = check(
+    'virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n delay_loop 10\n retry 4\n real_server 198.51.100.1 80 {\n  connect_timeout 2\n  HTTP_GET {\n   url {\n    path /\n   }\n   retry 2\n  }\n  DNS_CHECK {\n  }\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n',
+  );
+  assert.equal(errors(r).length, 0, show(r));
+  const vs = r.model!.virtualServers[0]!;
+  const rs = vs.realServers[0]!;
+  const [http, dns, misc] = rs.checkers;
+  assert.deepEqual(effectiveTiming(vs, rs, http!), {
+    connectTimeoutMs: 2000,
+    retry: 2,
+    delayBeforeRetryMs: 3000,
+    delayLoopMs: 10000,
+    warmupMs: 10000,
+    alpha: false,
+  });
+  assert.equal(effectiveTiming(vs, rs, dns!).retry, 4);
+  assert.equal(effectiveTiming(vs, rs, dns!).delayBeforeRetryMs, 10000);
+  assert.equal(effectiveTiming(vs, rs, misc!).delayBeforeRetryMs, 1000);
+  const bare = check(
+    'virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n',
+  ).model!.virtualServers[0]!;
+  const t = effectiveTiming(bare, bare.realServers[0]!, bare.realServers[0]!.checkers[0]!);
+  assert.deepEqual([t.retry, t.delayLoopMs, t.connectTimeoutMs], [0, 60000, 5000]);
+});
