@@ -19,6 +19,7 @@ import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { acquirePidFile, PidFileInUse } from './pidfile.js';
 import { PlanError, type PlanHost, planInstances } from './plan.js';
+import { killRemainingScripts, MainServices } from './services.js';
 import { formatStatus } from './status-format.js';
 import { startStatusServer } from './status-server.js';
 import {
@@ -48,15 +49,9 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
   return {
     plans,
     groups: model.syncGroups.map((g) => ({ name: g.name, members: g.group.map((m) => m.name) })),
-    tracking: model.instances.map((vi) => ({
+    primary: model.instances.map((vi) => ({
       instance: vi.name,
-      interfaces: [
-        // keepalived tracks the instance's own interface unless dont_track_primary (weight 0: FAULT).
-        ...(vi.dontTrackPrimary || vi.interface === undefined
-          ? []
-          : [{ name: vi.interface, weight: 0, reverse: false }]),
-        ...vi.trackInterface.map((t) => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse })),
-      ],
+      interface: vi.dontTrackPrimary ? null : (vi.interface ?? model.globalDefs.defaultInterface ?? null),
     })),
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
@@ -101,6 +96,22 @@ function describe(e: EngineEvent): { level: LogLevel; message: string } {
   }
 }
 
+/**
+ * Test-only hook for bench/failover.ts (see bench/README.md): VIGIL_BENCH_BUSY_MAIN_MS=N makes the
+ * main thread spin in N ms bursts back to back, to show that adverts, sent by the worker thread,
+ * do not wait for a busy main thread. Unset in production.
+ */
+function busyMainThreadForBench(): void {
+  const burstMs = Number(process.env.VIGIL_BENCH_BUSY_MAIN_MS ?? 0);
+  if (!(burstMs > 0)) return;
+  setInterval(() => {
+    const end = performance.now() + burstMs;
+    let spins = 0;
+    while (performance.now() < end) spins++;
+    return spins;
+  }, 1).unref();
+}
+
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const log = createLogger(consoleSink, { detail: opts.logDetail });
   const first = load(opts, log);
@@ -122,6 +133,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const startedAt = new Date().toISOString();
   const worker = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: first.config });
   const send = (m: ToWorker) => worker.postMessage(m);
+  const links = new Map<string, boolean>();
+  const startServices = (model: KeepalivedConfig) => {
+    const s = new MainServices(
+      model,
+      log,
+      (instance, status) => send({ type: 'track', instance, status }),
+      links,
+    );
+    s.start();
+    return s;
+  };
+  let services = startServices(first.model);
+  busyMainThreadForBench();
   const pending = new Map<number, (i: InstanceStatus[]) => void>();
   let nextId = 1;
   let onStopped: (() => void) | undefined;
@@ -132,8 +156,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       case 'event': {
         const { level, message } = describe(m.event);
         log.log(level, message);
+        services.onEngineEvent(m.event);
         break;
       }
+      case 'link':
+        links.set(m.name, m.up);
+        services.onLink(m.name, m.up);
+        break;
       case 'status':
         pending.get(m.id)?.(m.instances);
         pending.delete(m.id);
@@ -183,6 +212,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000).unref())]);
       }
       await worker.terminate();
+      // notify_stop scripts get their second; then nothing we started may outlive us.
+      await Promise.race([services.stop(), new Promise((r) => setTimeout(r, 3000).unref())]);
+      killRemainingScripts();
       await statusServer.close();
       releasePid();
       log.log('info', 'Stopped');
@@ -199,6 +231,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       return;
     }
     send({ type: 'reload', config: next.config });
+    const old = services;
+    void old.stop();
+    services = startServices(next.model);
   };
 
   const dump = () => {

@@ -11,9 +11,7 @@ import { LinkWatcher } from '../kernel/link-watcher.js';
 import { RtnlClient } from '../kernel/netlink.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
 import type { AdvertInput } from '../vrrp/receive.js';
-import type { TrackingStatus } from '../vrrp/types.js';
-import { interfaceTracking } from './link-tracking.js';
-import type { TrackInterfacePlan, WorkerConfig } from './messages.js';
+import type { WorkerConfig } from './messages.js';
 import type { InstancePlan, Vip } from './plan.js';
 import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
 
@@ -30,13 +28,15 @@ interface SharedSocket {
 
 export interface KernelPorts {
   readonly ports: EnginePorts;
-  onTracking(cb: (instance: string, status: TrackingStatus) => void): void;
-  setTracking(tracking: readonly TrackInterfacePlan[]): void;
+  /** Current link states (usable = IFF_UP and IFF_RUNNING), by interface name. */
+  readonly links: ReadonlyMap<string, boolean>;
+  /** Called on every link state change. */
+  onLink(cb: (name: string, up: boolean) => void): void;
   close(): void;
 }
 
 export async function createKernelPorts(
-  config: WorkerConfig,
+  _config: WorkerConfig,
   emit: (e: EngineEvent) => void,
 ): Promise<KernelPorts> {
   const rtnl = new RtnlClient();
@@ -44,25 +44,10 @@ export async function createKernelPorts(
   const garp = new Map<string, GarpSender>();
   const na = new Map<string, NaSender>();
   const linkUp = new Map<string, boolean>();
-  let tracking = config.tracking;
-  let trackingCb: ((instance: string, status: TrackingStatus) => void) | undefined;
-  const lastTracking = new Map<string, string>();
+  let linkCb: ((name: string, up: boolean) => void) | undefined;
 
   const log = (level: 'debug' | 'info' | 'warning' | 'error', message: string) =>
     emit({ type: 'log', level, message });
-
-  const recomputeTracking = () => {
-    for (const t of tracking) {
-      const status = interfaceTracking(t, (name) => linkUp.get(name) ?? false);
-      const key = JSON.stringify([status.weight, status.fault]);
-      if (lastTracking.get(t.instance) === key) continue;
-      const first = !lastTracking.has(t.instance);
-      lastTracking.set(t.instance, key);
-      // Report the initial state only when it is not the nominal one.
-      if (first && !status.fault && status.weight === 0) continue;
-      trackingCb?.(t.instance, status);
-    }
-  };
 
   for (const l of await rtnl.listLinks()) linkUp.set(l.name, isLinkUsable(l));
   const watcher = await LinkWatcher.start({
@@ -71,7 +56,7 @@ export async function createKernelPorts(
       if (linkUp.get(c.link.name) === up) return;
       linkUp.set(c.link.name, up);
       log('info', `interface ${c.link.name} is ${up ? 'up' : 'down'}`);
-      recomputeTracking();
+      linkCb?.(c.link.name, up);
     },
     onError: (e) => log('warning', `link watcher: ${e.message}`),
   });
@@ -161,14 +146,9 @@ export async function createKernelPorts(
 
   return {
     ports,
-    onTracking(cb) {
-      trackingCb = cb;
-      recomputeTracking();
-    },
-    setTracking(t) {
-      tracking = t;
-      lastTracking.clear();
-      recomputeTracking();
+    links: linkUp,
+    onLink(cb) {
+      linkCb = cb;
     },
     close() {
       watcher.close();

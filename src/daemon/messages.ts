@@ -2,6 +2,7 @@
  * Messages between the daemon's main thread and the VRRP worker thread. Everything is plain
  * data (structured clone).
  */
+import type { TrackingStatus } from '../vrrp/types.js';
 import type { InstancePlan } from './plan.js';
 import type { InstanceStatus } from './status-types.js';
 import type { EngineEvent } from './vrrp-engine.js';
@@ -11,20 +12,20 @@ export interface SyncGroupPlan {
   readonly members: readonly string[];
 }
 
-export interface TrackInterfacePlan {
+/**
+ * The instance's own interface, tracked in the worker so that a link going down puts the
+ * instance in FAULT without a thread hop; null with dont_track_primary. Everything else that is
+ * tracked (track_interface, scripts, files, processes) is combined on the main thread.
+ */
+export interface PrimaryInterfacePlan {
   readonly instance: string;
-  /** keepalived.conf(5) track_interface: weight 0 = FAULT while down; see src/daemon/link-tracking.ts. */
-  readonly interfaces: readonly {
-    readonly name: string;
-    readonly weight: number;
-    readonly reverse: boolean;
-  }[];
+  readonly interface: string | null;
 }
 
 export interface WorkerConfig {
   readonly plans: readonly InstancePlan[];
   readonly groups: readonly SyncGroupPlan[];
-  readonly tracking: readonly TrackInterfacePlan[];
+  readonly primary: readonly PrimaryInterfacePlan[];
   /** vrrp_garp_interval / vrrp_gna_interval in microseconds (pause between announcements). */
   readonly garpIntervalUs: number;
   readonly gnaIntervalUs: number;
@@ -33,11 +34,15 @@ export interface WorkerConfig {
 export type ToWorker =
   | { readonly type: 'status'; readonly id: number }
   | { readonly type: 'stop' }
+  /** The main thread's tracking result for one instance (everything but the primary interface). */
+  | { readonly type: 'track'; readonly instance: string; readonly status: TrackingStatus }
   | { readonly type: 'reload'; readonly config: WorkerConfig };
 
 export type FromWorker =
   | { readonly type: 'started' }
   | { readonly type: 'status'; readonly id: number; readonly instances: InstanceStatus[] }
   | { readonly type: 'event'; readonly event: EngineEvent }
+  /** Link state from the netlink watcher, for track_interface on the main thread. */
+  | { readonly type: 'link'; readonly name: string; readonly up: boolean }
   | { readonly type: 'stopped' }
   | { readonly type: 'fatal'; readonly message: string };

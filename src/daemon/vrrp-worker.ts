@@ -4,8 +4,10 @@
  * separation keepalived gets from its vrrp child process.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { TrackingStatus } from '../vrrp/types.js';
 import { createKernelPorts } from './kernel-ports.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+import { combineTracking } from './link-tracking.js';
+import type { FromWorker, PrimaryInterfacePlan, ToWorker, WorkerConfig } from './messages.js';
 import { VrrpEngine } from './vrrp-engine.js';
 
 if (parentPort === null) throw new Error('vrrp-worker must run as a worker thread');
@@ -16,12 +18,41 @@ const post = (m: FromWorker) => port.postMessage(m);
 async function main(config: WorkerConfig): Promise<void> {
   const kernel = await createKernelPorts(config, (event) => post({ type: 'event', event }));
   const engine = new VrrpEngine(config.plans, config.groups, kernel.ports);
-  kernel.onTracking((instance, status) => engine.track(instance, status));
+
+  // Tracking = the main thread's status (scripts, files, processes, track_interface) combined
+  // with the primary interface's link state, which is seen here without a thread hop.
+  let primary: readonly PrimaryInterfacePlan[] = config.primary;
+  const external = new Map<string, TrackingStatus>();
+  const pushed = new Map<string, string>();
+  const retrack = (instance: string, force = false) => {
+    const p = primary.find((x) => x.instance === instance);
+    const link =
+      p?.interface != null ? { name: p.interface, up: kernel.links.get(p.interface) ?? false } : undefined;
+    const status = combineTracking(external.get(instance), link);
+    const key = JSON.stringify([status.weight, status.fault]);
+    const nominal = !status.fault && status.weight === 0;
+    if (pushed.get(instance) === key || (!force && !pushed.has(instance) && nominal)) return;
+    pushed.set(instance, key);
+    engine.track(instance, status);
+  };
+  const retrackAll = () => {
+    for (const p of config.plans) retrack(p.name);
+  };
+  kernel.onLink((name, up) => {
+    post({ type: 'link', name, up });
+    retrackAll();
+  });
+  for (const [name, up] of kernel.links) post({ type: 'link', name, up });
+
   let busy: Promise<unknown> = Promise.resolve();
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'status':
         post({ type: 'status', id: m.id, instances: engine.status() });
+        break;
+      case 'track':
+        external.set(m.instance, m.status);
+        retrack(m.instance, true);
         break;
       case 'stop':
         busy = busy.then(async () => {
@@ -33,8 +64,10 @@ async function main(config: WorkerConfig): Promise<void> {
         break;
       case 'reload':
         busy = busy.then(async () => {
-          kernel.setTracking(m.config.tracking);
+          primary = m.config.primary;
           const r = await engine.reconfigure(m.config.plans, m.config.groups);
+          for (const name of r.started) pushed.delete(name);
+          retrackAll();
           post({
             type: 'event',
             event: {
@@ -47,6 +80,8 @@ async function main(config: WorkerConfig): Promise<void> {
         break;
     }
   });
+  // A primary interface that is already down at startup means FAULT from the start.
+  retrackAll();
   engine.start();
   post({ type: 'started' });
 }

@@ -1,0 +1,51 @@
+/**
+ * The main thread's services around the VRRP worker: tracking (vrrp_script, track_file,
+ * vrrp_track_process, track_interface) feeding the engine, and notifications (notify scripts,
+ * FIFOs, mail) for every transition the engine reports. Replaced as a whole on reload.
+ */
+import type { KeepalivedConfig } from '../config/model.js';
+import { type NotificationSetup, setupNotifications } from '../notify/setup.js';
+import { signalAllScripts } from '../scripts/runner.js';
+import { TrackingManager } from '../track/manager.js';
+import type { TrackingStatus } from '../vrrp/types.js';
+import type { Logger } from './log.js';
+import type { EngineEvent } from './vrrp-engine.js';
+
+export class MainServices {
+  private readonly tracking: TrackingManager;
+  private readonly notifications: NotificationSetup;
+
+  constructor(
+    model: KeepalivedConfig,
+    log: Logger,
+    track: (instance: string, status: TrackingStatus) => void,
+    links: ReadonlyMap<string, boolean>,
+  ) {
+    this.notifications = setupNotifications(model, { log: (level, msg) => log.log(level, msg) });
+    this.tracking = new TrackingManager(model, { track, log: (level, msg) => log.log(level, msg) });
+    for (const [name, up] of links) this.tracking.setInterface(name, up);
+  }
+
+  start(): void {
+    this.tracking.start();
+  }
+
+  onEngineEvent(e: EngineEvent): void {
+    this.notifications.notifier.handle(e);
+  }
+
+  onLink(name: string, up: boolean): void {
+    this.tracking.setInterface(name, up);
+  }
+
+  /** Stops trackers, lets notify scripts (STOP has 1 s) finish, closes FIFOs and mail. */
+  async stop(): Promise<void> {
+    this.tracking.stop();
+    await this.notifications.close();
+  }
+}
+
+/** At exit: no script may outlive the daemon (Node cannot tie a child's life to ours). */
+export function killRemainingScripts(): void {
+  signalAllScripts('SIGKILL');
+}
