@@ -23,7 +23,7 @@ export interface DaemonOptions {
 }
 
 export interface SubcommandOptions {
-  readonly command: 'sniff' | 'status';
+  readonly command: 'sniff' | 'status' | 'demo';
   readonly argv: readonly string[];
 }
 
@@ -31,12 +31,12 @@ export type CliOptions = DaemonOptions | SubcommandOptions | { readonly command:
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
-const SUBCOMMANDS = new Set(['sniff', 'status']);
+const SUBCOMMANDS = new Set(['sniff', 'status', 'demo']);
 
 export function parseArgs(argv: readonly string[]): CliOptions | Error {
   const first = argv[0];
   if (first !== undefined && SUBCOMMANDS.has(first)) {
-    return { command: first as 'sniff' | 'status', argv: argv.slice(1) };
+    return { command: first as SubcommandOptions['command'], argv: argv.slice(1) };
   }
   let configFile = DEFAULT_CONFIG_FILE;
   let configTest = false;
@@ -122,7 +122,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
 
 export const USAGE = `Usage: vigil [OPTION...]
        vigil sniff -r FILE.pcap [--json]
-       vigil status [--json]
+       vigil status [--json] [-p PIDFILE]
+       vigil demo                      (as root: live failover demo in network namespaces)
 
 keepalived-compatible options:
   -f, --use-file=FILE     use the specified configuration file (default ${DEFAULT_CONFIG_FILE})

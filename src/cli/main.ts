@@ -21,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'sniff':
       return (await import('./sniff.js')).runSniff(opts.argv);
+    case 'demo':
+      return (await import('../demo/demo.js')).runDemo();
     case 'status':
       return (await import('./status.js')).runStatus(opts.argv);
     case 'daemon':
