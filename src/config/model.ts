@@ -55,6 +55,8 @@ export interface RouteSpec {
   readonly via?: string;
   readonly dev?: string;
   readonly table?: string;
+  /** `protocol` as written (keepalived tracks only routes of its own protocol). */
+  readonly protocol?: string;
   /** All words after the destination, as written. */
   readonly options: string[];
   readonly pos: SourcePos;

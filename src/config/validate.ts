@@ -248,13 +248,15 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
   }
   // keepalived 2.2.7 reports these as config errors (exit 5) although it carries on.
   for (const r of i.virtualRoutes) {
-    if (
-      r.dev === undefined &&
-      !r.options.includes('no_track') &&
-      r.type !== 'blackhole' &&
-      r.type !== 'unreachable' &&
-      r.type !== 'prohibit'
-    ) {
+    if (r.options.includes('no_track')) continue;
+    if (r.protocol !== undefined && r.protocol !== 'keepalived' && r.protocol !== '18') {
+      sink.error(
+        r.pos,
+        `${name} route ${r.destination} has protocol ${r.protocol}: a tracked route must be protocol keepalived (add 'no_track' to keep it)`,
+        { code: 'route-protocol' },
+      );
+    }
+    if (r.dev === undefined) {
       sink.error(
         r.pos,
         `${name} route ${r.destination} has no dev, so it cannot be tracked: add 'dev IFNAME' or 'no_track'`,

@@ -42,7 +42,7 @@ const ADDRESS_OPTIONS_WITH_VALUE = new Set([
   'track_group',
 ]);
 
-function readAddress(words: Token[], ctx: BuildContext): IpAddressSpec | undefined {
+function readAddress(words: Token[], ctx: BuildContext, isStatic = false): IpAddressSpec | undefined {
   const first = words[0]!;
   const r = readPrefix(first.text);
   if (!r.ok) {
@@ -58,26 +58,44 @@ function readAddress(words: Token[], ctx: BuildContext): IpAddressSpec | undefin
   };
   for (let i = 1; i < words.length; i++) {
     const w = words[i]!.text;
-    if (ADDRESS_OPTIONS_WITH_VALUE.has(w)) {
+    // track_group only applies to static addresses (keepalived rejects it on a VIP).
+    if (ADDRESS_OPTIONS_WITH_VALUE.has(w) && (isStatic || w !== 'track_group')) {
       const v = words[++i];
       if (v === undefined) {
         ctx.sink.error(words[i - 1]!.pos, `'${w}' needs a value`, { code: 'missing-value' });
         break;
       }
       const key = w === 'brd' ? 'broadcast' : w;
-      if ((key === 'broadcast' || key === 'peer') && ipFamily(v.text.split('/')[0]!) === undefined) {
+      // `brd +` / `brd -` set or clear the host bits (ip-address(8)); a peer is a plain address.
+      const badAddr =
+        (key === 'broadcast' && v.text !== '+' && v.text !== '-' && ipFamily(v.text) === undefined) ||
+        (key === 'peer' && ipFamily(v.text) === undefined);
+      if (badAddr) {
         ctx.sink.error(v.pos, `invalid ${w} address '${v.text}'`, { code: 'invalid-address' });
+        continue;
+      }
+      if (key === 'scope' && !SCOPES.has(v.text) && !(/^\d+$/.test(v.text) && Number(v.text) <= 255)) {
+        ctx.sink.error(v.pos, `invalid scope '${v.text}' (host, link, site, global, nowhere or 0..255)`, {
+          code: 'invalid-value',
+        });
         continue;
       }
       if (key === 'dev' || key === 'label' || key === 'scope' || key === 'broadcast' || key === 'peer')
         spec[key] = v.text;
       else (spec.flags as string[]).push(w, v.text);
-    } else {
+    } else if (ADDRESS_FLAGS.has(w)) {
       (spec.flags as string[]).push(w);
+    } else {
+      ctx.sink.error(words[i]!.pos, `unknown option '${w}' for address ${first.text}`, {
+        code: 'unknown-option',
+      });
     }
   }
   return spec as unknown as IpAddressSpec;
 }
+
+const ADDRESS_FLAGS = new Set(['home', '-nodad', 'nodad', 'noprefixroute', 'autojoin', 'no_track', 'track']);
+const SCOPES = new Set(['host', 'link', 'site', 'global', 'nowhere', 'universe']);
 
 const ROUTE_TYPES = new Set([
   'unicast',
@@ -102,11 +120,54 @@ function checkAddr(tok: Token | undefined, what: string, ctx: BuildContext): str
   return tok.text;
 }
 
+/** Route options that take one value (keepalived.conf(5) "Static routes", `ip route`). */
+const ROUTE_OPTIONS_WITH_VALUE = new Set([
+  'table',
+  'metric',
+  'priority',
+  'preference',
+  'pref',
+  'protocol',
+  'scope',
+  'tos',
+  'dsfield',
+  'mtu',
+  'hoplimit',
+  'advmss',
+  'rtt',
+  'rttvar',
+  'reordering',
+  'window',
+  'cwnd',
+  'ssthresh',
+  'realms',
+  'rto_min',
+  'initcwnd',
+  'initrwnd',
+  'features',
+  'congctl',
+  'quickack',
+  'fastopen_no_cookie',
+  'vrf',
+  'weight',
+  'track_group',
+  'expires',
+]);
+/** Route options that stand alone. */
+const ROUTE_FLAGS = new Set(['onlink', 'no_track', 'append', 'lock', 'ecn', 'nexthop', 'to']);
+
+/**
+ * One virtual/static route. The destination is the first bare address (or `default`); `dev` is
+ * the route's own interface (a `dev` inside a `nexthop` belongs to that nexthop). Unknown words
+ * are errors, as keepalived reads them as a second address.
+ */
 function readRoute(words: Token[], ctx: BuildContext): RouteSpec | undefined {
   const pos = words[0]!.pos;
   let type = 'unicast';
   let destination: string | undefined;
   let family: 4 | 6 | undefined;
+  let inNexthop = false;
+  const gateways: Token[] = [];
   const out: Record<string, unknown> = { options: words.map((w) => w.text) };
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
@@ -115,30 +176,45 @@ function readRoute(words: Token[], ctx: BuildContext): RouteSpec | undefined {
       case 'src':
         out.src = checkAddr(next(), 'route source', ctx);
         break;
-      case 'to':
-        break;
       case 'gw':
-        ctx.sink.warning(w.pos, `'gw' for routes is deprecated; use 'via'`, { code: 'deprecated' });
-        out.via = checkAddr(next(), 'gateway', ctx);
-        break;
       case 'via': {
+        if (w.text === 'gw')
+          ctx.sink.warning(w.pos, `'gw' for routes is deprecated; use 'via'`, { code: 'deprecated' });
         let t = next();
         if (t?.text === 'inet' || t?.text === 'inet6') t = next();
-        out.via = checkAddr(t, 'gateway', ctx);
+        const via = checkAddr(t, 'gateway', ctx);
+        if (t !== undefined && via !== undefined) gateways.push(t);
+        if (!inNexthop) out.via = via;
         break;
       }
-      case 'or':
+      case 'or': {
         ctx.sink.warning(w.pos, `'or' for routes is deprecated; use 'nexthop'`, { code: 'deprecated' });
-        checkAddr(next(), 'gateway', ctx);
+        const t = next();
+        if (checkAddr(t, 'gateway', ctx) !== undefined && t !== undefined) gateways.push(t);
         break;
-      case 'dev':
-        out.dev = next()?.text;
+      }
+      case 'dev': {
+        const t = next();
+        if (t === undefined)
+          ctx.sink.error(w.pos, `'dev' needs an interface name`, { code: 'missing-value' });
+        else if (!inNexthop) out.dev = t.text;
+        break;
+      }
+      case 'nexthop':
+        inNexthop = true;
         break;
       case 'table':
         out.table = next()?.text;
         break;
       default:
-        if (ROUTE_TYPES.has(w.text) && destination === undefined) type = w.text;
+        if (ROUTE_OPTIONS_WITH_VALUE.has(w.text)) {
+          const v = next();
+          if (v === undefined) ctx.sink.error(w.pos, `'${w.text}' needs a value`, { code: 'missing-value' });
+          else if (w.text === 'protocol') out.protocol = v.text;
+          else if (w.text === 'ssthresh' && v.text === 'lock') next();
+        } else if (ROUTE_FLAGS.has(w.text)) {
+          // kept in `options`
+        } else if (ROUTE_TYPES.has(w.text) && destination === undefined) type = w.text;
         else if (destination === undefined) {
           if (w.text === 'default') destination = w.text;
           else {
@@ -150,14 +226,23 @@ function readRoute(words: Token[], ctx: BuildContext): RouteSpec | undefined {
             destination = w.text;
             family = r.value.family;
           }
-        } else if (!/^[a-z_]/.test(w.text) && !/^\d/.test(w.text) && !/[:/]/.test(w.text)) {
-          // Unknown option words are kept as written; the route is installed with them later.
+        } else {
+          ctx.sink.error(w.pos, `unknown route option '${w.text}'`, { code: 'unknown-option' });
+          return undefined;
         }
     }
   }
   if (destination === undefined) {
     ctx.sink.error(pos, 'route has no destination', { code: 'invalid-route' });
     return undefined;
+  }
+  for (const g of gateways) {
+    if (family !== undefined && ipFamily(g.text) !== family) {
+      ctx.sink.error(g.pos, `gateway ${g.text} and destination ${destination} mix IPv4 and IPv6`, {
+        code: 'route-family',
+      });
+      return undefined;
+    }
   }
   return { ...out, type, destination, family: family ?? 4, pos } as unknown as RouteSpec;
 }
@@ -236,7 +321,10 @@ export function readSpecial(
   switch (reader) {
     case 'vips': {
       const ls = lines(node, kw, ctx);
-      if (ls) set(ls.map((l) => readAddress(l, ctx)).filter((x) => x !== undefined));
+      if (ls)
+        set(
+          ls.map((l) => readAddress(l, ctx, kw.name === 'static_ipaddress')).filter((x) => x !== undefined),
+        );
       return;
     }
     case 'routes': {

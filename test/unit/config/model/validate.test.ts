@@ -331,7 +331,7 @@ test('routes need a dev to be tracked; rules need a preference', () => {
   rejects(instance('virtual_routes {\n 10.1.0.0/16 via 192.0.2.1\n}'), /route 10\.1\.0\.0\/16 has no dev/);
   accepts(
     instance(
-      'virtual_routes {\n 10.1.0.0/16 via 192.0.2.1 dev eth0\n 10.2.0.0/16 via 192.0.2.1 no_track\n blackhole 10.3.0.0/16\n}',
+      'virtual_routes {\n 10.1.0.0/16 via 192.0.2.1 dev eth0\n 10.2.0.0/16 via 192.0.2.1 no_track\n blackhole 10.3.0.0/16 no_track\n}',
     ),
   );
   rejects(instance('virtual_rules {\n from 10.1.0.0/16 table 100\n}'), /rule has no preference/);
@@ -494,4 +494,20 @@ test('a repeated notify script is an error and the first one is kept', () => {
   assert.ok(e, show(r));
   assert.equal(e.related?.[0]?.pos.line, 4);
   assert.equal(r.model!.instances[0]!.notifyMaster?.command, '/bin/a.sh');
+});
+
+test('addresses and routes: unknown options, scopes, peers, gateway families, route protocols', () => {
+  rejects(instance('', '192.0.2.1 dev eth0 foo'), /unknown option 'foo' for address 192\.0\.2\.1/);
+  rejects(instance('', '192.0.2.1 scope bogus'), /invalid scope 'bogus'/);
+  rejects(instance('', '192.0.2.1 peer 192.0.2.9/24'), /invalid peer address/);
+  accepts(instance('', '192.0.2.1/24 brd + dev eth0 scope link label eth0:1 -nodad'));
+  rejects(instance('', '192.0.2.1 track_group G'), /unknown option 'track_group'/);
+  const route = (r: string) => instance(`virtual_routes {\n ${r}\n}`);
+  rejects(route('10.1.0.0/16 via 192.0.2.1 dev eth0 foo'), /unknown route option 'foo'/);
+  rejects(route('10.1.0.0/16 via 2001:db8::1 dev eth0'), /mix IPv4 and IPv6/);
+  rejects(route('10.1.0.0/16 dev eth0 protocol bird'), /must be protocol keepalived/);
+  rejects(route('unreachable 10.1.0.0/16'), /has no dev/);
+  rejects(route('10.1.0.0/16 nexthop via 192.0.2.1 dev eth0'), /has no dev/);
+  accepts(route('10.1.0.0/16 dev eth0 tos 0x04 protocol bird no_track'));
+  accepts(route('src 192.0.2.1 to 10.1.0.0/16 via 192.0.2.254 dev eth0 ssthresh lock 107 mtu 1400'));
 });
