@@ -422,12 +422,12 @@ export class VrrpEngine {
     rt.vipQueue = rt.vipQueue.then(() =>
       this.ports.addVip(vip).catch((e: unknown) => {
         if ((e as { code?: string }).code === 'EEXIST') {
-          // Someone else's address: never remove what vigil did not add.
-          rt.installed.delete(vip);
+          // A configured VIP already present (typically left behind by a crashed daemon) is ours,
+          // as in keepalived: announce it now and remove it when leaving MASTER, or two nodes keep it.
           this.ports.emit({
             type: 'log',
-            level: 'warning',
-            message: `(${rt.plan.name}) ${vip.spec.address} is already on ${vip.dev}; vigil leaves it alone`,
+            level: 'info',
+            message: `(${rt.plan.name}) ${vip.spec.address} was already on ${vip.dev}; taking it over`,
           });
         } else this.vipError(rt, 'add', vip, e);
       }),

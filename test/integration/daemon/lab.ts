@@ -91,6 +91,8 @@ export interface Lab {
     address: string,
     opts: { client: string; among: readonly string[]; timeoutMs?: number; exclusive?: boolean },
   ): Promise<void>;
+  /** Stops every daemon still running (SIGTERM, SIGKILL after 3 s). */
+  stopAll(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -197,6 +199,18 @@ export async function createLab(hosts: readonly string[]): Promise<Lab> {
           return true;
         },
         { timeoutMs: opts.timeoutMs ?? 10000, intervalMs: 50, message: `${address} served by ${host}` },
+      );
+    },
+    async stopAll() {
+      await Promise.all(
+        daemons
+          .filter((d) => d.child.exitCode === null && d.child.signalCode === null)
+          .map(async (d) => {
+            d.signal('SIGTERM');
+            const timer = setTimeout(() => d.signal('SIGKILL'), 3000);
+            await d.exited;
+            clearTimeout(timer);
+          }),
       );
     },
     async destroy() {
