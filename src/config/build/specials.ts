@@ -247,40 +247,98 @@ function readRoute(words: Token[], ctx: BuildContext): RouteSpec | undefined {
   return { ...out, type, destination, family: family ?? 4, pos } as unknown as RouteSpec;
 }
 
+/** Rule options taking one value (keepalived 2.2.7 vrrp_iprule.c, `ip rule`). */
+const RULE_OPTIONS_WITH_VALUE = new Set([
+  'tos',
+  'dsfield',
+  'fwmark',
+  'realms',
+  'iif',
+  'oif',
+  'uidrange',
+  'suppress_prefixlength',
+  'suppress_ifgroup',
+  'protocol',
+  'track_group',
+]);
+/** Rule actions: exactly one per rule (keepalived: "Cannot specify more than one of ..."). */
+const RULE_ACTIONS_WITH_VALUE = new Set(['table', 'lookup', 'goto']);
+const RULE_ACTION_FLAGS = new Set(['nop', 'blackhole', 'prohibit', 'unreachable', 'l3mdev']);
+const RULE_FLAGS = new Set(['no_track', 'not', 'inet', 'inet6']);
+
 function readRule(words: Token[], ctx: BuildContext): RuleSpec | undefined {
   const pos = words[0]!.pos;
   const out: Record<string, unknown> = { options: words.map((w) => w.text), pos };
-  let family: 4 | 6 | undefined;
-  let bad = false;
+  const families: { fam: 4 | 6; tok: Token }[] = [];
+  const actions: Token[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    if (w.text === 'from' || w.text === 'to') {
-      const t = words[++i];
-      if (t === undefined) {
-        ctx.sink.error(w.pos, `'${w.text}' needs an address`, { code: 'missing-value' });
-        bad = true;
-      } else if (t.text !== 'all') {
-        const r = readPrefix(t.text);
-        if (!r.ok) {
-          ctx.sink.error(t.pos, `invalid rule ${w.text} address '${t.text}'`, { code: 'invalid-address' });
-          bad = true;
-        } else {
-          out[w.text] = t.text;
-          family = r.value.family;
-        }
+    const t = w.text;
+    if (t === 'from' || t === 'to') {
+      const v = words[++i];
+      if (v === undefined) {
+        ctx.sink.error(w.pos, `'${t}' needs an address`, { code: 'missing-value' });
+        return undefined;
       }
-    } else if (w.text === 'table' || w.text === 'lookup') {
-      out.table = words[++i]?.text;
-    } else if (w.text === 'preference' || w.text === 'prio' || w.text === 'priority') {
-      const t = words[++i];
-      const r = t === undefined ? undefined : readInt(t.text, 0, 4294967295);
+      if (v.text === 'all') continue;
+      const r = readPrefix(v.text);
+      if (!r.ok) {
+        ctx.sink.error(v.pos, `invalid rule ${t} address '${v.text}'`, { code: 'invalid-address' });
+        return undefined;
+      }
+      out[t] = v.text;
+      families.push({ fam: r.value.family, tok: v });
+    } else if (t === 'preference' || t === 'priority') {
+      const v = words[++i];
+      const r = v === undefined ? undefined : readInt(v.text, 0, 4294967295);
       if (r?.ok) out.preference = r.value;
-      else
-        ctx.sink.error((t ?? w).pos, `invalid rule preference '${t?.text ?? ''}'`, { code: 'invalid-value' });
+      else {
+        ctx.sink.error((v ?? w).pos, `invalid rule preference '${v?.text ?? ''}'`, { code: 'invalid-value' });
+        return undefined;
+      }
+    } else if (RULE_ACTIONS_WITH_VALUE.has(t)) {
+      const v = words[++i];
+      if (v === undefined) {
+        ctx.sink.error(w.pos, `'${t}' needs a value`, { code: 'missing-value' });
+        return undefined;
+      }
+      if (t !== 'goto') out.table = v.text;
+      actions.push(w);
+    } else if (RULE_ACTION_FLAGS.has(t)) {
+      actions.push(w);
+    } else if (RULE_OPTIONS_WITH_VALUE.has(t)) {
+      if (words[++i] === undefined) {
+        ctx.sink.error(w.pos, `'${t}' needs a value`, { code: 'missing-value' });
+        return undefined;
+      }
+    } else if (!RULE_FLAGS.has(t)) {
+      ctx.sink.error(w.pos, `unknown rule option '${t}'`, { code: 'unknown-option' });
+      return undefined;
     }
   }
-  if (bad) return undefined;
-  return { ...out, family: family ?? 4 } as unknown as RuleSpec;
+  if (actions.length === 0) {
+    ctx.sink.error(pos, 'rule has no action: add table N (or goto, nop, blackhole, prohibit, unreachable)', {
+      code: 'rule-no-action',
+    });
+    return undefined;
+  }
+  if (actions.length > 1) {
+    ctx.sink.error(
+      actions[1]!.pos,
+      'a rule takes only one of table/goto/nop/blackhole/prohibit/unreachable/l3mdev',
+      {
+        code: 'rule-actions',
+      },
+    );
+    return undefined;
+  }
+  const fam = families[0]?.fam;
+  const other = families.find((f) => f.fam !== fam);
+  if (other !== undefined) {
+    ctx.sink.error(other.tok.pos, 'rule mixes IPv4 and IPv6 addresses', { code: 'rule-family' });
+    return undefined;
+  }
+  return { ...out, family: fam ?? 4 } as unknown as RuleSpec;
 }
 
 function readTrackRef(words: Token[], range: [number, number], ctx: BuildContext): TrackRef | undefined {

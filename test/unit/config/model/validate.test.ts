@@ -511,3 +511,13 @@ test('addresses and routes: unknown options, scopes, peers, gateway families, ro
   accepts(route('10.1.0.0/16 dev eth0 tos 0x04 protocol bird no_track'));
   accepts(route('src 192.0.2.1 to 10.1.0.0/16 via 192.0.2.254 dev eth0 ssthresh lock 107 mtu 1400'));
 });
+
+test('rules: one action, known options, one address family', () => {
+  const rule = (r: string) => instance(`virtual_rules {\n ${r}\n}`);
+  accepts(rule('from 10.1.0.0/16 iif eth0 tos 22 fwmark 24/12 table 1 preference 5'));
+  accepts(rule('not from all lookup 100 priority 5'));
+  rejects(rule('from 10.1.0.0/16 preference 5'), /rule has no action/);
+  rejects(rule('from 10.1.0.0/16 table 1 goto 40 preference 5'), /only one of table\/goto/);
+  rejects(rule('from 10.1.0.0/16 table 1 prio 5'), /unknown rule option 'prio'/);
+  rejects(rule('from 10.1.0.0/16 to 2001:db8::/64 table 1 preference 5'), /mixes IPv4 and IPv6/);
+});
