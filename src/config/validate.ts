@@ -658,6 +658,10 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
       continue;
     }
     const user = script.user ?? defaultUser;
+    if (script.user !== undefined && script.user !== 'root' && !host.userExists(script.user)) {
+      sink.error(script.pos, `${what}: user '${script.user}' does not exist`, { code: 'script-user' });
+      continue;
+    }
     const asRoot = host.isRoot && (user === undefined || user === 'root');
     if (asRoot) runsAsRoot = true;
     // A script root runs must not be writable by anyone else (keepalived check_script_secure).

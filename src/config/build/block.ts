@@ -185,7 +185,10 @@ function readValue(
     case 'decimal': {
       const a = needArg(node, kw, ctx);
       if (a === undefined) return;
-      const r = readDecimal(a.text, k.min, k.max, k.scale);
+      const r =
+        k.integer === true && !/^[+-]?\d+$/.test(a.text)
+          ? { ok: false as const, reason: `invalid number '${a.text}' (whole seconds)` }
+          : readDecimal(a.text, k.min, k.max, k.scale);
       if (!r.ok) ctx.sink.error(a.pos, `${kw.name}: ${r.reason}${rangeNote(kw)}`, { code: 'invalid-value' });
       else setField(draft, kw, r.value, pos);
       return;

@@ -428,8 +428,16 @@ export function readSpecial(
         ctx.sink.error(a.pos, `${block.name} weight: ${r.reason}`, { code: 'invalid-value' });
         return;
       }
+      const extra = node.args[1];
+      if (extra !== undefined && (extra.text !== 'reverse' || node.args.length > 2)) {
+        const bad = extra.text === 'reverse' ? node.args[2]! : extra;
+        ctx.sink.error(bad.pos, `${block.name} weight: unknown option '${bad.text}' (only 'reverse')`, {
+          code: 'unexpected-word',
+        });
+        return;
+      }
       set(r.value);
-      draft.weightReverse = node.args[1]?.text === 'reverse';
+      draft.weightReverse = extra?.text === 'reverse';
       return;
     }
     case 'sync-members': {

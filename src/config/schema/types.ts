@@ -16,7 +16,14 @@ export type ValueKind =
    * A decimal number in `min..max` (in the written unit), stored multiplied by `scale`
    * (e.g. seconds written, milliseconds stored: scale 1000).
    */
-  | { readonly t: 'decimal'; readonly min: number; readonly max: number; readonly scale: number }
+  | {
+      readonly t: 'decimal';
+      readonly min: number;
+      readonly max: number;
+      readonly scale: number;
+      /** Whole numbers only (keepalived reads some second counts as integers). */
+      readonly integer?: boolean;
+    }
   | { readonly t: 'string' }
   /** One of `values`; `caseInsensitive` compares upper-cased. */
   | { readonly t: 'enum'; readonly values: readonly string[]; readonly caseInsensitive?: boolean }
@@ -107,6 +114,19 @@ export const int = (
   max: number,
   extra: Partial<KeywordSpec> = {},
 ): KeywordSpec => ({ name, kind: { t: 'int', min, max }, ...(field ? { field } : {}), ...extra });
+/** Whole seconds written, milliseconds stored. */
+export const wholeSecondsMs = (
+  name: string,
+  field: string | undefined,
+  min: number,
+  max: number,
+  extra: Partial<KeywordSpec> = {},
+): KeywordSpec => ({
+  name,
+  kind: { t: 'decimal', min, max, scale: 1000, integer: true },
+  ...(field ? { field } : {}),
+  ...extra,
+});
 /** Seconds written (fractions allowed), milliseconds stored. */
 export const secondsMs = (
   name: string,

@@ -11,6 +11,7 @@ import {
   secondsMs,
   special,
   str,
+  wholeSecondsMs,
   words,
 } from './types.js';
 
@@ -18,11 +19,12 @@ export const VRRP_SCRIPT: BlockSpec = {
   name: 'vrrp_script',
   keywords: [
     script('script', 'script', {}, false),
-    secondsMs('interval', 'intervalMs', 1, 4294967, { default: 1000 }),
-    secondsMs('timeout', 'timeoutMs', 1, 4294967),
+    // keepalived 2.2.7 reads these as whole seconds.
+    wholeSecondsMs('interval', 'intervalMs', 1, 2147483, { default: 1000 }),
+    wholeSecondsMs('timeout', 'timeoutMs', 1, 2147483),
     special('weight', 'weight', 'weight', { default: 0, note: '-253..253' }),
-    int('rise', 'rise', 1, 4294967295, { default: 1 }),
-    int('fall', 'fall', 1, 4294967295, { default: 1 }),
+    int('rise', 'rise', 1, 2147483647, { default: 1 }),
+    int('fall', 'fall', 1, 2147483647, { default: 1 }),
     special('user', 'script-user'),
     flag('init_fail', 'initFail', { default: false }),
   ],

@@ -521,3 +521,14 @@ test('rules: one action, known options, one address family', () => {
   rejects(rule('from 10.1.0.0/16 table 1 prio 5'), /unknown rule option 'prio'/);
   rejects(rule('from 10.1.0.0/16 to 2001:db8::/64 table 1 preference 5'), /mixes IPv4 and IPv6/);
 });
+
+test('vrrp_script: whole-second interval/timeout, weight options, script users must exist', () => {
+  const bin = { files: { '/bin/true': { isFile: true, mode: 0o755, uid: 0 } }, users: ['nobody'] };
+  const s = (line: string) => `vrrp_script s {\n script /bin/true\n ${line}\n}\n${instance()}`;
+  rejects(s('interval 1.5'), /invalid number '1\.5' \(whole seconds\)/, bin);
+  rejects(s('interval 0'), /outside the range 1\.\.2147483/, bin);
+  rejects(s('weight 10 foo'), /unknown option 'foo' \(only 'reverse'\)/, bin);
+  accepts(s('weight -10 reverse\n rise 1000000'), bin);
+  rejects(s('user nosuchuser'), /user 'nosuchuser' does not exist/, bin);
+  accepts(s('user nobody'), bin);
+});
