@@ -798,6 +798,17 @@ export function validateModel(
   for (const vs of cfg.virtualServers) checkVirtualServer(vs, cfg, sink);
   if (opts.hostChecks !== false) {
     checkInterfaces(cfg, host, sink);
+    // keepalived resolves script_user at start-up, scripts or not ("Error setting global script uid/gid").
+    const su = cfg.globalDefs.scriptUser;
+    if (su !== undefined && su !== 'root' && !host.userExists(su)) {
+      sink.error(
+        cfg.globalDefs.keyPos.scriptUser ?? cfg.globalDefs.pos,
+        `script_user '${su}' does not exist`,
+        {
+          code: 'script-user',
+        },
+      );
+    }
     checkScripts(cfg, host, sink);
   }
 }

@@ -10,6 +10,7 @@ import {
   secondsMs,
   special,
   str,
+  wholeSecondsMs,
 } from './types.js';
 
 const GARP_RANGE_NOTE = '0.000001..4294.967295 seconds; keepalived 2.2.7 rejects 0, omit the keyword instead';
@@ -55,7 +56,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     str('notification_email_from', 'notificationEmailFrom'),
     special('smtp_server', 'smtp-server', 'smtpServer'),
     str('smtp_helo_name', 'smtpHeloName'),
-    secondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 1, 3600, { default: 30000 }),
+    wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 1, 2147483, { default: 30000 }),
     bool('smtp_alert', 'smtpAlert'),
     bool('smtp_alert_vrrp', undefined, { notImplemented: true }),
     bool('smtp_alert_checker', undefined, { notImplemented: true }),
@@ -65,11 +66,11 @@ export const GLOBAL_DEFS: BlockSpec = {
     { name: 'vrrp_mcast_group6', kind: { t: 'ip' }, field: 'vrrpMcastGroup6', default: 'ff02::12' },
     str('default_interface', 'defaultInterface'),
     secondsMs('vrrp_garp_master_delay', 'vrrpGarpMasterDelayMs', 0, 4294967, { default: 5000 }),
-    int('vrrp_garp_master_repeat', 'vrrpGarpMasterRepeat', 0, 255, { default: 5 }),
+    int('vrrp_garp_master_repeat', 'vrrpGarpMasterRepeat', 1, 2147483647, { default: 5 }),
     secondsMs('vrrp_garp_lower_prio_delay', 'vrrpGarpLowerPrioDelayMs', 0, 4294967),
-    int('vrrp_garp_lower_prio_repeat', 'vrrpGarpLowerPrioRepeat', 0, 255),
+    int('vrrp_garp_lower_prio_repeat', 'vrrpGarpLowerPrioRepeat', 0, 2147483647),
     secondsMs('vrrp_garp_master_refresh', 'vrrpGarpMasterRefreshMs', 0, 4294967, { default: 0 }),
-    int('vrrp_garp_master_refresh_repeat', 'vrrpGarpMasterRefreshRepeat', 1, 255, { default: 1 }),
+    int('vrrp_garp_master_refresh_repeat', 'vrrpGarpMasterRefreshRepeat', 1, 2147483647, { default: 1 }),
     special('vrrp_garp_interval', 'garp-interval', 'vrrpGarpIntervalUs', {
       default: 0,
       note: GARP_RANGE_NOTE,

@@ -228,7 +228,8 @@ test('scripts run as root without enable_script_security: security class, exit 6
   // Not root, or a non-root script_user: no violation.
   assert.equal(check(tracked('/bin/true'), { isRoot: false, files: trueBin }).exitCode, 0);
   const withUser = `global_defs {\n script_user nobody\n}\n${tracked('/bin/true')}`;
-  assert.equal(check(withUser, { isRoot: true, files: trueBin }).exitCode, 0);
+  assert.equal(check(withUser, { isRoot: true, files: trueBin, users: ['nobody'] }).exitCode, 0);
+  assert.equal(check(withUser, { isRoot: true, files: trueBin }).exitCode, 5, 'script_user must exist');
 });
 
 test('enable_script_security: writable scripts are insecure; a script user must be resolvable', () => {
@@ -531,4 +532,14 @@ test('vrrp_script: whole-second interval/timeout, weight options, script users m
   accepts(s('weight -10 reverse\n rise 1000000'), bin);
   rejects(s('user nosuchuser'), /user 'nosuchuser' does not exist/, bin);
   accepts(s('user nobody'), bin);
+});
+
+test('global_defs timers and repeats follow keepalived ranges', () => {
+  rejects(`global_defs {\n smtp_connect_timeout 1.5\n}\n${instance()}`, /whole seconds/);
+  rejects(`global_defs {\n vrrp_garp_master_repeat 0\n}\n${instance()}`, /outside the range 1\.\./);
+  accepts(`global_defs {\n vrrp_garp_lower_prio_repeat 300\n}\n${instance()}`);
+  rejects(
+    `global_defs {\n script_user nosuchuser\n}\n${instance()}`,
+    /script_user 'nosuchuser' does not exist/,
+  );
 });
