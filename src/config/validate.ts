@@ -63,6 +63,12 @@ export interface ValidateOptions {
 
 const DEFAULT_SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
+function isMulticast(addr: string): boolean {
+  if (addr.includes(':')) return /^ff/i.test(addr);
+  const first = Number(addr.split('.')[0]);
+  return first >= 224 && first <= 239;
+}
+
 /** Reports every repeated name, pointing at the first definition too. */
 function reportDuplicates<T extends { name: string; pos: SourcePos }>(
   items: readonly T[],
@@ -263,6 +269,25 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
         { code: 'route-no-dev' },
       );
     }
+  }
+  if (i.unicastPeer.length === 0) {
+    // keepalived 2.2.7: "A unicast keyword has been specified without any unicast peers" (exit 5).
+    for (const [field, kw] of [
+      ['unicastSrcIp', 'unicast_src_ip'],
+      ['checkUnicastSrc', 'check_unicast_src'],
+      ['unicastTtl', 'unicast_ttl'],
+    ] as const) {
+      if (i.keyPos[field] !== undefined) {
+        sink.error(at(field), `${name} ${kw} needs unicast_peer: without peers the instance uses multicast`, {
+          code: 'unicast-without-peers',
+        });
+      }
+    }
+  }
+  if (i.mcastDstIp !== undefined && !isMulticast(i.mcastDstIp)) {
+    sink.error(at('mcastDstIp'), `${name} mcast_dst_ip ${i.mcastDstIp} is not a multicast address`, {
+      code: 'not-multicast',
+    });
   }
   if (i.useVmac !== undefined && i.unicastPeer.length > 0 && i.unimplemented.vmac_xmit_base === undefined) {
     sink.error(at('useVmac'), `${name} unicast with use_vmac requires vmac_xmit_base`, {
@@ -658,7 +683,8 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
       continue;
     }
     const user = script.user ?? defaultUser;
-    if (script.user !== undefined && script.user !== 'root' && !host.userExists(script.user)) {
+    // vrrp_script `user` must exist (keepalived: "Unable to set uid/gid"); notify script users are not checked by -t.
+    if (tracked && script.user !== undefined && script.user !== 'root' && !host.userExists(script.user)) {
       sink.error(script.pos, `${what}: user '${script.user}' does not exist`, { code: 'script-user' });
       continue;
     }
@@ -785,10 +811,7 @@ export function validateModel(
     ['vrrpMcastGroup6', 'vrrp_mcast_group6'],
   ] as const) {
     const addr = cfg.globalDefs[field];
-    const multicast = addr.includes(':')
-      ? /^ff/i.test(addr)
-      : Number(addr.split('.')[0]) >= 224 && Number(addr.split('.')[0]) <= 239;
-    if (!multicast)
+    if (!isMulticast(addr))
       sink.error(
         cfg.globalDefs.keyPos[field] ?? cfg.globalDefs.pos,
         `${kw} ${addr} is not a multicast address`,

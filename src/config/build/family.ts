@@ -18,6 +18,8 @@ export function instanceFamily(
     cands.push({ family: fam(i.mcastSrcIp), pos: i.keyPos.mcastSrcIp, what: 'mcast_src_ip' });
   if (i.unicastSrcIp !== undefined && i.keyPos.unicastSrcIp)
     cands.push({ family: fam(i.unicastSrcIp), pos: i.keyPos.unicastSrcIp, what: 'unicast_src_ip' });
+  const native = i.keyPos['unimplemented.native_ipv6'];
+  if (native !== undefined) cands.push({ family: 6, pos: native, what: 'native_ipv6' });
   const peer = i.unicastPeer[0];
   if (peer !== undefined) cands.push({ family: peer.family, pos: peer.pos, what: 'unicast_peer' });
   const vip = i.virtualIpaddress[0];

@@ -409,6 +409,17 @@ export function readSpecial(
       for (const l of ls) {
         const t = l[0]!;
         const fam = ipFamily(t.text);
+        // Per-peer options: min_ttl N, max_ttl N.
+        for (let i = 1; i < l.length; i++) {
+          const o = l[i]!;
+          const v = l[i + 1];
+          if ((o.text === 'min_ttl' || o.text === 'max_ttl') && v !== undefined && readInt(v.text, 0, 255).ok)
+            i++;
+          else
+            ctx.sink.error(o.pos, `unicast peer ${t.text}: unknown or incomplete option '${o.text}'`, {
+              code: 'unknown-option',
+            });
+        }
         if (fam === undefined)
           ctx.sink.error(t.pos, `invalid unicast peer address '${t.text}'`, { code: 'invalid-address' });
         else peers.push({ address: t.text, family: fam, pos: t.pos });

@@ -543,3 +543,16 @@ test('global_defs timers and repeats follow keepalived ranges', () => {
     /script_user 'nosuchuser' does not exist/,
   );
 });
+
+test('unicast keywords need peers; mcast_dst_ip must be multicast; native_ipv6 sets the family', () => {
+  rejects(instance('unicast_src_ip 192.0.2.5'), /unicast_src_ip needs unicast_peer/);
+  rejects(instance('unicast_ttl 5'), /unicast_ttl needs unicast_peer/);
+  accepts(
+    instance('unicast_src_ip 192.0.2.5\nunicast_ttl 5\nunicast_peer {\n 192.0.2.9 min_ttl 5 max_ttl 10\n}'),
+  );
+  rejects(instance('unicast_peer {\n 192.0.2.9 foo\n}'), /unknown or incomplete option 'foo'/);
+  rejects(instance('mcast_dst_ip 10.0.0.1'), /mcast_dst_ip 10\.0\.0\.1 is not a multicast address/);
+  accepts(instance('mcast_dst_ip 224.0.0.99'));
+  rejects(instance('native_ipv6'), /set by native_ipv6/);
+  rejects(instance('garp_master_delay 1.5'), /whole seconds/);
+});
