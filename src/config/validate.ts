@@ -532,6 +532,52 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       { code: 'vs-port' },
     );
   }
+  const vsFamily = a.kind === 'ip' ? a.family : undefined;
+  if (vsFamily !== undefined && vs.ipFamily !== undefined && (vs.ipFamily === 'inet6' ? 6 : 4) !== vsFamily) {
+    sink.error(
+      vs.keyPos.ipFamily ?? vs.pos,
+      `virtual_server ${where}: ip_family ${vs.ipFamily} conflicts with its address`,
+      {
+        code: 'vs-family',
+      },
+    );
+  }
+  if (vs.keyPos.persistenceGranularity !== undefined && vs.persistenceGranularity !== undefined) {
+    const g = vs.persistenceGranularity;
+    const ok = (vsFamily ?? 4) === 4 ? ipFamily(g) === 4 : /^\d+$/.test(g) && Number(g) <= 128;
+    if (!ok) {
+      sink.error(
+        vs.keyPos.persistenceGranularity,
+        `virtual_server ${where}: invalid persistence_granularity '${g}'`,
+        {
+          code: 'invalid-value',
+        },
+      );
+    }
+  }
+  const sorry = vs.sorryServer;
+  if (sorry !== undefined && vsFamily !== undefined && ipFamily(sorry.address) !== vsFamily) {
+    sink.error(
+      sorry.pos,
+      `virtual_server ${where}: sorry_server ${sorry.address} is of another address family`,
+      {
+        code: 'sorry-family',
+      },
+    );
+  }
+  // keepalived reads these in order: they must follow a sorry_server line.
+  for (const [key, kw] of [
+    ['sorryServerInhibit', 'sorry_server_inhibit'],
+    ['unimplemented.sorry_server_lvs_method', 'sorry_server_lvs_method'],
+  ] as const) {
+    const p = vs.keyPos[key];
+    const sp = vs.keyPos.sorryServer;
+    if (p !== undefined && (sp === undefined || p.line < sp.line)) {
+      sink.error(p, `virtual_server ${where}: ${kw} must follow a sorry_server line`, {
+        code: 'sorry-order',
+      });
+    }
+  }
   // Quorum is compared with the sum of real-server weights (keepalived check_data.c).
   const totalWeight = vs.realServers.reduce((n, rs) => n + rs.weight, 0);
   let quorum = vs.quorum;
@@ -573,6 +619,20 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
     for (const c of rs.checkers) {
       if (c.type === 'MISC_CHECK' && c.miscPath === undefined) {
         sink.error(c.pos, 'MISC_CHECK needs misc_path', { code: 'missing-value' });
+      }
+      if (c.type === 'UDP_CHECK' && c.payload !== undefined && !/^([0-9a-f]{2})+$/i.test(c.payload)) {
+        sink.error(c.keyPos.payload ?? c.pos, `UDP_CHECK payload '${c.payload}' is not a hex string`, {
+          code: 'invalid-value',
+        });
+      }
+      if (
+        c.type === 'FILE_CHECK' &&
+        c.trackFile !== undefined &&
+        !cfg.trackFiles.some((t) => t.name === c.trackFile)
+      ) {
+        sink.error(c.keyPos.trackFile ?? c.pos, `FILE_CHECK track_file '${c.trackFile}' is not defined`, {
+          code: 'undefined-reference',
+        });
       }
       if (c.type === 'HTTP_GET' || c.type === 'SSL_GET') {
         for (const u of c.url) {

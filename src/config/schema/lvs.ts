@@ -15,7 +15,8 @@ import {
   words,
 } from './types.js';
 
-const LVS_METHOD = { t: 'enum', values: ['NAT', 'DR', 'TUN'], caseInsensitive: true } as const;
+// Upper case only: keepalived 2.2.7 rejects `lb_kind tun`.
+const LVS_METHOD = { t: 'enum', values: ['NAT', 'DR', 'TUN'] } as const;
 
 /** keepalived 2.2.7 reads connect_timeout as 32-bit microseconds: at most 4294.967295 s. */
 const TIMER_MAX_S = 4294.967295;
@@ -34,10 +35,10 @@ const CHECK_TIMING: readonly KeywordSpec[] = [
 
 const CHECKER_COMMON: readonly KeywordSpec[] = [
   { name: 'connect_ip', kind: { t: 'ip' }, field: 'connectIp' },
-  int('connect_port', 'connectPort', 0, 65535),
+  int('connect_port', 'connectPort', 1, 65535),
   { name: 'bindto', kind: { t: 'ip' }, field: 'bindto' },
   str('bind_if', 'bindIf'),
-  int('bind_port', 'bindPort', 0, 65535),
+  int('bind_port', 'bindPort', 1, 65535),
   int('fwmark', 'fwmark', 0, 4294967295),
   ...CHECK_TIMING,
   bool('log_all_failures', 'logAllFailures'),
@@ -67,7 +68,11 @@ export const HTTP_URL: BlockSpec = {
 const HTTP_KEYWORDS: readonly KeywordSpec[] = [
   ...CHECKER_COMMON,
   { name: 'url', kind: { t: 'block', block: HTTP_URL, multi: true }, field: 'url', default: [] },
-  str('http_protocol', 'httpProtocol'),
+  {
+    name: 'http_protocol',
+    kind: { t: 'enum', values: ['1.0', '1.1', '1.0C', '1.0c'] },
+    field: 'httpProtocol',
+  },
   str('virtualhost', 'virtualhost'),
   bool('fast_recovery', 'fastRecovery'),
 ];

@@ -556,3 +556,26 @@ test('unicast keywords need peers; mcast_dst_ip must be multicast; native_ipv6 s
   rejects(instance('native_ipv6'), /set by native_ipv6/);
   rejects(instance('garp_master_delay 1.5'), /whole seconds/);
 });
+
+test('virtual_server options: families, granularity, sorry_server order, checker values', () => {
+  const vs = (opts: string, rs = '') =>
+    `virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n ${opts}\n real_server 198.51.100.1 80 {\n  weight 1\n  ${rs}\n }\n}\n`;
+  rejects(vs('ip_family inet6'), /ip_family inet6 conflicts/);
+  rejects(vs('persistence_granularity 300.1.1.1'), /invalid persistence_granularity/);
+  accepts(vs('persistence_granularity 255.255.255.0'));
+  rejects(vs('sorry_server 2001:db8::1 80'), /sorry_server 2001:db8::1 is of another address family/);
+  rejects(vs('sorry_server_inhibit'), /sorry_server_inhibit must follow a sorry_server line/);
+  accepts(vs('sorry_server 192.0.2.200 80\n sorry_server_inhibit'));
+  rejects(vs('lb_kind tun'), /invalid lb_kind 'tun'/);
+  rejects(
+    vs('', 'TCP_CHECK {\n   connect_port 0\n  }'),
+    /connect_port: number '0' is outside the range 1\.\.65535/,
+  );
+  rejects(
+    vs('', 'HTTP_GET {\n   url {\n    path /\n   }\n   http_protocol 2.0\n  }'),
+    /invalid http_protocol '2\.0'/,
+  );
+  rejects(vs('', 'UDP_CHECK {\n   payload xyz\n  }'), /payload 'xyz' is not a hex string/);
+  rejects(vs('', 'FILE_CHECK {\n   track_file tf\n  }'), /FILE_CHECK track_file 'tf' is not defined/);
+  accepts(`track_file tf {\n file /tmp/x\n}\n${vs('', 'FILE_CHECK {\n   track_file tf\n  }')}`);
+});
