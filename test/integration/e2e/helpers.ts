@@ -108,20 +108,26 @@ export async function waitStatus(
 ): Promise<{ inst: StatusJson['instances'][number]; ms: number }> {
   const t0 = Date.now();
   let last: StatusJson['instances'][number] | undefined;
-  const inst = await waitFor(
-    async () => {
-      last = await instanceStatus(lab, d, name);
-      return pred(last) ? last : undefined;
-    },
-    {
-      timeoutMs: opts.timeoutMs ?? 10_000,
-      intervalMs: 25,
-      message: `${d.host} ${name}: ${opts.message ?? 'status'}; last ${JSON.stringify(
-        last && { state: last.state, prio: last.effectivePriority, reason: last.lastTransition?.reason },
-      )}`,
-    },
-  );
-  return { inst, ms: Date.now() - t0 };
+  const describe = () =>
+    JSON.stringify(
+      last && { state: last.state, prio: last.effectivePriority, reason: last.lastTransition?.reason },
+    );
+  try {
+    const inst = await waitFor(
+      async () => {
+        last = await instanceStatus(lab, d, name);
+        return pred(last) ? last : undefined;
+      },
+      {
+        timeoutMs: opts.timeoutMs ?? 10_000,
+        intervalMs: 25,
+        message: `${d.host} ${name}: ${opts.message ?? 'status'}`,
+      },
+    );
+    return { inst, ms: Date.now() - t0 };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last ${describe()}`);
+  }
 }
 
 /** Timings measured by the tests, printed at the end of each file (for the report). */

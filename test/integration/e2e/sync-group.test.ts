@@ -29,7 +29,7 @@ describe('sync group: one member failing moves every member', { skip, timeout: 9
     return conf({
       routerId: `sync_${h}`,
       body: [
-        'vrrp_track_file trk {',
+        'track_file trk {',
         `  file ${trackFile(h)}`,
         '  init_file 0 overwrite',
         '}',

@@ -1,0 +1,167 @@
+/**
+ * Notification channels end to end, one node each:
+ * - smtp_alert mail to a real SMTP server (python's smtpd DebuggingServer, started in the node's
+ *   namespace) names the instance, the state and the host;
+ * - notify_fifo (a FIFO the test creates and reads with cat) shows every transition in order, in
+ *   keepalived's `INSTANCE "NAME" STATE PRIORITY` line format.
+ * Transitions are driven by a weight-0 track_file (non-zero value = FAULT).
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { after, before, describe, test } from 'node:test';
+import { createLab, type DaemonHandle, type Lab } from '../daemon/lab.js';
+import { waitFor } from '../harness/topology.js';
+import {
+  conf,
+  e2eSkip,
+  type FifoReader,
+  fifoReader,
+  instance,
+  pythonWithSmtpd,
+  type SmtpSink,
+  smtpSink,
+  timing,
+  waitStatus,
+} from './helpers.js';
+
+const python = pythonWithSmtpd();
+const VIP = '192.0.2.71';
+
+function nodeConf(lab: Lab, global: string[], lines: string[] = []): string {
+  return conf({
+    routerId: 'notify_n1',
+    global,
+    body: [
+      'track_file trk {',
+      `  file ${lab.dir}/trk`,
+      '  weight 0',
+      '  init_file 0 overwrite',
+      '}',
+      instance({
+        name: 'VI_1',
+        vrid: 71,
+        priority: 100,
+        vips: [`${VIP}/24`],
+        lines: ['track_file {', '  trk', '}', ...lines],
+      }),
+    ].join('\n'),
+  });
+}
+
+/** The messages the debugging server printed, split at its banner. */
+function messages(text: string): string[] {
+  return text.split('---------- MESSAGE FOLLOWS ----------').slice(1);
+}
+
+describe('smtp_alert: mails reach a real SMTP server', {
+  skip: e2eSkip() || (python ? false : 'needs python3 with smtpd'),
+  timeout: 60_000,
+}, () => {
+  let lab: Lab;
+  let d: DaemonHandle;
+  let smtp: SmtpSink;
+  before(async () => {
+    lab = await createLab(['n1']);
+    smtp = await smtpSink(lab, 'n1', python as string, 2525);
+  });
+  after(() => lab?.destroy());
+
+  const mailFor = (state: string) =>
+    messages(smtp.text()).find((m) =>
+      m.includes(`Subject: [notify_n1] VRRP Instance VI_1 - Entering ${state} state`),
+    );
+
+  test('becoming MASTER sends a mail naming the instance, the state and the host', async () => {
+    d = lab.start(
+      'vigil',
+      'n1',
+      nodeConf(
+        lab,
+        [
+          'notification_email {',
+          '  ops@example.com',
+          '  oncall@example.com',
+          '}',
+          'notification_email_from vigil@example.com',
+          `smtp_server 127.0.0.1 ${smtp.port}`,
+          'smtp_connect_timeout 5',
+        ],
+        ['smtp_alert'],
+      ),
+    );
+    await waitStatus(lab, d, 'VI_1', (i) => i.state === 'MASTER');
+    const t0 = Date.now();
+    const m = await waitFor(() => mailFor('MASTER'), {
+      timeoutMs: 10_000,
+      message: `MASTER mail\n${smtp.text()}`,
+    });
+    timing('mail: MASTER seen in status -> mail printed by smtpd', Date.now() - t0);
+    assert.match(m, /From: vigil@example\.com/);
+    assert.match(m, /To: ops@example\.com, oncall@example\.com/);
+    assert.match(m, /=> VRRP Instance is now owning VRRP VIPs <=/);
+    assert.ok(m.includes(`Host: ${hostname()}`), `host named in ${m}`);
+    await d.waitLog(/SMTP alert successfully sent/);
+  });
+
+  test('FAULT is mailed too', async () => {
+    const t0 = Date.now();
+    writeFileSync(`${lab.dir}/trk`, '1\n');
+    await waitStatus(lab, d, 'VI_1', (i) => i.state === 'FAULT');
+    const m = await waitFor(() => mailFor('FAULT'), {
+      timeoutMs: 10_000,
+      message: `FAULT mail\n${smtp.text()}`,
+    });
+    timing('mail: track_file write -> FAULT mail printed by smtpd', Date.now() - t0);
+    assert.match(m, /=> VRRP Instance is no longer owning VRRP VIPs <=/);
+    assert.ok(m.includes(`Host: ${hostname()}`));
+  });
+});
+
+describe('notify_fifo: every transition in order, keepalived line format', {
+  skip: e2eSkip(),
+  timeout: 60_000,
+}, () => {
+  let lab: Lab;
+  let d: DaemonHandle;
+  let fifo: FifoReader;
+  before(async () => {
+    lab = await createLab(['n1']);
+    fifo = fifoReader(lab, 'n1', `${lab.dir}/notify.fifo`);
+  });
+  after(() => lab?.destroy());
+
+  const waitLine = (line: string, count = 1) =>
+    waitFor(() => fifo.lines().filter((l) => l === line).length >= count, {
+      timeoutMs: 10_000,
+      message: `FIFO line ${line} (x${count}); have ${JSON.stringify(fifo.lines())}`,
+    });
+
+  test('startup, MASTER, FAULT, recovery and shutdown appear in order', async () => {
+    d = lab.start('vigil', 'n1', nodeConf(lab, [`notify_fifo ${lab.dir}/notify.fifo`]));
+    await waitLine('INSTANCE "VI_1" MASTER 100');
+    let t0 = Date.now();
+    writeFileSync(`${lab.dir}/trk`, '1\n');
+    await waitLine('INSTANCE "VI_1" FAULT 100');
+    timing('fifo: track_file write -> FAULT line read', Date.now() - t0);
+    t0 = Date.now();
+    writeFileSync(`${lab.dir}/trk`, '0\n');
+    await waitLine('INSTANCE "VI_1" MASTER 100', 2);
+    timing('fifo: track_file cleared -> MASTER line again (via BACKUP + master-down)', Date.now() - t0);
+    d.signal('SIGTERM');
+    await d.exited;
+    // keepalived writes the STOP transition at shutdown too, before the FIFO is closed.
+    await waitFor(() => fifo.lines().at(-1)?.includes('STOP'), {
+      timeoutMs: 5000,
+      message: `STOP line; have ${JSON.stringify(fifo.lines())}`,
+    });
+    assert.deepEqual(fifo.lines(), [
+      'INSTANCE "VI_1" BACKUP 100',
+      'INSTANCE "VI_1" MASTER 100',
+      'INSTANCE "VI_1" FAULT 100',
+      'INSTANCE "VI_1" BACKUP 100',
+      'INSTANCE "VI_1" MASTER 100',
+      'INSTANCE "VI_1" STOP 100',
+    ]);
+  });
+});
