@@ -40,7 +40,8 @@ export interface LoadResult {
 export function configTestExitCode(diags: readonly Diagnostic[]): ExitCode {
   const errors = diags.filter((d) => d.severity === 'error');
   if (errors.length === 0) return ExitCode.OK;
-  if (errors.some((d) => d.class === 'file')) return ExitCode.FILE;
+  // A missing file, or a problem keepalived treats as fatal (KEEPALIVED_EXIT_CONFIG).
+  if (errors.some((d) => d.class === 'file' || d.code === 'fatal-config')) return ExitCode.FILE;
   if (errors.some((d) => d.code === 'no-such-interface')) return ExitCode.CONFIG;
   if (errors.some((d) => d.class === 'security')) return ExitCode.SECURITY;
   return ExitCode.CONFIG;

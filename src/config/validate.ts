@@ -463,11 +463,18 @@ function checkSyncGroup(sg: SyncGroup, cfg: KeepalivedConfig, sink: DiagnosticSi
       });
     }
   }
-  for (const r of sg.trackScript) {
-    if (!cfg.vrrpScripts.some((s) => s.name === r.name)) {
-      sink.error(r.pos, `vrrp_sync_group ${sg.name}: track script '${r.name}' is not defined`, {
-        code: 'undefined-reference',
-      });
+  const refs: [readonly TrackRef[], readonly { name: string }[], string][] = [
+    [sg.trackScript, cfg.vrrpScripts, 'track script'],
+    [sg.trackFile, cfg.trackFiles, 'track file'],
+    [sg.trackProcess, cfg.trackProcesses, 'track process'],
+  ];
+  for (const [list, defined, what] of refs) {
+    for (const r of list) {
+      if (!defined.some((d) => d.name === r.name)) {
+        sink.error(r.pos, `vrrp_sync_group ${sg.name}: ${what} '${r.name}' is not defined`, {
+          code: 'undefined-reference',
+        });
+      }
     }
   }
 }
@@ -807,7 +814,19 @@ function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: Diagnosti
       check(v.dev, v.pos, `for address ${v.address}`);
     for (const r of i.virtualRoutes) check(r.dev, r.pos, `for route ${r.destination}`);
   }
-  for (const v of cfg.staticIpaddress) check(v.dev, v.pos, `for address ${v.address}`);
+  for (const v of cfg.staticIpaddress) {
+    if (v.dev !== undefined) check(v.dev, v.pos, `for address ${v.address}`);
+    else if (!have.has(cfg.globalDefs.defaultInterface ?? 'eth0')) {
+      // keepalived 2.2.7 treats this as fatal: `keepalived -t` exits 4.
+      sink.error(
+        v.pos,
+        `static address ${v.address} has no dev and the default interface '${cfg.globalDefs.defaultInterface ?? 'eth0'}' does not exist`,
+        {
+          code: 'fatal-config',
+        },
+      );
+    }
+  }
   for (const r of cfg.staticRoutes) check(r.dev, r.pos, `for route ${r.destination}`);
   for (const sg of cfg.syncGroups)
     for (const t of sg.trackInterface) check(t.name, t.pos, `tracked by vrrp_sync_group ${sg.name}`);
@@ -833,6 +852,21 @@ export function validateModel(
     sink,
     'warning',
   );
+  for (const t of cfg.trackFiles) {
+    if (t.file === undefined)
+      sink.error(t.pos, `track_file ${t.name} has no 'file' line`, { code: 'no-file' });
+  }
+  for (const p of cfg.trackProcesses) {
+    if (p.quorumMax !== undefined && p.quorumMax < p.quorum) {
+      sink.error(
+        p.keyPos.quorumMax ?? p.pos,
+        `vrrp_track_process ${p.name}: quorum_max ${p.quorumMax} is less than quorum ${p.quorum}`,
+        {
+          code: 'invalid-value',
+        },
+      );
+    }
+  }
   for (const s of cfg.vrrpScripts) {
     if (s.script === undefined)
       sink.error(s.pos, `vrrp_script ${s.name} has no 'script' line`, { code: 'no-script' });
@@ -865,6 +899,17 @@ export function validateModel(
   checkGlobals(cfg, sink);
   checkGroupMembers(cfg, sink);
   checkRules(cfg.staticRules, sink);
+  for (const r of cfg.staticRoutes) {
+    if (!r.options.includes('no_track') && r.dev === undefined) {
+      sink.error(
+        r.pos,
+        `static route ${r.destination} has no dev, so it cannot be tracked: add 'dev IFNAME' or 'no_track'`,
+        {
+          code: 'route-no-dev',
+        },
+      );
+    }
+  }
   for (const i of cfg.instances) checkRules(i.virtualRules, sink);
   for (const [field, kw] of [
     ['vrrpMcastGroup4', 'vrrp_mcast_group4'],

@@ -42,7 +42,7 @@ export const TRACK_FILE: BlockSpec = {
 export const TRACK_PROCESS: BlockSpec = {
   name: 'vrrp_track_process',
   keywords: [
-    words('process', 'process'),
+    words('process', 'process', { minArgs: 1 }),
     { name: 'param_match', kind: { t: 'enum', values: ['initial', 'partial'] }, field: 'paramMatch' },
     special('weight', 'weight', 'weight', { default: 1, note: '-254..254' }),
     int('quorum', 'quorum', 1, 65535, { default: 1 }),
@@ -79,7 +79,11 @@ export const SYNC_GROUP: BlockSpec = {
     script('notify_deleted', 'notifyDeleted'),
     bool('notify_priority_changes', 'notifyPriorityChanges'),
     bool('smtp_alert', 'smtpAlert'),
-    flag('global_tracking', 'globalTracking', { default: false }),
+    // Deprecated in 2.2.7 (a config error there); vigil warns.
+    flag('global_tracking', 'globalTracking', {
+      default: false,
+      deprecatedFor: 'track_interface/track_script/track_file on the sync group',
+    }),
     flag('sync_group_tracking_weight', 'syncGroupTrackingWeight', { default: false }),
   ],
 };

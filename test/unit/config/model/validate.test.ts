@@ -579,3 +579,32 @@ test('virtual_server options: families, granularity, sorry_server order, checker
   rejects(vs('', 'FILE_CHECK {\n   track_file tf\n  }'), /FILE_CHECK track_file 'tf' is not defined/);
   accepts(`track_file tf {\n file /tmp/x\n}\n${vs('', 'FILE_CHECK {\n   track_file tf\n  }')}`);
 });
+
+test('sync group track references, track_file needs a file, track_process quorum_max, static routes/addresses', () => {
+  const two =
+    instance('', '192.0.2.1', 'A') +
+    instance('', '192.0.2.2', 'B').replace('virtual_router_id 51', 'virtual_router_id 52');
+  rejects(
+    `${two}vrrp_sync_group G {\n group {\n  A B\n }\n track_file {\n  nosuch\n }\n}\n`,
+    /track file 'nosuch' is not defined/,
+  );
+  rejects('track_file tf {\n weight 5\n}\n', /track_file tf has no 'file' line/);
+  rejects(
+    'vrrp_track_process p {\n process nginx\n quorum 3\n quorum_max 2\n}\n',
+    /quorum_max 2 is less than quorum 3/,
+  );
+  rejects('vrrp_track_process p {\n process\n}\n', /'process' needs a value/);
+  rejects('static_routes {\n 10.8.0.0/16 via 10.9.9.1\n}\n', /static route 10\.8\.0\.0\/16 has no dev/);
+  accepts(
+    'static_routes {\n 10.8.0.0/16 via 10.9.9.1 dev eth0\n}\nstatic_ipaddress {\n 10.9.9.9/24 dev eth0\n}\n',
+  );
+  // keepalived treats an address with neither dev nor a default interface as fatal: exit 4.
+  const r = check('static_ipaddress {\n 10.9.9.9/24\n}\n', { interfaces: ['lo'] });
+  assert.equal(r.exitCode, 4, show(r));
+  accepts('static_ipaddress {\n 10.9.9.9/24\n}\n');
+  const g = check(`${two}vrrp_sync_group G {\n group {\n  A B\n }\n global_tracking\n}\n`);
+  assert.ok(
+    warnings(g).some((d) => d.code === 'deprecated'),
+    show(g),
+  );
+});
