@@ -119,7 +119,7 @@ for (const sc of SCENARIOS) {
       if (sc.kill) {
         let from = b.log().length;
         const t0 = Date.now();
-        m.signal('SIGKILL');
+        m.crash();
         await b.waitLog(MASTER, { from, timeoutMs: 8000 });
         const took = Date.now() - t0;
         const bound = masterDownMs(sc.advertInt, 100, sc.version) + SLACK_MS;

@@ -5,7 +5,7 @@
  * processes, the temp directory with configs and pid files) goes in destroy().
  */
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,11 @@ export interface DaemonHandle {
   /** Resolves when the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   signal(sig: NodeJS.Signals): void;
+  /**
+   * A crash: SIGKILL with no chance to send priority 0. keepalived's parent would make its VRRP
+   * child stop cleanly (priority 0) or respawn it, so the parent is frozen, the child killed first.
+   */
+  crash(): void;
 }
 
 export interface StartOpts {
@@ -137,7 +142,7 @@ export async function createLab(hosts: readonly string[]): Promise<Lab> {
       // env(1) so that test-only variables reach the daemon through `ip netns exec`.
       const envArgs = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
       const child = topo.spawn(host, 'env', [...envArgs, ...args]);
-      const h = attach(host, impl, child, pidFile, confFile);
+      const h = attach(host, impl, child, pidFile, confFile, join(dir, `${host}-${n}.vrrp.pid`));
       daemons.push(h);
       return h;
     },
@@ -239,6 +244,7 @@ function attach(
   child: ChildProcess,
   pidFile: string,
   confFile: string,
+  vrrpPidFile: string,
 ): DaemonHandle {
   let text = '';
   const onData = (d: Buffer) => {
@@ -268,6 +274,19 @@ function attach(
     signal(sig) {
       child.kill(sig);
     },
+    crash() {
+      if (impl === 'keepalived' && child.pid !== undefined) {
+        let vrrpPid = Number.NaN;
+        try {
+          vrrpPid = Number.parseInt(readFileSync(vrrpPidFile, 'utf8'), 10);
+        } catch {
+          // no VRRP child (yet)
+        }
+        process.kill(child.pid, 'SIGSTOP');
+        if (vrrpPid > 0) process.kill(vrrpPid, 'SIGKILL');
+      }
+      child.kill('SIGKILL');
+    },
   };
 }
 
@@ -293,7 +312,7 @@ export function vrrpConf(o: InstanceOpts): string {
   const lines = [
     'global_defs {',
     `  router_id ${o.name ?? 'VI_1'}_node`,
-    // keepalived 2.2.7 refuses to run scripts as root without this; irrelevant to vigil.
+    // keepalived 2.2.7 warns about scripts that would run as root without these.
     '  enable_script_security',
     '  script_user root',
     '  vrrp_garp_master_delay 1',
