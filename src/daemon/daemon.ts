@@ -9,10 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DaemonOptions } from '../cli/args.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
+import { type Diagnostic, formatDiagnostic } from '../config/diagnostics.js';
 import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
-import { loadConfig } from '../config/load.js';
+import { configTestExitCode, loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
@@ -60,12 +60,22 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
 
 type Loaded = { ok: true; config: WorkerConfig; model: KeepalivedConfig } | { ok: false; code: number };
 
+/**
+ * Script problems `keepalived -t` reports but keepalived's daemon runs with: scripts run as root
+ * with a "SECURITY VIOLATION" warning, and a track script that is missing, not executable, insecure
+ * or has no such user is disabled ("Disabling track script ..."). track/manager.ts and
+ * notify/notifier.ts do the same at run time, so these do not keep the daemon from starting.
+ */
+const RUNS_ANYWAY = new Set(['script-security', 'script-insecure', 'script-not-found', 'script-user']);
+const runsAnyway = (d: Diagnostic) => d.code !== undefined && RUNS_ANYWAY.has(d.code);
+
 function load(opts: DaemonOptions, log: Logger): Loaded {
   const configId = opts.configId ?? hostname().split('.')[0] ?? '';
   const r = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
-  for (const d of r.diagnostics) log.log(d.severity === 'error' ? 'error' : 'warning', formatDiagnostic(d));
-  if (r.model === undefined || r.exitCode !== 0)
-    return { ok: false, code: r.exitCode === 0 ? 1 : r.exitCode };
+  for (const d of r.diagnostics)
+    log.log(d.severity === 'error' && !runsAnyway(d) ? 'error' : 'warning', formatDiagnostic(d));
+  const exitCode = configTestExitCode(r.diagnostics.filter((d) => !runsAnyway(d)));
+  if (r.model === undefined || exitCode !== 0) return { ok: false, code: exitCode === 0 ? 1 : exitCode };
   try {
     const config = workerConfig(r.model, osPlanHost());
     for (const p of config.plans) for (const w of p.warnings) log.log('warning', w);
