@@ -56,7 +56,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     str('notification_email_from', 'notificationEmailFrom'),
     special('smtp_server', 'smtp-server', 'smtpServer'),
     str('smtp_helo_name', 'smtpHeloName'),
-    wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 1, 2147483, { default: 30000 }),
+    wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 0, 4294, { default: 30000 }),
     bool('smtp_alert', 'smtpAlert'),
     bool('smtp_alert_vrrp', undefined, { notImplemented: true }),
     bool('smtp_alert_checker', undefined, { notImplemented: true }),
