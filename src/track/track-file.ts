@@ -73,10 +73,22 @@ function readText(path: string): string | undefined {
   }
 }
 
+/**
+ * keepalived reads a track file on IN_CLOSE_WRITE / IN_MOVED_TO, i.e. once its writer is done.
+ * fs.watch reports every modification instead, so `echo 5 > file` shows first as an empty
+ * (truncated) file, read as 0: a spurious priority change, or a FAULT flap with weight 0. Events are
+ * therefore coalesced: the file is read once no event has come for SETTLE_MS (at most MAX_SETTLE_MS
+ * after the first, so a file rewritten without pause is still read).
+ */
+export const SETTLE_MS = 20;
+export const MAX_SETTLE_MS = 200;
+
 /** Watches one track_file: the directory watch sees create, rename-over and write of the file. */
 export class TrackFileWatcher {
   private watcher: FSWatcher | undefined;
   private last: number | undefined;
+  private settle: NodeJS.Timeout | undefined;
+  private firstEventAt = 0;
 
   constructor(
     readonly spec: TrackFile,
@@ -102,7 +114,7 @@ export class TrackFileWatcher {
     const name = basename(path);
     try {
       this.watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-        if (file === null || file === name) this.read();
+        if (file === null || file === name) this.changed();
       });
       this.watcher.on('error', (e) =>
         this.ports.log?.(`track_file ${this.spec.name}: watch failed: ${e.message}`),
@@ -118,9 +130,24 @@ export class TrackFileWatcher {
   stop(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    if (this.settle !== undefined) clearTimeout(this.settle);
+    this.settle = undefined;
   }
 
-  /** Re-read the file now (also called on every change event). */
+  /** A watch event: read once the writer has settled (see SETTLE_MS). */
+  private changed(): void {
+    const now = Date.now();
+    if (this.settle === undefined) this.firstEventAt = now;
+    else clearTimeout(this.settle);
+    const wait = now - this.firstEventAt >= MAX_SETTLE_MS ? 0 : SETTLE_MS;
+    this.settle = setTimeout(() => {
+      this.settle = undefined;
+      this.read();
+    }, wait);
+    this.settle.unref();
+  }
+
+  /** Re-read the file now (also called once changes have settled). */
   read(): void {
     const path = this.spec.file;
     if (path === undefined) return;
