@@ -16,7 +16,7 @@ export type Severity = 'error' | 'warning';
 
 /**
  * What kind of failure a diagnostic is, which decides `vigil -t`'s exit status
- * (see {@link exitCodeFor}). Warnings never change the exit status.
+ * (see configTestExitCode in load.ts). Warnings never change the exit status.
  */
 export type DiagnosticClass =
   /** The config file itself is missing or unreadable. */
@@ -63,19 +63,6 @@ export function formatDiagnostic(d: Diagnostic): string {
   let s = `${formatPos(d.pos)}: ${d.severity}: ${d.message}`;
   for (const r of d.related ?? []) s += `\n${formatPos(r.pos)}: note: ${r.message}`;
   return s;
-}
-
-/**
- * The exit status for a set of diagnostics: a missing file wins (4), then security (6),
- * then any other error (5). keepalived checks script security after the config parses,
- * so a config error alongside a security error still exits 5 there; we report the worst.
- */
-export function exitCodeFor(diags: readonly Diagnostic[]): ExitCode {
-  const errors = diags.filter((d) => d.severity === 'error');
-  if (errors.length === 0) return ExitCode.OK;
-  if (errors.some((d) => d.class === 'file')) return ExitCode.FILE;
-  if (errors.some((d) => (d.class ?? 'config') === 'config')) return ExitCode.CONFIG;
-  return ExitCode.SECURITY;
 }
 
 /** Collects diagnostics in order; shared by every stage of the config pipeline. */
