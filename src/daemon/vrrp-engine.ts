@@ -197,6 +197,9 @@ export class VrrpEngine {
     for (const rt of rts) {
       rt.channel = this.ports.openChannel(rt.plan, (input) => this.receive(rt, input));
     }
+    // keepalived ("removing VIPs." at init): a configured VIP already on the interface, typically
+    // left by a crashed daemon, goes before the instance starts, so a BACKUP never keeps a copy.
+    for (const rt of rts) for (const vip of rt.plan.params.vips) this.clearLeftoverVip(rt, vip);
     const now = this.ports.now();
     const groups = new Set(rts.map((rt) => rt.group).filter((g) => g !== undefined));
     for (const g of groups) this.applyGroup(g.startup(now));
@@ -431,6 +434,23 @@ export class VrrpEngine {
           });
         } else this.vipError(rt, 'add', vip, e);
       }),
+    );
+  }
+
+  private clearLeftoverVip(rt: InstanceRuntime, vip: Vip): void {
+    rt.vipQueue = rt.vipQueue.then(() =>
+      this.ports.removeVip(vip).then(
+        () =>
+          this.ports.emit({
+            type: 'log',
+            level: 'info',
+            message: `(${rt.plan.name}) removed leftover VIP ${vip.spec.address} from ${vip.dev}`,
+          }),
+        (e: unknown) => {
+          // EADDRNOTAVAIL: not there, the normal case.
+          if ((e as { code?: string }).code !== 'EADDRNOTAVAIL') this.vipError(rt, 'remove', vip, e);
+        },
+      ),
     );
   }
 

@@ -138,8 +138,13 @@ describe('two vigil nodes, VRRPv2 multicast with PASS auth', { skip, timeout: 12
     await served('n2', false);
   });
 
-  test('the restarted node clears its stale VIP and preempts again', async () => {
+  test('the restarted node clears its stale VIP at once and preempts again', async () => {
+    assert.deepEqual(await lab.holders(VIP, NODES), ['n1', 'n2'], 'the killed master left its VIP');
     n1 = lab.start('vigil', 'n1', conf(150));
+    await n1.waitLog(/removed leftover VIP 192\.0\.2\.100/);
+    // Before it preempts (a master-down interval after startup), only the backup holds the VIP.
+    assert.doesNotMatch(n1.log(), /Entering MASTER/);
+    assert.deepEqual(await lab.holders(VIP, NODES), ['n2']);
     await n1.waitLog(/Entering MASTER STATE/);
     await served('n1');
   });
