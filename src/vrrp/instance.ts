@@ -17,6 +17,7 @@
  *                    fault cleared → BACKUP (owner with state MASTER → MASTER)
  *   reload: new parameters, same state (no transition).
  */
+import { parseIpv4, parseIpv6 } from '../net/addr.js';
 import { adverIntMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import {
   type GroupDirective,
@@ -520,65 +521,17 @@ export function createInstance<Vip>(params: InstanceParams<Vip>): VrrpInstance<V
 
 /** Compare two IP address strings numerically: <0, 0, >0. IPv4 sorts below IPv6; unparsable by text. */
 export function compareAddresses(a: string, b: string): number {
-  const x = addressValue(a);
-  const y = addressValue(b);
+  const x = addressBytes(a);
+  const y = addressBytes(b);
   if (x === undefined || y === undefined) return a < b ? -1 : a > b ? 1 : 0;
-  return x < y ? -1 : x > y ? 1 : 0;
+  // IPv6 above every IPv4 (only ever compared within one family on the wire).
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  }
+  return 0;
 }
 
-function addressValue(s: string): bigint | undefined {
-  if (!s.includes(':')) {
-    const v4 = ipv4Value(s);
-    return v4 === undefined ? undefined : BigInt(v4);
-  }
-  const v6 = ipv6Value(s);
-  return v6 === undefined ? undefined : v6 + (1n << 128n); // IPv6 above every IPv4
-}
-
-function ipv4Value(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    v = v * 256 + Number(p);
-  }
-  return v;
-}
-
-function ipv6Value(input: string): bigint | undefined {
-  let s = input.split('%')[0] ?? '';
-  const groups: number[] = [];
-  // Embedded IPv4 tail (::ffff:192.0.2.1).
-  const lastColon = s.lastIndexOf(':');
-  const tail = s.slice(lastColon + 1);
-  let tailGroups: number[] = [];
-  if (tail.includes('.')) {
-    const v4 = ipv4Value(tail);
-    if (v4 === undefined) return undefined;
-    tailGroups = [Math.floor(v4 / 65536), v4 % 65536];
-    s = `${s.slice(0, lastColon + 1)}0`;
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (h: string): number[] | undefined => {
-    if (h === '') return [];
-    const out: number[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = parse(halves[0] ?? '');
-  const rest = halves.length === 2 ? parse(halves[1] ?? '') : [];
-  if (head === undefined || rest === undefined) return undefined;
-  if (tailGroups.length > 0) (halves.length === 2 ? rest : head).pop();
-  const explicit = head.length + rest.length + tailGroups.length;
-  if (halves.length === 1 && explicit !== 8) return undefined;
-  if (explicit > 8) return undefined;
-  groups.push(...head, ...new Array<number>(8 - explicit).fill(0), ...rest, ...tailGroups);
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(g);
-  return v;
+function addressBytes(s: string): Uint8Array | undefined {
+  return s.includes(':') ? parseIpv6(s.split('%')[0] ?? '') : parseIpv4(s);
 }
