@@ -150,3 +150,36 @@ for (const sc of SCENARIOS) {
     }
   });
 }
+
+describe('interop with keepalived 2.2.7: nopreempt', { skip, timeout: 120_000 }, () => {
+  let lab: Lab;
+  const VIP = '192.0.2.103';
+  before(async () => {
+    lab = await createLab(['n1', 'n2', 'client']);
+    await Promise.all([lab.http('n1'), lab.http('n2')]);
+  });
+  after(() => lab?.destroy());
+
+  for (const running of ['vigil', 'keepalived'] as const) {
+    const joining: Impl = running === 'vigil' ? 'keepalived' : 'vigil';
+    test(`${running} master (priority 100) keeps the VIP when ${joining} (150, nopreempt) joins`, async () => {
+      const conf = (priority: number) =>
+        vrrpConf({ state: 'BACKUP', nopreempt: true, priority, vrid: 55, vips: [`${VIP}/24`] });
+      try {
+        const m = lab.start(running, 'n2', conf(100));
+        await m.waitLog(MASTER, { timeoutMs: 10000 });
+        const j = lab.start(joining, 'n1', conf(150));
+        await j.waitLog(BACKUP);
+        // Watch for longer than the joiner's master-down interval: it must not take over.
+        const until = Date.now() + masterDownMs(1, 150, 2) + 1000;
+        while (Date.now() < until) {
+          assert.doesNotMatch(j.log(), MASTER, `${joining} preempted despite nopreempt`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await lab.waitServedBy('n2', VIP, { client: 'client', among: NODES });
+      } finally {
+        await lab.stopAll();
+      }
+    });
+  }
+});
