@@ -6,7 +6,10 @@
  * - a script that is not executable is disabled at start-up (keepalived: "Disabling track script
  *   ... not found/accessible"): never run, so it neither adds weight nor causes FAULT;
  * - a script in a world-writable directory, with enable_script_security and running as root, is
- *   refused by script security and disabled the same way.
+ *   refused by script security and disabled the same way; a notify_master there is refused (logged)
+ *   each time it would run.
+ * keepalived 2.2.7's daemon starts with such scripts ("Unsafe permissions found for script ... -
+ * disabling", "... is not executable for uid:gid 0:0 - disabling"); so does vigil.
  * The two disabled scripts would fail if they ran (`exit 1`, weight 0 = FAULT), so a wrongly run
  * one would show as FAULT.
  */
@@ -35,6 +38,7 @@ describe('vrrp_script: hung, not executable, refused by script security', { skip
     mkdirSync(ww);
     chmodSync(ww, 0o777); // no sticky bit: anyone could replace the script
     const insecure = writeScript(`${ww}/insecure.sh`, 'exit 1');
+    const insecureNotify = writeScript(`${ww}/notify.sh`, `touch ${lab.dir}/notified`);
     const scriptBlock = (name: string, path: string, extra: string[]) => [
       `vrrp_script ${name} {`,
       `  script "${path}"`,
@@ -71,7 +75,7 @@ describe('vrrp_script: hung, not executable, refused by script security', { skip
             vrid: 83,
             priority: 100,
             vips: ['192.0.2.83/24'],
-            lines: track('chk_insecure'),
+            lines: [...track('chk_insecure'), `notify_master ${insecureNotify}`],
           }),
         ].join('\n'),
       }),
@@ -114,6 +118,9 @@ describe('vrrp_script: hung, not executable, refused by script security', { skip
       assert.equal(s.inst.effectivePriority, 100);
       assert.equal(s.inst.basePriority, 100);
     }
+    // A notify script in the world-writable directory is refused too, loudly, each time it would run.
+    await d.waitLog(/notify_master script '.*world-writable\/notify\.sh' refused by script security/);
+    assert.equal(existsSync(`${lab.dir}/notified`), false);
     assert.doesNotMatch(d.log(), /Entering FAULT/);
     assert.doesNotMatch(d.log(), /VRRP_Script\(chk_(noexec|insecure)\)/);
   });
