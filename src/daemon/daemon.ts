@@ -72,8 +72,10 @@ const runsAnyway = (d: Diagnostic) => d.code !== undefined && RUNS_ANYWAY.has(d.
 function load(opts: DaemonOptions, log: Logger): Loaded {
   const configId = opts.configId ?? hostname().split('.')[0] ?? '';
   const r = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
-  for (const d of r.diagnostics)
-    log.log(d.severity === 'error' && !runsAnyway(d) ? 'error' : 'warning', formatDiagnostic(d));
+  for (const d of r.diagnostics) {
+    const shown = runsAnyway(d) ? { ...d, severity: 'warning' as const } : d;
+    log.log(shown.severity === 'error' ? 'error' : 'warning', formatDiagnostic(shown));
+  }
   const exitCode = configTestExitCode(r.diagnostics.filter((d) => !runsAnyway(d)));
   if (r.model === undefined || exitCode !== 0) return { ok: false, code: exitCode === 0 ? 1 : exitCode };
   try {

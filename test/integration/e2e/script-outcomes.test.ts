@@ -84,6 +84,9 @@ describe('vrrp_script: hung, not executable, refused by script security', { skip
     await d.waitLog(
       /vrrp_script chk_insecure disabled by script security: .*world-writable.*writable by everyone/,
     );
+    // The config check's finding is shown as a warning: the daemon runs, as keepalived's does.
+    assert.match(d.log(), /\.conf:\d+:\d+: warning: vrrp_script chk_insecure: .* is insecure/);
+    assert.doesNotMatch(d.log(), /not starting/);
   });
 
   test('the hung script is killed at its 1 s timeout and counted as a failure (weight -20)', async () => {
