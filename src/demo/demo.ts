@@ -169,7 +169,7 @@ export async function runDemo(): Promise<number> {
     });
 
     await demo.answeredBy('node1', demo.t0, 20000);
-    await pause(3000);
+    await pause(4000);
 
     demo.say('*** SIGKILL vigil on node1 (the master): it cannot send priority 0 or remove its VIP');
     const killedAt = Date.now();
@@ -179,7 +179,7 @@ export async function runDemo(): Promise<number> {
       `*** node2 answers ${((tookOver - killedAt) / 1000).toFixed(2)} s after the kill ` +
         '(master-down interval: 3 x 1 s + skew 0.61 s, counted from the last advert)',
     );
-    await pause(2000);
+    await pause(3000);
 
     demo.say('*** restarting vigil on node1 (priority 150): it preempts node2 (priority 100)');
     const restartedAt = Date.now();
