@@ -146,14 +146,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const worker = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: first.config });
   const send = (m: ToWorker) => worker.postMessage(m);
   const links = new Map<string, boolean>();
-  const startServices = (model: KeepalivedConfig) => {
+  const startServices = (model: KeepalivedConfig, previous?: MainServices) => {
     const s = new MainServices(
       model,
       log,
       (instance, status) => send({ type: 'track', instance, status }),
       links,
     );
-    s.start();
+    s.start(previous);
     return s;
   };
   let services = startServices(first.model);
@@ -245,7 +245,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     send({ type: 'reload', config: next.config });
     const old = services;
     void old.stop();
-    services = startServices(next.model);
+    services = startServices(next.model, old);
   };
 
   const dump = () => {

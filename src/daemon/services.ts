@@ -26,8 +26,9 @@ export class MainServices {
     for (const [name, up] of links) this.tracking.setInterface(name, up);
   }
 
-  start(): void {
-    this.tracking.start();
+  /** `previous`: the services this replaces on reload (vrrp_script results carry over). */
+  start(previous?: MainServices): void {
+    this.tracking.start(previous?.tracking.scriptHealth);
   }
 
   onEngineEvent(e: EngineEvent): void {

@@ -45,6 +45,8 @@ export class TrackingManager {
   private readonly fileWatchers: TrackFileWatcher[] = [];
   private processTracker: ProcessTracker | undefined;
   private started = false;
+  /** Initial reads done: from now on every change is pushed (none before, so no flap at start). */
+  private ready = false;
 
   constructor(
     private readonly cfg: KeepalivedConfig,
@@ -60,7 +62,16 @@ export class TrackingManager {
     };
   }
 
-  start(): void {
+  /** Each vrrp_script's health (carry it into the next manager on reload). */
+  get scriptHealth(): ReadonlyMap<string, ScriptHealth> {
+    return this.scripts;
+  }
+
+  /**
+   * Start every tracker. `carried`: script health from the manager this one replaces (reload), by
+   * script name; the first status pushed then already reflects it.
+   */
+  start(carried?: ReadonlyMap<string, ScriptHealth>): void {
     if (this.started) return;
     this.started = true;
     const used = (kind: 'trackScript' | 'trackFile' | 'trackProcess', name: string) =>
@@ -111,22 +122,38 @@ export class TrackingManager {
         }
       }
       const spec = { ...s, script: { ...s.script, argv: [exe, ...args] } };
-      const t = new VrrpScriptTracker(spec, id.identity, {
-        run: this.ports.run ?? runScript,
-        setTimer: (fn, ms) => {
-          const h = setTimeout(fn, ms);
-          h.unref();
-          return h;
+      const before = carried?.get(s.name);
+      const keep = before === 'ok' || before === 'failed' ? before : undefined;
+      if (keep !== undefined)
+        this.ports.log(
+          'info',
+          `VRRP_Script(${s.name}) considered ${keep === 'ok' ? 'successful' : 'failed'} on reload`,
+        );
+      const t = new VrrpScriptTracker(
+        spec,
+        id.identity,
+        {
+          run: this.ports.run ?? runScript,
+          setTimer: (fn, ms) => {
+            const h = setTimeout(fn, ms);
+            h.unref();
+            return h;
+          },
+          clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+          onChange: (name, health, why) => {
+            this.ports.log(
+              'info',
+              `VRRP_Script(${name}) ${health === 'ok' ? 'succeeded' : `failed (${why})`}`,
+            );
+            this.scripts.set(name, health);
+            this.recompute(`track_script ${name} ${health === 'ok' ? 'succeeded' : 'failed'}`);
+          },
+          log: (m) => this.ports.log('info', m),
         },
-        clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-        onChange: (name, health, why) => {
-          this.ports.log('info', `VRRP_Script(${name}) ${health === 'ok' ? 'succeeded' : `failed (${why})`}`);
-          this.scripts.set(name, health);
-          this.recompute(`track_script ${name} ${health === 'ok' ? 'succeeded' : 'failed'}`);
-        },
-        log: (m) => this.ports.log('info', m),
-      });
-      if (s.initFail) this.scripts.set(s.name, 'failed');
+        keep,
+      );
+      if (keep !== undefined) this.scripts.set(s.name, keep);
+      else if (s.initFail) this.scripts.set(s.name, 'failed');
       this.scriptTrackers.push(t);
     }
     for (const f of this.cfg.trackFiles) {
@@ -135,7 +162,7 @@ export class TrackingManager {
         new TrackFileWatcher(f, {
           onValue: (name, value) => {
             this.files.set(name, value);
-            if (this.started) this.recompute(`track_file ${name} now ${value}`);
+            if (this.ready) this.recompute(`track_file ${name} now ${value}`);
           },
           log: (m) => this.ports.log('warning', m),
         }),
@@ -148,21 +175,24 @@ export class TrackingManager {
         {
           onChange: (name, up, count) => {
             this.processes.set(name, up);
-            this.recompute(
-              `track_process ${name} ${up ? 'quorum gained' : 'quorum lost'} (${count} running)`,
-            );
+            if (this.ready)
+              this.recompute(
+                `track_process ${name} ${up ? 'quorum gained' : 'quorum lost'} (${count} running)`,
+              );
           },
         },
         this.ports.processOptions,
       );
     for (const w of this.fileWatchers) w.start();
     this.processTracker?.start();
+    this.ready = true;
     this.recompute('tracking started');
     for (const t of this.scriptTrackers) t.start();
   }
 
   stop(): void {
     this.started = false;
+    this.ready = false;
     for (const t of this.scriptTrackers) t.stop();
     for (const w of this.fileWatchers) w.stop();
     this.processTracker?.stop();
@@ -172,7 +202,7 @@ export class TrackingManager {
   setInterface(name: string, up: boolean): void {
     if (this.interfaces.get(name) === up) return;
     this.interfaces.set(name, up);
-    this.recompute(`track_interface ${name} ${up ? 'up' : 'down'}`);
+    if (this.ready) this.recompute(`track_interface ${name} ${up ? 'up' : 'down'}`);
   }
 
   /** Current status of one instance. */

@@ -31,6 +31,18 @@ export function initialCounter(rf: RiseFall, initFail: boolean): ScriptCounter {
   return initFail ? { health: 'failed', result: 0 } : { health: 'init', result: Math.max(rf.rise - 1, 0) };
 }
 
+/**
+ * The counter a script starts from after a reload, given its health before. keepalived
+ * (clear_diff_script) marks a script that was successful "considered successful on reload"; vigil
+ * carries a failure over too, so a reload never gives a failing master its priority back for as
+ * long as the script's first run takes.
+ */
+export function carriedCounter(rf: RiseFall, health: 'ok' | 'failed'): ScriptCounter {
+  return health === 'ok'
+    ? { health: 'ok', result: Math.max(rf.rise, 1) + Math.max(rf.fall, 1) - 1 }
+    : { health: 'failed', result: 0 };
+}
+
 /** keepalived's reading of one run: only exit status 0 is a success. */
 export function outcomeOf(r: ScriptResult): ScriptOutcome {
   if (r.spawnError !== undefined) return { success: false, why: `could not run: ${r.spawnError}` };
@@ -95,8 +107,10 @@ export class VrrpScriptTracker {
     readonly script: VrrpScript,
     private readonly identity: ScriptIdentity | undefined,
     private readonly ports: ScriptTrackerPorts,
+    /** Health carried over from before a reload. */
+    carried?: 'ok' | 'failed',
   ) {
-    this.counter = initialCounter(script, script.initFail);
+    this.counter = carried ? carriedCounter(script, carried) : initialCounter(script, script.initFail);
   }
 
   get health(): ScriptHealth {
