@@ -9,15 +9,16 @@ import { ifNameToIndex } from '../kernel/interfaces.js';
 import { isLinkUsable } from '../kernel/link-state.js';
 import { LinkWatcher } from '../kernel/link-watcher.js';
 import { RtnlClient } from '../kernel/netlink.js';
+import { parseScope } from '../kernel/netlink-codec.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
 import type { AdvertInput } from '../vrrp/receive.js';
 import type { WorkerConfig } from './messages.js';
 import type { InstancePlan, Vip } from './plan.js';
+import type { PlannedRoute } from './routes.js';
 import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
 
 /** IFA_F_NODAD: an IPv6 VIP is usable at once, without duplicate address detection. */
 const IFA_F_NODAD = 0x02;
-const SCOPES: Record<string, number> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 
 interface SharedSocket {
   socket: VrrpSocket;
@@ -122,6 +123,12 @@ export async function createKernelPorts(
     async removeVip(vip: Vip) {
       await rtnl.deleteAddress(toKernelAddress(vip));
     },
+    async addRoute(r: PlannedRoute) {
+      await rtnl.addRoute(toKernelRoute(r));
+    },
+    async removeRoute(r: PlannedRoute) {
+      await rtnl.deleteRoute(toKernelRoute(r));
+    },
     announce(vips, count) {
       for (let i = 0; i < count; i++) {
         for (const v of vips) {
@@ -160,11 +167,18 @@ export async function createKernelPorts(
   };
 }
 
+function toKernelRoute(r: PlannedRoute) {
+  if (r.dev === undefined) return r.route;
+  const oif = ifNameToIndex(r.dev);
+  if (oif === undefined) throw new Error(`interface ${r.dev} does not exist`);
+  return { ...r.route, oif };
+}
+
 function toKernelAddress(vip: Vip) {
   const ifindex = ifNameToIndex(vip.dev);
   if (ifindex === undefined) throw new Error(`interface ${vip.dev} does not exist`);
   const s = vip.spec;
-  const scope = s.scope === undefined ? undefined : (SCOPES[s.scope] ?? Number.parseInt(s.scope, 10));
+  const scope = s.scope === undefined ? undefined : parseScope(s.scope);
   return {
     family: s.family === 4 ? ('ipv4' as const) : ('ipv6' as const),
     ifindex,
@@ -172,7 +186,7 @@ function toKernelAddress(vip: Vip) {
     prefixLength: s.prefixLen,
     ...(s.broadcast !== undefined && s.family === 4 ? { broadcast: s.broadcast } : {}),
     ...(s.label !== undefined && s.family === 4 ? { label: s.label } : {}),
-    ...(scope !== undefined && Number.isFinite(scope) ? { scope } : {}),
+    ...(scope !== undefined ? { scope } : {}),
     ...(s.family === 6 ? { flags: IFA_F_NODAD } : {}),
   };
 }

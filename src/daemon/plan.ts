@@ -3,10 +3,11 @@
  * machine's parameters, the receive checks' expectations and the wire envelope. Pure: the host's
  * interface addresses are injected.
  */
-import type { IpAddressSpec, KeepalivedConfig, RouteSpec, VrrpInstance } from '../config/model.js';
+import type { IpAddressSpec, KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
 import type { AdvertCheckConfig } from '../vrrp/receive.js';
 import { DEFAULT_GARP, type InstanceParams, normalizeInstanceParams } from '../vrrp/types.js';
+import { type PlannedRoute, planRoute } from './routes.js';
 
 /** A VIP as the edge applies it: the config's spec with the device resolved. */
 export interface Vip {
@@ -31,7 +32,8 @@ export interface InstancePlan {
   /** v2 PASS password bytes (8, zero padded) or undefined. */
   readonly authType: number;
   readonly authPass: string | undefined;
-  readonly virtualRoutes: readonly RouteSpec[];
+  /** virtual_routes, ready for rtnetlink. */
+  readonly routes: readonly PlannedRoute[];
   /** Per-instance TTL for unicast adverts (unicast_ttl), default 255. */
   readonly ttl: number;
   /** Parameters keepalived would reset, as it logs them (e.g. nopreempt with state MASTER). */
@@ -122,7 +124,11 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     unicast,
     authType,
     authPass,
-    virtualRoutes: vi.virtualRoutes,
+    routes: vi.virtualRoutes.map((r) => {
+      const planned = planRoute(r, ifname);
+      if (planned instanceof Error) throw new PlanError(`(${vi.name}) virtual_routes: ${planned.message}`);
+      return planned;
+    }),
     ttl: unicast ? (vi.unicastTtl ?? 255) : 255,
     warnings,
   };

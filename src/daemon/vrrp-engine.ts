@@ -20,6 +20,7 @@ import {
 import { SyncGroup, type SyncGroupOutput } from '../vrrp/sync-group.js';
 import type { InstanceAction, InstanceEvent, TimerKind, TrackingStatus, VrrpState } from '../vrrp/types.js';
 import type { InstancePlan, Vip } from './plan.js';
+import type { PlannedRoute } from './routes.js';
 import type { InstanceStatus } from './status-types.js';
 
 /** Sends one instance's adverts; the port shares sockets per (interface, family). */
@@ -58,6 +59,9 @@ export interface EnginePorts {
   openChannel(plan: InstancePlan, onAdvert: (input: AdvertInput) => void): AdvertChannel;
   addVip(vip: Vip): Promise<void>;
   removeVip(vip: Vip): Promise<void>;
+  /** virtual_routes, added after the addresses on becoming MASTER and removed on leaving. */
+  addRoute(route: PlannedRoute): Promise<void>;
+  removeRoute(route: PlannedRoute): Promise<void>;
   /** Gratuitous ARP / unsolicited NA for each VIP, `count` times. */
   announce(vips: readonly Vip[], count: number): void;
   emit(event: EngineEvent): void;
@@ -86,6 +90,8 @@ class InstanceRuntime {
   };
   /** VIPs this engine added and has not removed: only these are ever removed. */
   readonly installed = new Set<Vip>();
+  /** virtual_routes this engine added and has not removed. */
+  readonly routes = new Set<PlannedRoute>();
   channel: AdvertChannel | undefined;
   group: SyncGroup<Vip> | undefined;
   masterAddress: string | null = null;
@@ -220,6 +226,7 @@ export class VrrpEngine {
       for (const h of rt.timers.values()) this.ports.clearTimer(h);
       rt.timers.clear();
       // Anything still installed (e.g. a FAULT with addresses the machine never set) goes too.
+      this.removeRoutes(rt);
       for (const vip of [...rt.installed]) this.removeVip(rt, vip);
     }
     await Promise.all(rts.map((rt) => rt.vipQueue));
@@ -313,8 +320,10 @@ export class VrrpEngine {
           break;
         case 'add-vips':
           for (const vip of a.vips) this.addVip(rt, vip);
+          this.addRoutes(rt);
           break;
         case 'remove-vips':
+          this.removeRoutes(rt);
           for (const vip of a.vips) if (rt.installed.has(vip)) this.removeVip(rt, vip);
           break;
         case 'send-garp': {
@@ -459,6 +468,37 @@ export class VrrpEngine {
     rt.vipQueue = rt.vipQueue.then(() =>
       this.ports.removeVip(vip).catch((e: unknown) => this.vipError(rt, 'remove', vip, e)),
     );
+  }
+
+  private addRoutes(rt: InstanceRuntime): void {
+    for (const route of rt.plan.routes) {
+      if (rt.routes.has(route)) continue;
+      rt.routes.add(route);
+      rt.vipQueue = rt.vipQueue.then(() =>
+        this.ports.addRoute(route).catch((e: unknown) => {
+          // EEXIST: the route is there already (e.g. left by a crashed daemon); it is ours.
+          if ((e as { code?: string }).code !== 'EEXIST') this.routeError(rt, 'add', route, e);
+        }),
+      );
+    }
+  }
+
+  private removeRoutes(rt: InstanceRuntime): void {
+    for (const route of [...rt.routes]) {
+      rt.routes.delete(route);
+      rt.vipQueue = rt.vipQueue.then(() =>
+        this.ports.removeRoute(route).catch((e: unknown) => this.routeError(rt, 'remove', route, e)),
+      );
+    }
+  }
+
+  private routeError(rt: InstanceRuntime, op: string, route: PlannedRoute, e: unknown): void {
+    rt.counters.vipErrors++;
+    this.ports.emit({
+      type: 'log',
+      level: 'error',
+      message: `(${rt.plan.name}) cannot ${op} route ${route.text}: ${(e as Error).message}`,
+    });
   }
 
   private vipError(rt: InstanceRuntime, op: string, vip: Vip, e: unknown): void {

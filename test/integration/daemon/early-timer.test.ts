@@ -32,6 +32,8 @@ test('a master-down timer that fires 0.5 ms early is re-armed, not lost', async 
     openChannel: () => ({ send() {}, close() {} }),
     addVip: async () => {},
     removeVip: async () => {},
+    addRoute: async () => {},
+    removeRoute: async () => {},
     announce: () => {},
     emit: (e) => events.push(e),
   };

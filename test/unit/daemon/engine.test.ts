@@ -35,6 +35,7 @@ interface Node {
   addr: string;
   engine: VrrpEngine;
   vips: Set<string>;
+  routes: Set<string>;
   events: EngineEvent[];
   eventTimes: number[];
   garps: number;
@@ -59,6 +60,7 @@ function lan() {
       addr,
       engine: undefined as never,
       vips: new Set(),
+      routes: new Set(),
       events: [],
       eventTimes: [],
       garps: 0,
@@ -91,6 +93,12 @@ function lan() {
       },
       removeVip: async (v: Vip) => {
         node.vips.delete(v.spec.address);
+      },
+      addRoute: async (r) => {
+        node.routes.add(r.text);
+      },
+      removeRoute: async (r) => {
+        node.routes.delete(r.text);
       },
       announce: () => {
         node.garps++;
@@ -178,4 +186,23 @@ test('a wrong password is dropped and counted by reason, and never elects', asyn
   // Both see no valid master: both MASTER (split brain that the counters explain).
   assert.equal(b.engine.status()[0]!.state, 'MASTER');
   assert.ok((b.engine.status()[0]!.counters['dropped:auth-failure'] ?? 0) >= 1);
+});
+
+test('virtual_routes follow the VIPs: added on MASTER, removed on stop', async () => {
+  const l = lan();
+  const routes = `virtual_routes {
+    198.51.100.0/24 via 192.0.2.1 dev eth0
+    src 192.0.2.100 to 203.0.113.0/24 dev eth0 metric 10
+  }`;
+  const a = l.add('a', '192.0.2.11', conf(150, routes));
+  const b = l.add('b', '192.0.2.12', conf(100, routes));
+  a.engine.start();
+  b.engine.start();
+  await l.run(5000);
+  assert.equal(a.routes.size, 2, 'the master installed both routes');
+  assert.equal(b.routes.size, 0, 'the backup installed none');
+  await a.engine.stop();
+  assert.equal(a.routes.size, 0, 'stopping removed them');
+  await l.run(1000);
+  assert.equal(b.routes.size, 2, 'the new master installed them');
 });
