@@ -119,6 +119,13 @@ for (const impl of ['vigil', 'keepalived'] as const)
       });
       timing(`mail (${impl}): track_file write -> FAULT mail printed by smtpd`, Date.now() - t0);
       assert.match(m, /=> VRRP Instance is no longer owning VRRP VIPs <=/);
+      // One mail per state, in order (keepalived mails the start-up BACKUP too).
+      const subjects = messages(smtp.text()).map((x) => /Subject: \[notify_n1\] (.*? state)/.exec(x)?.[1]);
+      assert.deepEqual(subjects, [
+        'VRRP Instance VI_1 - Entering BACKUP state',
+        'VRRP Instance VI_1 - Entering MASTER state',
+        'VRRP Instance VI_1 - Entering FAULT state',
+      ]);
       if (impl === 'vigil') assert.ok(m.includes(`Host: ${hostname()}`));
     });
   });
