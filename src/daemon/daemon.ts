@@ -28,6 +28,7 @@ import {
   type StatusReport,
   statusSocketPath,
 } from './status-types.js';
+import { createSyslogLogger } from './syslog.js';
 import type { EngineEvent } from './vrrp-engine.js';
 
 export const DUMP_FILE = '/tmp/keepalived.data';
@@ -125,7 +126,10 @@ function busyMainThreadForBench(): void {
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
-  const log = createLogger(consoleSink, { detail: opts.logDetail });
+  // Like keepalived: the console with -l, else syslog (the console when there is none).
+  const log =
+    (opts.logConsole ? undefined : createSyslogLogger({ detail: opts.logDetail })) ??
+    createLogger(consoleSink, { detail: opts.logDetail });
   const first = load(opts, log);
   if (!first.ok) {
     log.log('error', `configuration ${opts.configFile} is invalid; not starting`);
