@@ -161,6 +161,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return s;
   };
   let services = startServices(first.model);
+  send({ type: 'tracking-ready' });
   busyMainThreadForBench();
   const pending = new Map<number, (i: InstanceStatus[]) => void>();
   let nextId = 1;

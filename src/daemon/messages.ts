@@ -36,6 +36,8 @@ export type ToWorker =
   | { readonly type: 'stop' }
   /** The main thread's tracking result for one instance (everything but the primary interface). */
   | { readonly type: 'track'; readonly instance: string; readonly status: TrackingStatus }
+  /** Every initial 'track' has been sent: the instances may start (keepalived reads tracking first). */
+  | { readonly type: 'tracking-ready' }
   | { readonly type: 'reload'; readonly config: WorkerConfig };
 
 export type FromWorker =

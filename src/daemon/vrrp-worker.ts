@@ -44,9 +44,16 @@ async function main(config: WorkerConfig): Promise<void> {
   });
   for (const [name, up] of kernel.links) post({ type: 'link', name, up });
 
+  let trackingReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    trackingReady = resolve;
+  });
   let busy: Promise<unknown> = Promise.resolve();
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
+      case 'tracking-ready':
+        trackingReady();
+        break;
       case 'status':
         post({ type: 'status', id: m.id, instances: engine.status() });
         break;
@@ -80,6 +87,10 @@ async function main(config: WorkerConfig): Promise<void> {
         break;
     }
   });
+  // keepalived reads track files and scans processes before its instances start: wait for the main
+  // thread's first statuses (sent before 'tracking-ready'), so that an instance whose track_file
+  // already means FAULT starts in FAULT, not BACKUP, and notifies with its effective priority.
+  await Promise.race([ready, new Promise((r) => setTimeout(r, 2000))]);
   // A primary interface that is already down at startup means FAULT from the start.
   retrackAll();
   engine.start();

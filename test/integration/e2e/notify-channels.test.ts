@@ -184,3 +184,60 @@ for (const impl of ['vigil', 'keepalived'] as const)
       assert.deepEqual(fifo.lines(), FIFO_LINES);
     });
   });
+
+// keepalived reads track files before its instances start: an instance whose track_file means FAULT
+// starts in FAULT (no BACKUP first), and the first notification carries the tracked priority.
+for (const impl of ['vigil', 'keepalived'] as const)
+  describe(`start-up with tracking already in effect (${impl})`, {
+    skip: e2eSkip(impl === 'keepalived' ? ['keepalived'] : []),
+    timeout: 60_000,
+  }, () => {
+    let lab: Lab;
+    before(async () => {
+      lab = await createLab(['n1']);
+    });
+    after(() => lab?.destroy());
+
+    test('first FIFO lines: VI_1 FAULT 100 (track_file weight 0 = 1), VI_2 BACKUP 105 (weight 1 x 5)', async () => {
+      const fifo = fifoReader(lab, 'n1', `${lab.dir}/notify.fifo`);
+      writeFileSync(`${lab.dir}/fault`, '1\n');
+      writeFileSync(`${lab.dir}/five`, '5\n');
+      const d = lab.start(
+        impl,
+        'n1',
+        conf({
+          routerId: 'start_n1',
+          global: [`notify_fifo ${lab.dir}/notify.fifo`],
+          body: [
+            'track_file fault {',
+            `  file ${lab.dir}/fault`,
+            '  weight 0',
+            '}',
+            'track_file five {',
+            `  file ${lab.dir}/five`,
+            '  weight 1',
+            '}',
+            instance({
+              name: 'VI_1',
+              vrid: 72,
+              priority: 100,
+              vips: ['192.0.2.72/24'],
+              lines: ['track_file {', '  fault', '}'],
+            }),
+            instance({
+              name: 'VI_2',
+              vrid: 73,
+              priority: 100,
+              vips: ['192.0.2.73/24'],
+              lines: ['track_file {', '  five', '}'],
+            }),
+          ].join('\n'),
+        }),
+      );
+      await waitFor(() => fifo.lines().length >= 2, {
+        message: `start-up lines; have ${JSON.stringify(fifo.lines())}`,
+      });
+      assert.deepEqual([...fifo.lines()].sort(), ['INSTANCE "VI_1" FAULT 100', 'INSTANCE "VI_2" BACKUP 105']);
+      assert.doesNotMatch(d.log(), /\(VI_1\) Entering BACKUP/);
+    });
+  });
