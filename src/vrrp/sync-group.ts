@@ -25,7 +25,8 @@ export type SyncGroupOutput<Vip = unknown> =
       readonly kind: 'group-notify';
       readonly group: string;
       readonly from: GroupState;
-      readonly state: Exclude<GroupState, 'INIT'>;
+      /** STOP: the group's members were shut down (keepalived notifies GROUP "G" STOP 0 too). */
+      readonly state: Exclude<GroupState, 'INIT'> | 'STOP';
       readonly reason: string;
     };
 
@@ -55,10 +56,21 @@ export class SyncGroup<Vip = unknown> {
     return out;
   }
 
-  /** Stop every member (each master sends priority 0). */
+  /**
+   * Stop every member (each master sends priority 0), then announce the group's STOP once, after the
+   * members' own STOP, as keepalived does at shutdown.
+   */
   shutdown(now: number): SyncGroupOutput<Vip>[] {
     const out: SyncGroupOutput<Vip>[] = [];
     for (const m of this.members) this.collect(out, m, m.handle({ type: 'shutdown' }, now));
+    if (this.groupState !== 'INIT')
+      out.push({
+        kind: 'group-notify',
+        group: this.name,
+        from: this.groupState,
+        state: 'STOP',
+        reason: 'shutdown',
+      });
     this.groupState = 'INIT';
     return out;
   }

@@ -148,4 +148,18 @@ describe('sync group: one member failing moves every member', { skip, timeout: 9
       'GROUP G1 BACKUP 0',
     ]);
   });
+
+  test('shutdown: the group notify runs once more with STOP, after the members stop', async () => {
+    for (const h of NODES) {
+      const dd = d.get(h) as DaemonHandle;
+      dd.signal('SIGTERM');
+      await dd.exited;
+      assert.equal(groupLines(h).at(-1), 'GROUP G1 STOP 0');
+      assert.equal(groupLines(h).filter((l) => l.includes('STOP')).length, 1);
+      assert.match(
+        dd.log(),
+        /\(VI_1\) Entering STOP STATE[^]*\(VI_2\) Entering STOP STATE[^]*VRRP_Group\(G1\) Syncing instances to STOP/,
+      );
+    }
+  });
 });
