@@ -241,3 +241,91 @@ for (const impl of ['vigil', 'keepalived'] as const)
       assert.doesNotMatch(d.log(), /\(VI_1\) Entering BACKUP/);
     });
   });
+
+// A sync group on one node: instance and group lines through MASTER, FAULT, recovery and shutdown.
+// keepalived announces the group's start-up BACKUP before its members'; vigil after: the start-up
+// block is compared as a set, everything after it line by line.
+const GROUP_LINES = [
+  'INSTANCE "VI_2" MASTER 100',
+  'INSTANCE "VI_1" MASTER 100',
+  'GROUP "G1" MASTER 0',
+  'INSTANCE "VI_1" FAULT 100',
+  'INSTANCE "VI_2" FAULT 100',
+  'GROUP "G1" FAULT 0',
+  'INSTANCE "VI_1" BACKUP 100',
+  'INSTANCE "VI_2" BACKUP 100',
+  'GROUP "G1" BACKUP 0',
+  'INSTANCE "VI_2" MASTER 100',
+  'INSTANCE "VI_1" MASTER 100',
+  'GROUP "G1" MASTER 0',
+  'INSTANCE "VI_1" STOP 100',
+  'INSTANCE "VI_2" STOP 100',
+  'GROUP "G1" STOP 0',
+];
+for (const impl of ['vigil', 'keepalived'] as const)
+  describe(`notify_fifo with a sync group (${impl})`, {
+    skip: e2eSkip(impl === 'keepalived' ? ['keepalived'] : []),
+    timeout: 60_000,
+  }, () => {
+    let lab: Lab;
+    before(async () => {
+      lab = await createLab(['n1']);
+    });
+    after(() => lab?.destroy());
+
+    test('instance lines, then the group line, for every group transition', async () => {
+      const fifo = fifoReader(lab, 'n1', `${lab.dir}/notify.fifo`);
+      const count = (line: string) => fifo.lines().filter((l) => l === line).length;
+      const waitCount = (line: string, n: number) =>
+        waitFor(() => count(line) >= n, {
+          timeoutMs: 10_000,
+          message: `${line} x${n}; have ${JSON.stringify(fifo.lines())}`,
+        });
+      const d = lab.start(
+        impl,
+        'n1',
+        conf({
+          routerId: 'group_n1',
+          global: [`notify_fifo ${lab.dir}/notify.fifo`],
+          body: [
+            'track_file tf {',
+            `  file ${lab.dir}/tf`,
+            '  weight 0',
+            '  init_file 0 overwrite',
+            '}',
+            'vrrp_sync_group G1 {',
+            '  group {',
+            '    VI_1',
+            '    VI_2',
+            '  }',
+            '}',
+            instance({
+              name: 'VI_1',
+              vrid: 74,
+              priority: 100,
+              vips: ['192.0.2.74/24'],
+              lines: ['track_file {', '  tf', '}'],
+            }),
+            instance({ name: 'VI_2', vrid: 75, priority: 100, vips: ['192.0.2.75/24'] }),
+          ].join('\n'),
+        }),
+      );
+      await waitCount('GROUP "G1" MASTER 0', 1);
+      writeFileSync(`${lab.dir}/tf`, '1\n');
+      await waitCount('GROUP "G1" FAULT 0', 1);
+      writeFileSync(`${lab.dir}/tf`, '0\n');
+      await waitCount('GROUP "G1" MASTER 0', 2);
+      d.signal('SIGTERM');
+      await d.exited;
+      await waitCount('GROUP "G1" STOP 0', 1);
+      const lines = fifo.lines();
+      assert.deepEqual([...lines.slice(0, 3)].sort(), [
+        'GROUP "G1" BACKUP 0',
+        'INSTANCE "VI_1" BACKUP 100',
+        'INSTANCE "VI_2" BACKUP 100',
+      ]);
+      // Members of a group time out together; which one reports first is a race in both daemons.
+      const norm = (ls: string[]) => ls.map((l, i) => (/MASTER 100$/.test(l) ? `${i}:* MASTER` : l));
+      assert.deepEqual(norm(lines.slice(3)), norm(GROUP_LINES));
+    });
+  });
