@@ -35,7 +35,6 @@ export const TOP_LEVEL: BlockSpec = {
       name: 'vrrp_track_process',
       kind: { t: 'block', block: TRACK_PROCESS, multi: true },
       field: 'trackProcesses',
-      notImplemented: true,
     },
     { name: 'vrrp_sync_group', kind: { t: 'block', block: SYNC_GROUP, multi: true }, field: 'syncGroups' },
     { name: 'vrrp_instance', kind: { t: 'block', block: VRRP_INSTANCE, multi: true }, field: 'instances' },

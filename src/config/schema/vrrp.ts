@@ -66,7 +66,7 @@ const TRACKS: readonly KeywordSpec[] = [
   special('track_interface', 'track-interface', 'trackInterface', { default: [] }),
   special('track_script', 'track-list', 'trackScript', { default: [] }),
   special('track_file', 'track-list', 'trackFile', { default: [] }),
-  special('track_process', 'track-list', 'trackProcess', { default: [], notImplemented: true }),
+  special('track_process', 'track-list', 'trackProcess', { default: [] }),
   special('track_bfd', 'track-list', 'trackBfd', { default: [], notImplemented: true }),
 ];
 

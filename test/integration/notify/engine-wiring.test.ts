@@ -107,6 +107,8 @@ vrrp_instance VI_1 {
     openChannel: () => ({ send() {}, close() {} }),
     addVip: async () => {},
     removeVip: async () => {},
+    addRoute: async () => {},
+    removeRoute: async () => {},
     announce: () => {},
     emit: (e) => {
       logs.push(`event ${JSON.stringify(e)}`);
