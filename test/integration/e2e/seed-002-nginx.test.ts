@@ -191,7 +191,7 @@ for (const peer of ['vigil', 'keepalived'] as const)
       assert.equal(s1.inst.effectivePriority, 202);
       const n2 = daemons.get('n2') as DaemonHandle;
       if (peer === 'vigil') await waitStatus(lab, n2, INST, (i) => i.state === 'BACKUP');
-      else await n2.waitLog(/Entering BACKUP STATE[^]*Entering MASTER STATE[^]*Entering BACKUP STATE/);
+      else await n2.waitLog(/Entering BACKUP STATE[\s\S]*Entering MASTER STATE[\s\S]*Entering BACKUP STATE/);
       // Neither node ever went to FAULT: chk_nginx has a weight, so failing only lowers priority.
       for (const h of NODES) assert.doesNotMatch(daemons.get(h)?.log() ?? '', /Entering FAULT/);
       assert.ok(!readLines(policyLog('n1')).some((l) => l.includes('policy_fault')));

@@ -158,7 +158,7 @@ describe('sync group: one member failing moves every member', { skip, timeout: 9
       assert.equal(groupLines(h).filter((l) => l.includes('STOP')).length, 1);
       assert.match(
         dd.log(),
-        /\(VI_1\) Entering STOP STATE[^]*\(VI_2\) Entering STOP STATE[^]*VRRP_Group\(G1\) Syncing instances to STOP/,
+        /\(VI_1\) Entering STOP STATE[\s\S]*\(VI_2\) Entering STOP STATE[\s\S]*VRRP_Group\(G1\) Syncing instances to STOP/,
       );
     }
   });
