@@ -14,8 +14,9 @@ import { type Diagnostic, formatDiagnostic } from '../../../src/config/diagnosti
 import { fsConfigSource } from '../../../src/config/fs-source.js';
 import { readHostFacts } from '../../../src/config/host-facts.js';
 import { type LoadResult, loadConfig } from '../../../src/config/load.js';
+import { SHARED } from '../../shared.js';
 
-const SEEDS = '/work/shared/configs/from-seeds';
+const SEEDS = `${SHARED}/configs/from-seeds`;
 const VIGIL = fileURLToPath(new URL('../../../../bin/vigil', import.meta.url));
 const skip = existsSync(SEEDS) ? undefined : `${SEEDS} is not present`;
 

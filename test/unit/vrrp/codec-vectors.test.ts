@@ -9,8 +9,9 @@ import { decodeFrame } from '../../../src/net/frame.js';
 import { decodeIp, IPPROTO_VRRP, type IpDatagram } from '../../../src/net/ip.js';
 import { readPcap } from '../../../src/pcap/reader.js';
 import { decodeVrrp, encodeVrrp, type VrrpPacket } from '../../../src/vrrp/packet.js';
+import { SHARED } from '../../shared.js';
 
-const VECTORS = '/work/shared/vectors';
+const VECTORS = `${SHARED}/vectors`;
 const CAPTURES: readonly [pcap: string, tsv: string][] = [
   ['ka-v2-pass-steady.pcap', 'ka-v2-pass-steady'],
   ['ka-v2-pass-lifecycle.pcap', 'ka-v2-pass-lifecycle'],

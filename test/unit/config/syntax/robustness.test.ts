@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fsConfigSource } from '../../../../src/config/fs-source.js';
 import { parseConfig } from '../../../../src/config/parser.js';
+import { SHARED } from '../../../shared.js';
 import { errors, parse, shape } from './helpers.js';
 
 const SAMPLES = '/usr/share/doc/keepalived/samples';
-const SEEDS = '/work/shared/configs/from-seeds';
+const SEEDS = `${SHARED}/configs/from-seeds`;
 
 function listConfigs(): string[] {
   const out: string[] = [];
