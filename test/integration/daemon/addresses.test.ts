@@ -5,7 +5,9 @@
  * configure is never touched.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { DUMP_FILE } from '../../../src/daemon/daemon.js';
 import { waitFor } from '../harness/topology.js';
 import { createLab, type DaemonHandle, daemonSkip, type Lab, vrrpConf } from './lab.js';
 
@@ -76,6 +78,20 @@ describe('VIPs, excluded addresses and virtual routes on a real interface', { sk
     // The excluded address is not in the advert: status lists it among the instance's VIPs all the same.
     const s = await lab.status(node);
     assert.ok(s.instances[0]!.vips.includes('192.0.2.120/24'));
+  });
+
+  test('SIGUSR1 writes a state dump to /tmp/keepalived.data, as keepalived does', async () => {
+    rmSync(DUMP_FILE, { force: true });
+    try {
+      node.signal('SIGUSR1');
+      const text = await waitFor(() => (existsSync(DUMP_FILE) ? readFileSync(DUMP_FILE, 'utf8') : ''), {
+        message: 'dump written',
+      });
+      assert.match(text, /VI_1\s+MASTER\s+51\s+255/);
+      assert.ok(text.includes('192.0.2.101/24'));
+    } finally {
+      rmSync(DUMP_FILE, { force: true });
+    }
   });
 
   test('on stop: everything vigil added is gone, and nothing else was touched', async () => {
