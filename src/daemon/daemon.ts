@@ -104,6 +104,11 @@ function describe(e: EngineEvent): { level: LogLevel; message: string } {
         level: 'info',
         message: `VRRP_Group(${e.group}) Syncing instances to ${e.to} state (${e.reason})`,
       };
+    case 'master-rx-lower-pri':
+      return {
+        level: 'info',
+        message: `(${e.instance}) Received advert from ${e.from} with lower priority ${e.theirPriority}, ours ${e.priority}`,
+      };
     case 'log':
       return { level: e.level, message: e.message };
   }

@@ -32,7 +32,9 @@ export class MainServices {
   }
 
   onEngineEvent(e: EngineEvent): void {
-    this.notifications.notifier.handle(e);
+    if (e.type === 'master-rx-lower-pri')
+      this.notifications.notifier.masterRxLowerPri(e.instance, e.priority);
+    else this.notifications.notifier.handle(e);
   }
 
   onLink(name: string, up: boolean): void {

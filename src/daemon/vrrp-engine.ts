@@ -45,6 +45,17 @@ export type EngineEvent =
       readonly to: string;
       readonly reason: string;
     }
+  /**
+   * A master heard a lower-priority advert (keepalived vrrp_state_master_rx runs
+   * notify_master_rx_lower_pri then, with our effective priority).
+   */
+  | {
+      readonly type: 'master-rx-lower-pri';
+      readonly instance: string;
+      readonly priority: number;
+      readonly from: string;
+      readonly theirPriority: number;
+    }
   | {
       readonly type: 'log';
       readonly level: 'debug' | 'info' | 'warning' | 'error';
@@ -280,6 +291,18 @@ export class VrrpEngine {
     rt.counters.advertsReceived++;
     if (p.priority === 0) rt.counters.priorityZeroReceived++;
     if (p.priority > 0) rt.masterAddress = input.src;
+    if (state === 'MASTER' && p.priority > 0) {
+      const ours = rt.machine.snapshot().effectivePriority;
+      if (p.priority < ours) {
+        this.ports.emit({
+          type: 'master-rx-lower-pri',
+          instance: rt.plan.name,
+          priority: ours,
+          from: input.src,
+          theirPriority: p.priority,
+        });
+      }
+    }
     this.dispatch(rt, {
       type: 'advert',
       advert: { src: input.src, priority: p.priority, adverIntCs: p.adverIntCs, version: p.version },

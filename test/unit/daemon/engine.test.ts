@@ -40,6 +40,8 @@ interface Node {
   eventTimes: number[];
   garps: number;
   up: boolean;
+  /** Receives nothing but still sends (a one-way partition). */
+  deaf?: boolean;
 }
 
 function lan() {
@@ -76,7 +78,7 @@ function lan() {
           send(bytes, dst) {
             for (const [other, deliver] of receivers) {
               const peer = nodes.find((n) => n.addr === other);
-              if (other === addr || !peer?.up || !node.up) continue;
+              if (other === addr || !peer?.up || peer.deaf || !node.up) continue;
               // One millisecond on the wire.
               clock.schedule(clock.now + 1, () =>
                 deliver({ family: plan.family, src: addr, dst, ttl: 255, payload: bytes }),
@@ -205,4 +207,25 @@ test('virtual_routes follow the VIPs: added on MASTER, removed on stop', async (
   assert.equal(a.routes.size, 0, 'stopping removed them');
   await l.run(1000);
   assert.equal(b.routes.size, 2, 'the new master installed them');
+});
+
+test('a master hearing a lower-priority advert reports it (notify_master_rx_lower_pri)', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  const b = l.add('b', '192.0.2.12', conf(100));
+  b.up = false; // partitioned: b hears nothing and becomes master too
+  a.engine.start();
+  b.engine.start();
+  await l.run(5000);
+  assert.equal(b.engine.status()[0]!.state, 'MASTER');
+  // Half healed: a hears b's lower-priority adverts, b does not hear a yet.
+  b.up = true;
+  b.deaf = true;
+  await l.run(1500);
+  const e = a.events.find((x) => x.type === 'master-rx-lower-pri');
+  assert.ok(e && e.type === 'master-rx-lower-pri');
+  assert.deepEqual([e.instance, e.priority, e.from, e.theirPriority], ['VI_1', 150, '192.0.2.12', 100]);
+  b.deaf = false;
+  await l.run(1500);
+  assert.equal(b.engine.status()[0]!.state, 'BACKUP', 'healed: the lower-priority master yields');
 });
