@@ -166,16 +166,7 @@ export class VrrpInstance<Vip = unknown> {
   /** Shutdown (RFC 5798 6.4.3 "Shutdown"): a master sends priority 0 and releases its VIPs. */
   private onShutdown(): void {
     if (this.state === 'INIT') return;
-    const from = this.state;
-    if (from === 'MASTER') {
-      this.sendAdvert(PRIORITY_STOP);
-      this.releaseVips();
-    }
-    this.cancelAllTimers();
-    this.preemptAt = undefined;
-    this.state = 'INIT';
-    this.wantState = 'INIT';
-    this.notify(from, 'STOP', 'shutdown');
+    this.goPassive('INIT', 'STOP', 'shutdown');
   }
 
   /**
@@ -433,6 +424,14 @@ export class VrrpInstance<Vip = unknown> {
 
   /** → FAULT. A master first sends priority 0 so a backup takes over after Skew_Time (keepalived). */
   private enterFault(_now: number, reason: string): void {
+    this.goPassive('FAULT', 'FAULT', reason);
+  }
+
+  /**
+   * → INIT (shutdown) or FAULT: a master first sends priority 0 and releases its VIPs
+   * (RFC 5798 6.4.3 Shutdown; keepalived does the same on entering FAULT), then every timer stops.
+   */
+  private goPassive(state: 'INIT' | 'FAULT', notifyAs: 'STOP' | 'FAULT', reason: string): void {
     const from = this.state;
     if (from === 'MASTER') {
       this.sendAdvert(PRIORITY_STOP);
@@ -440,9 +439,9 @@ export class VrrpInstance<Vip = unknown> {
     }
     this.cancelAllTimers();
     this.preemptAt = undefined;
-    this.state = 'FAULT';
-    this.wantState = 'FAULT';
-    this.notify(from, 'FAULT', reason);
+    this.state = state;
+    this.wantState = state;
+    this.notify(from, notifyAs, reason);
   }
 
   /** FAULT → BACKUP (keepalived vrrp_state_leave_fault resets Master_Adver_Interval); an owner goes MASTER. */

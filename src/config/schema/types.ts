@@ -95,25 +95,23 @@ export function findKeyword(block: BlockSpec, name: string): KeywordSpec | undef
 }
 
 // Small constructors keep the tables readable.
-export const flag = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
-  name,
-  kind: { t: 'flag' },
-  ...(field ? { field } : {}),
-  ...extra,
-});
-export const bool = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
-  name,
-  kind: { t: 'bool' },
-  ...(field ? { field } : {}),
-  ...extra,
-});
+const keyword = (
+  name: string,
+  kind: KeywordSpec['kind'],
+  field: string | undefined,
+  extra: Partial<KeywordSpec>,
+): KeywordSpec => ({ name, kind, ...(field ? { field } : {}), ...extra });
+export const flag = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
+  keyword(name, { t: 'flag' }, field, extra);
+export const bool = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
+  keyword(name, { t: 'bool' }, field, extra);
 export const int = (
   name: string,
   field: string | undefined,
   min: number,
   max: number,
   extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({ name, kind: { t: 'int', min, max }, ...(field ? { field } : {}), ...extra });
+): KeywordSpec => keyword(name, { t: 'int', min, max }, field, extra);
 /** Whole seconds written, milliseconds stored. */
 export const wholeSecondsMs = (
   name: string,
@@ -121,12 +119,7 @@ export const wholeSecondsMs = (
   min: number,
   max: number,
   extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({
-  name,
-  kind: { t: 'decimal', min, max, scale: 1000, integer: true },
-  ...(field ? { field } : {}),
-  ...extra,
-});
+): KeywordSpec => keyword(name, { t: 'decimal', min, max, scale: 1000, integer: true }, field, extra);
 /** Seconds written (fractions allowed), milliseconds stored. */
 export const secondsMs = (
   name: string,
@@ -134,24 +127,11 @@ export const secondsMs = (
   min: number,
   max: number,
   extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({
-  name,
-  kind: { t: 'decimal', min, max, scale: 1000 },
-  ...(field ? { field } : {}),
-  ...extra,
-});
-export const str = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
-  name,
-  kind: { t: 'string' },
-  ...(field ? { field } : {}),
-  ...extra,
-});
-export const words = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
-  name,
-  kind: { t: 'words' },
-  ...(field ? { field } : {}),
-  ...extra,
-});
+): KeywordSpec => keyword(name, { t: 'decimal', min, max, scale: 1000 }, field, extra);
+export const str = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
+  keyword(name, { t: 'string' }, field, extra);
+export const words = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
+  keyword(name, { t: 'words' }, field, extra);
 export const script = (
   name: string,
   field?: string,
