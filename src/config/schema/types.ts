@@ -137,18 +137,13 @@ export const script = (
   field?: string,
   extra: Partial<KeywordSpec> = {},
   withUser = true,
-): KeywordSpec => ({
-  name,
-  kind: { t: 'script', withUser },
-  ...(field ? { field } : {}),
-  ...extra,
-});
+): KeywordSpec => keyword(name, { t: 'script', withUser }, field, extra);
 export const special = (
   name: string,
   reader: SpecialReader,
   field?: string,
   extra: Partial<KeywordSpec> = {},
-): KeywordSpec => ({ name, kind: { t: 'special', reader }, ...(field ? { field } : {}), ...extra });
+): KeywordSpec => keyword(name, { t: 'special', reader }, field, extra);
 /** A keyword vigil accepts (arguments unchecked) but does not implement yet. */
 export const later = (name: string, extra: Partial<KeywordSpec> = {}): KeywordSpec => ({
   name,
