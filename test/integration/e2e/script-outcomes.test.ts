@@ -91,8 +91,15 @@ describe('vrrp_script: hung, not executable, refused by script security', { skip
 
   test('the hung script is killed at its 1 s timeout and counted as a failure (weight -20)', async () => {
     const pidFile = `${lab.dir}/hang.pid`;
-    await waitFor(() => existsSync(pidFile), { message: 'hang.sh started' });
-    const pid = Number(readFileSync(pidFile, 'utf8'));
+    // The shell creates the file before it writes the pid: wait for a whole number, never read 0
+    // (kill(0, 0) would probe our own process group and always succeed).
+    const pid = await waitFor(
+      () => {
+        const n = existsSync(pidFile) ? Number.parseInt(readFileSync(pidFile, 'utf8'), 10) : Number.NaN;
+        return Number.isInteger(n) && n > 0 ? n : undefined;
+      },
+      { message: 'hang.sh started' },
+    );
     await d.waitLog(/Script `chk_hang` now timed out/);
     await d.waitLog(/VRRP_Script\(chk_hang\) failed \(timed out\)/);
     const s = await waitStatus(lab, d, 'VI_1', (i) => i.effectivePriority === 80, { message: 'VI_1 at 80' });
