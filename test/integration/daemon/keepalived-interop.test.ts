@@ -1,7 +1,8 @@
 /**
  * Interoperation with Debian's keepalived 2.2.7 in every role: vigil master with a keepalived
  * backup and the reverse, failover both ways on SIGKILL, priority-0 handover both ways on SIGTERM,
- * preemption both ways; VRRPv2 with PASS auth, VRRPv3 over IPv4 and IPv6, and unicast. Each step
+ * preemption both ways; VRRPv2 with PASS auth, VRRPv3 over IPv4 and IPv6, and unicast (v2, and v3 over
+ * IPv4 and IPv6, with SIGKILL failover). Each step
  * proves the address moved: the VIP is on the expected node and a client gets that node's answer.
  */
 import assert from 'node:assert/strict';
@@ -78,6 +79,42 @@ const SCENARIOS: readonly Scenario[] = [
     advertInt: 1,
     version: 2,
     kill: false,
+  },
+  {
+    title: 'VRRPv3 unicast IPv4, advert_int 0.2',
+    vip: '192.0.2.103',
+    inst: (node, lab) => {
+      const other = node === 'n1' ? 'n2' : 'n1';
+      return {
+        vips: ['192.0.2.103/24'],
+        vrid: 55,
+        version: 3,
+        advertInt: 0.2,
+        unicastSrc: lab.topo.host(node).ipv4,
+        unicastPeers: [lab.topo.host(other).ipv4],
+      };
+    },
+    advertInt: 0.2,
+    version: 3,
+    kill: true,
+  },
+  {
+    title: 'VRRPv3 unicast IPv6 (2001:db8::104), advert_int 0.2',
+    vip: '2001:db8::104',
+    inst: (node, lab) => {
+      const other = node === 'n1' ? 'n2' : 'n1';
+      return {
+        vips: ['2001:db8::104/64'],
+        vrid: 56,
+        version: 3,
+        advertInt: 0.2,
+        unicastSrc: lab.topo.host(node).ipv6,
+        unicastPeers: [lab.topo.host(other).ipv6],
+      };
+    },
+    advertInt: 0.2,
+    version: 3,
+    kill: true,
   },
 ];
 
