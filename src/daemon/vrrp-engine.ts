@@ -111,7 +111,7 @@ class InstanceRuntime {
   /** Serialises address changes so that add/remove never interleave. */
   vipQueue: Promise<void> = Promise.resolve();
 
-  constructor(readonly plan: InstancePlan) {
+  constructor(public plan: InstancePlan) {
     this.machine = createInstance(plan.params);
   }
 }
@@ -142,50 +142,86 @@ export class VrrpEngine {
   }
 
   /**
-   * Applies a new configuration (SIGHUP). An instance whose plan and sync group are unchanged
-   * keeps its state, timers and VIPs: no flap. Changed and removed instances are stopped (a
-   * master sends priority 0 and releases its VIPs); changed and new ones start afresh.
-   * Returns the names of the instances that were restarted, removed and added.
+   * Applies a new configuration (SIGHUP) without a flap wherever keepalived manages it:
+   * - an unchanged instance keeps its state, timers and VIPs;
+   * - a changed one with the same VRID, version and family is reloaded in place: it keeps its
+   *   state, a master applies the VIP and route differences (the state machine's reload event);
+   * - anything else (removed, VRID/version/family changed, sync group membership changed) is
+   *   stopped (a master sends priority 0 and releases its VIPs) and started afresh.
    */
   async reconfigure(
     plans: readonly InstancePlan[],
     syncGroups: readonly { name: string; members: readonly string[] }[],
-  ): Promise<{ kept: string[]; stopped: string[]; started: string[] }> {
+  ): Promise<{ kept: string[]; reloaded: string[]; stopped: string[]; started: string[] }> {
     const groupOf = (name: string, groups: readonly { name: string; members: readonly string[] }[]) =>
       JSON.stringify(groups.find((g) => g.members.includes(name)) ?? null);
     const oldGroups = this.groups.map((g) => ({ name: g.name, members: g.members.map((m) => m.name) }));
-    const unchanged = new Set<string>();
+    const kept = new Set<string>();
+    const reload = new Map<string, InstancePlan>();
     for (const p of plans) {
       const rt = this.runtimes.get(p.name);
-      if (
-        rt &&
-        JSON.stringify(rt.plan) === JSON.stringify(p) &&
-        groupOf(p.name, oldGroups) === groupOf(p.name, syncGroups)
-      ) {
-        unchanged.add(p.name);
+      if (rt === undefined || groupOf(p.name, oldGroups) !== groupOf(p.name, syncGroups)) continue;
+      const o = rt.plan.params;
+      if (JSON.stringify(rt.plan) === JSON.stringify(p)) kept.add(p.name);
+      else if (o.vrid === p.params.vrid && o.version === p.params.version && o.family === p.params.family) {
+        reload.set(p.name, p);
       }
     }
-    // A sync group moves as one: if any member changes, every member restarts.
+    // A sync group moves as one: if any member restarts, every member restarts.
     for (const g of [...oldGroups, ...syncGroups]) {
-      if (g.members.some((m) => !unchanged.has(m))) for (const m of g.members) unchanged.delete(m);
+      if (g.members.some((m) => !kept.has(m) && !reload.has(m))) {
+        for (const m of g.members) {
+          kept.delete(m);
+          reload.delete(m);
+        }
+      }
     }
-    const going = [...this.runtimes.values()].filter((rt) => !unchanged.has(rt.plan.name));
+    const stays = (name: string) => kept.has(name) || reload.has(name);
+    const going = [...this.runtimes.values()].filter((rt) => !stays(rt.plan.name));
     await this.stopRuntimes(going);
     for (const rt of going) this.runtimes.delete(rt.plan.name);
     const dropped = new Set(going.map((rt) => rt.group));
     for (let i = this.groups.length - 1; i >= 0; i--)
       if (dropped.has(this.groups[i])) this.groups.splice(i, 1);
-    const fresh = plans.filter((p) => !unchanged.has(p.name));
+    for (const [name, p] of reload) this.reloadRuntime(this.runtimes.get(name)!, p);
     const added = this.add(
-      fresh,
-      syncGroups.filter((g) => g.members.every((m) => !unchanged.has(m))),
+      plans.filter((p) => !stays(p.name)),
+      syncGroups.filter((g) => g.members.every((m) => !stays(m))),
     );
     this.startRuntimes(added);
     return {
-      kept: [...unchanged],
+      kept: [...kept],
+      reloaded: [...reload.keys()],
       stopped: going.map((rt) => rt.plan.name),
       started: added.map((rt) => rt.plan.name),
     };
+  }
+
+  /** Reloads one instance in place (see reconfigure). */
+  private reloadRuntime(rt: InstanceRuntime, next: InstancePlan): void {
+    const old = rt.plan;
+    const channelChanged =
+      old.interface !== next.interface ||
+      old.srcAddress !== next.srcAddress ||
+      JSON.stringify(old.destinations) !== JSON.stringify(next.destinations);
+    const routesChanged = JSON.stringify(old.routes) !== JSON.stringify(next.routes);
+    if (routesChanged) this.removeRoutes(rt);
+    // VIPs are tracked by identity: an unchanged VIP now is the new plan's object.
+    const byKey = new Map(next.params.vips.map((v) => [JSON.stringify(v), v]));
+    for (const v of [...rt.installed]) {
+      const same = byKey.get(JSON.stringify(v));
+      if (same !== undefined) {
+        rt.installed.delete(v);
+        rt.installed.add(same);
+      }
+    }
+    rt.plan = next;
+    if (channelChanged) {
+      rt.channel?.close();
+      rt.channel = this.ports.openChannel(next, (input) => this.receive(rt, input));
+    }
+    this.dispatch(rt, { type: 'reload', params: next.params });
+    if (routesChanged && rt.machine.currentState === 'MASTER') this.addRoutes(rt);
   }
 
   private add(
@@ -311,7 +347,7 @@ export class VrrpEngine {
 
   // ─── dispatch and apply ────────────────────────────────────────────────────────────────────
 
-  private dispatch(rt: InstanceRuntime, event: InstanceEvent): void {
+  private dispatch(rt: InstanceRuntime, event: InstanceEvent<Vip>): void {
     if (rt.stopped) return;
     const now = this.ports.now();
     if (rt.group !== undefined) this.applyGroup(rt.group.handle(rt.plan.name, event, now));

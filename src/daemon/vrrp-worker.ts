@@ -80,7 +80,7 @@ async function main(config: WorkerConfig): Promise<void> {
             event: {
               type: 'log',
               level: 'info',
-              message: `reload: kept [${r.kept.join(', ')}], restarted or removed [${r.stopped.join(', ')}], started [${r.started.join(', ')}]`,
+              message: `reload: kept [${r.kept.join(', ')}], reloaded in place [${r.reloaded.join(', ')}], restarted or removed [${r.stopped.join(', ')}], started [${r.started.join(', ')}]`,
             },
           });
         });

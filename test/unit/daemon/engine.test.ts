@@ -44,19 +44,23 @@ interface Node {
   deaf?: boolean;
 }
 
+function planText(text: string, addr: string): InstancePlan[] {
+  const r = loadConfigText(text, 'node.conf', {
+    configId: 'node',
+    source: memoryConfigSource({}),
+    host: PERMISSIVE_HOST,
+    skipHostChecks: true,
+  });
+  assert.equal(r.exitCode, 0, r.diagnostics.map((d) => d.message).join('\n'));
+  return planInstances(r.model!, { addresses: () => [addr] });
+}
+
 function lan() {
   const clock = new VirtualClock();
   const nodes: Node[] = [];
   const receivers = new Map<string, (i: AdvertInput) => void>();
   function add(name: string, addr: string, text: string): Node {
-    const r = loadConfigText(text, `${name}.conf`, {
-      configId: name,
-      source: memoryConfigSource({}),
-      host: PERMISSIVE_HOST,
-      skipHostChecks: true,
-    });
-    assert.equal(r.exitCode, 0, r.diagnostics.map((d) => d.message).join('\n'));
-    const plans = planInstances(r.model!, { addresses: () => [addr] });
+    const plans = planText(text, addr);
     const node: Node = {
       name,
       addr,
@@ -228,4 +232,45 @@ test('a master hearing a lower-priority advert reports it (notify_master_rx_lowe
   b.deaf = false;
   await l.run(1500);
   assert.equal(b.engine.status()[0]!.state, 'BACKUP', 'healed: the lower-priority master yields');
+});
+
+test('reload in place: priority and VIP changes apply to a master without a flap', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  const b = l.add('b', '192.0.2.12', conf(100));
+  a.engine.start();
+  b.engine.start();
+  await l.run(5000);
+  const transitions = () => a.events.filter((e) => e.type === 'transition').length;
+  const before = transitions();
+  const more = conf(160).replace('192.0.2.100/24', '192.0.2.100/24\n    192.0.2.101/24');
+  const r = await a.engine.reconfigure(planText(more, '192.0.2.11'), []);
+  assert.deepEqual(r.reloaded, ['VI_1']);
+  await l.run(3000);
+  assert.equal(transitions(), before, 'no transition');
+  assert.deepEqual([...a.vips].sort(), ['192.0.2.100', '192.0.2.101']);
+  assert.equal(a.engine.status()[0]!.effectivePriority, 160);
+  assert.equal(b.engine.status()[0]!.state, 'BACKUP');
+  // Drop the first VIP: only it goes.
+  await a.engine.reconfigure(planText(more.replace('192.0.2.100/24\n', ''), '192.0.2.11'), []);
+  await l.run(100);
+  assert.deepEqual([...a.vips], ['192.0.2.101']);
+  // Unchanged after all that: kept, and stop still removes every address it holds.
+  const again = await a.engine.reconfigure(planText(more.replace('192.0.2.100/24\n', ''), '192.0.2.11'), []);
+  assert.deepEqual(again.kept, ['VI_1']);
+  await a.engine.stop();
+  assert.equal(a.vips.size, 0);
+});
+
+test('reload with a new VRID replaces the instance (stop, then start)', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  a.engine.start();
+  await l.run(5000);
+  const r = await a.engine.reconfigure(
+    planText(conf(150).replace('virtual_router_id 51', 'virtual_router_id 52'), '192.0.2.11'),
+    [],
+  );
+  assert.deepEqual([r.stopped, r.started], [['VI_1'], ['VI_1']]);
+  assert.ok(a.events.some((e) => e.type === 'transition' && e.to === 'STOP'));
 });
