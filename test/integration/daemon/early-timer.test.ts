@@ -5,23 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryConfigSource } from '../../../src/config/fs-source.js';
-import { loadConfigText } from '../../../src/config/load.js';
-import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
 import { planInstances } from '../../../src/daemon/plan.js';
 import { type EngineEvent, type EnginePorts, VrrpEngine } from '../../../src/daemon/vrrp-engine.js';
 import { VirtualClock } from '../../../src/sim/clock.js';
+import { modelOf } from '../../config-model.js';
 import { vrrpConf } from './lab.js';
 
 test('a master-down timer that fires 0.5 ms early is re-armed, not lost', async () => {
   // Priority 150: skew (256-150)/256 s = 414.0625 ms, a fractional deadline.
-  const r = loadConfigText(vrrpConf({ priority: 150, vips: ['192.0.2.100/24'] }), 'n1.conf', {
-    configId: 'n1',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.equal(r.exitCode, 0, r.diagnostics.map((d) => d.message).join('\n'));
+  const model = modelOf(vrrpConf({ priority: 150, vips: ['192.0.2.100/24'] }), { valid: true });
   const clock = new VirtualClock();
   const events: EngineEvent[] = [];
   const ports: EnginePorts = {
@@ -37,7 +29,7 @@ test('a master-down timer that fires 0.5 ms early is re-armed, not lost', async 
     announce: () => {},
     emit: (e) => events.push(e),
   };
-  const engine = new VrrpEngine(planInstances(r.model!, { addresses: () => ['192.0.2.11'] }), [], ports);
+  const engine = new VrrpEngine(planInstances(model, { addresses: () => ['192.0.2.11'] }), [], ports);
   engine.start();
   const end = clock.now + 5000;
   while (clock.step(end)) await new Promise((res) => setImmediate(res));

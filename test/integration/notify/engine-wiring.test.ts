@@ -17,13 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, test } from 'node:test';
-import { memoryConfigSource } from '../../../src/config/fs-source.js';
-import { loadConfigText } from '../../../src/config/load.js';
-import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
 import { planInstances } from '../../../src/daemon/plan.js';
 import { type EnginePorts, VrrpEngine } from '../../../src/daemon/vrrp-engine.js';
 import { setupNotifications } from '../../../src/notify/setup.js';
 import { TrackingManager } from '../../../src/track/manager.js';
+import { modelOf } from '../../config-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-wiring-'));
 chmodSync(dir, 0o755);
@@ -76,14 +74,7 @@ vrrp_instance VI_1 {
   notify_master "${rec} master"
   notify_fault "${rec} fault"
 }`;
-  const r = loadConfigText(text, 'k.conf', {
-    configId: 'k',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.ok(r.model, r.diagnostics.map((d) => d.message).join('\n'));
-  const model = r.model;
+  const model = modelOf(text);
   const logs: string[] = [];
   const notes = setupNotifications(model, { log: (l, m) => logs.push(`${l} ${m}`) });
   cleanups.push(() => notes.close());

@@ -18,12 +18,10 @@ import { createConnection, createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { memoryConfigSource } from '../../../src/config/fs-source.js';
-import { loadConfigText } from '../../../src/config/load.js';
-import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
 import { NotifyFifo } from '../../../src/notify/fifo.js';
 import { Mailer, sendMail } from '../../../src/notify/mail.js';
 import { Notifier } from '../../../src/notify/notifier.js';
+import { modelOf } from '../../config-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-notify-'));
 chmodSync(dir, 0o755);
@@ -45,16 +43,7 @@ async function until<T>(get: () => T | undefined, ms: number): Promise<T | undef
   }
 }
 
-function load(text: string) {
-  const r = loadConfigText(text, 'k.conf', {
-    configId: 'k',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.ok(r.model, r.diagnostics.map((d) => d.message).join('\n'));
-  return r.model;
-}
+const load = (text: string) => modelOf(text);
 
 const tr = (to: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP', priority: number) =>
   ({ type: 'transition', instance: 'VI_1', from: 'BACKUP', to, priority, reason: 'test' }) as const;

@@ -9,16 +9,14 @@ import { chmodSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { memoryConfigSource } from '../../../src/config/fs-source.js';
-import { loadConfigText } from '../../../src/config/load.js';
 import type { TrackFile, TrackProcess, VrrpScript } from '../../../src/config/model.js';
-import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
 import { runScript } from '../../../src/scripts/runner.js';
 import { TrackingManager } from '../../../src/track/manager.js';
 import { TrackFileWatcher } from '../../../src/track/track-file.js';
 import { ProcessTracker } from '../../../src/track/track-process.js';
 import { VrrpScriptTracker } from '../../../src/track/vrrp-script.js';
 import type { TrackingStatus } from '../../../src/vrrp/types.js';
+import { modelOf } from '../../config-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-track-'));
 chmodSync(dir, 0o755);
@@ -242,15 +240,9 @@ vrrp_instance VI_1 {
     tf
   }
 }`;
-  const r = loadConfigText(text, 'k.conf', {
-    configId: 'k',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.ok(r.model);
+  const model = modelOf(text);
   const pushed: TrackingStatus[] = [];
-  const m = new TrackingManager(r.model, { track: (_i, s) => pushed.push(s), log: () => {} });
+  const m = new TrackingManager(model, { track: (_i, s) => pushed.push(s), log: () => {} });
   m.start();
   try {
     assert.ok(await until(() => pushed.find((s) => s.weight === 10), 3000), 'script ok adds 10');
@@ -304,16 +296,10 @@ vrrp_instance VI_1 {
     insecure
   }
 }`;
-  const r = loadConfigText(text, 'k.conf', {
-    configId: 'k',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.ok(r.model);
+  const model = modelOf(text);
   const pushed: TrackingStatus[] = [];
   const logs: string[] = [];
-  const m = new TrackingManager(r.model, {
+  const m = new TrackingManager(model, {
     track: (_i, s) => pushed.push(s),
     log: (l, msg) => logs.push(`${l} ${msg}`),
   });

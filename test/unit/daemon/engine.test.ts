@@ -4,13 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryConfigSource } from '../../../src/config/fs-source.js';
-import { loadConfigText } from '../../../src/config/load.js';
-import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
 import { type InstancePlan, planInstances, type Vip } from '../../../src/daemon/plan.js';
 import { type EngineEvent, type EnginePorts, VrrpEngine } from '../../../src/daemon/vrrp-engine.js';
 import { VirtualClock } from '../../../src/sim/clock.js';
 import type { AdvertInput } from '../../../src/vrrp/receive.js';
+import { modelOf } from '../../config-model.js';
 
 const conf = (prio: number, extra = '') => `
 vrrp_instance VI_1 {
@@ -45,14 +43,7 @@ interface Node {
 }
 
 function planText(text: string, addr: string): InstancePlan[] {
-  const r = loadConfigText(text, 'node.conf', {
-    configId: 'node',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.equal(r.exitCode, 0, r.diagnostics.map((d) => d.message).join('\n'));
-  return planInstances(r.model!, { addresses: () => [addr] });
+  return planInstances(modelOf(text, { valid: true }), { addresses: () => [addr] });
 }
 
 function lan() {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryConfigSource } from '../../../src/config/fs-source.js';
-import { loadConfigText } from '../../../src/config/load.js';
-import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
 import { Notifier } from '../../../src/notify/notifier.js';
 import { parseAccounts } from '../../../src/scripts/identity.js';
 import type { RunRequest, ScriptResult } from '../../../src/scripts/runner.js';
 import type { PathStat } from '../../../src/scripts/security.js';
+import { modelOf } from '../../config-model.js';
 
 const conf = (globals: string) => `
 global_defs {
@@ -43,16 +41,7 @@ vrrp_sync_group G {
 }
 `;
 
-function load(globals = '') {
-  const r = loadConfigText(conf(globals), 'k.conf', {
-    configId: 'k',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.ok(r.model, r.diagnostics.map((d) => d.message).join('\n'));
-  return r.model;
-}
+const load = (globals = '') => modelOf(conf(globals));
 
 const d = (mode = 0o755): PathStat => ({ kind: 'directory', mode, uid: 0, gid: 0 });
 const f: PathStat = { kind: 'file', mode: 0o755, uid: 0, gid: 0 };

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryConfigSource } from '../../../src/config/fs-source.js';
-import { loadConfigText } from '../../../src/config/load.js';
-import { PERMISSIVE_HOST } from '../../../src/config/validate.js';
 import {
   aggregate,
   effectOf,
@@ -11,6 +8,7 @@ import {
   type TrackSnapshot,
   trackedObjects,
 } from '../../../src/track/aggregate.js';
+import { modelOf } from '../../config-model.js';
 
 const obj = (weight: number, up: boolean | undefined, reverse = false) =>
   ({ kind: 'track_script', name: 's', weight, reverse, up }) as const;
@@ -135,16 +133,7 @@ vrrp_sync_group G {
 }
 `;
 
-function load() {
-  const r = loadConfigText(conf, 'k.conf', {
-    configId: 'k',
-    source: memoryConfigSource({}),
-    host: PERMISSIVE_HOST,
-    skipHostChecks: true,
-  });
-  assert.ok(r.model, r.diagnostics.map((d) => d.message).join('\n'));
-  return r.model;
-}
+const load = () => modelOf(conf);
 
 const snap = (over: Partial<Record<keyof TrackSnapshot, Map<string, unknown>>> = {}): TrackSnapshot =>
   ({
