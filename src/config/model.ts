@@ -110,6 +110,8 @@ export interface GlobalDefs extends Located {
   readonly vrrpDownTimerAdverts?: number;
   readonly vrrpLowerPrioNoAdvert?: boolean;
   readonly vrrpHigherPrioSendAdvert?: boolean;
+  /** Default for notify_priority_changes. */
+  readonly vrrpNotifyPriorityChanges?: boolean;
   readonly scriptUser?: string;
   readonly scriptGroup?: string;
   readonly enableScriptSecurity: boolean;

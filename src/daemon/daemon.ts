@@ -104,6 +104,8 @@ function describe(e: EngineEvent): { level: LogLevel; message: string } {
         level: 'info',
         message: `VRRP_Group(${e.group}) Syncing instances to ${e.to} state (${e.reason})`,
       };
+    case 'priority-change':
+      return { level: 'debug', message: `(${e.instance}) ${e.state} with effective priority ${e.priority}` };
     case 'master-rx-lower-pri':
       return {
         level: 'info',

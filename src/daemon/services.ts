@@ -32,9 +32,10 @@ export class MainServices {
   }
 
   onEngineEvent(e: EngineEvent): void {
-    if (e.type === 'master-rx-lower-pri')
-      this.notifications.notifier.masterRxLowerPri(e.instance, e.priority);
-    else this.notifications.notifier.handle(e);
+    const n = this.notifications.notifier;
+    if (e.type === 'master-rx-lower-pri') n.masterRxLowerPri(e.instance, e.priority);
+    else if (e.type === 'priority-change') n.priorityChanged(e.instance, e.state, e.priority);
+    else n.handle(e);
   }
 
   onLink(name: string, up: boolean): void {

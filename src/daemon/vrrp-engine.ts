@@ -56,6 +56,13 @@ export type EngineEvent =
       readonly from: string;
       readonly theirPriority: number;
     }
+  /** The effective priority changed (tracking or reload) while MASTER or BACKUP. */
+  | {
+      readonly type: 'priority-change';
+      readonly instance: string;
+      readonly state: 'MASTER' | 'BACKUP';
+      readonly priority: number;
+    }
   | {
       readonly type: 'log';
       readonly level: 'debug' | 'info' | 'warning' | 'error';
@@ -350,8 +357,18 @@ export class VrrpEngine {
   private dispatch(rt: InstanceRuntime, event: InstanceEvent<Vip>): void {
     if (rt.stopped) return;
     const now = this.ports.now();
+    const before = rt.machine.snapshot().effectivePriority;
     if (rt.group !== undefined) this.applyGroup(rt.group.handle(rt.plan.name, event, now));
     else this.apply(rt, rt.machine.handle(event, now));
+    const after = rt.machine.snapshot();
+    if (after.effectivePriority !== before && (after.state === 'MASTER' || after.state === 'BACKUP')) {
+      this.ports.emit({
+        type: 'priority-change',
+        instance: rt.plan.name,
+        state: after.state,
+        priority: after.effectivePriority,
+      });
+    }
   }
 
   private applyGroup(outputs: SyncGroupOutput<Vip>[]): void {

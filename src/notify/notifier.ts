@@ -105,7 +105,9 @@ export class Notifier {
   /** The effective priority changed (only with notify_priority_changes). */
   priorityChanged(instance: string, state: 'MASTER' | 'BACKUP', priority: number): void {
     const inst = this.cfg.instances.find((i) => i.name === instance);
-    if (inst?.notifyPriorityChanges) this.execute(planPriorityChange(instance, state, priority));
+    if (inst && (inst.notifyPriorityChanges ?? this.cfg.globalDefs.vrrpNotifyPriorityChanges)) {
+      this.execute(planPriorityChange(instance, state, priority));
+    }
   }
 
   /** Resolves once every script started so far has finished (for shutdown and tests). */

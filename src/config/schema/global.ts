@@ -85,7 +85,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     flag('vrrp_check_unicast_src', 'vrrpCheckUnicastSrc', { default: false }),
     flag('vrrp_skip_check_adv_addr', 'vrrpSkipCheckAdvAddr', { default: false }),
     flag('vrrp_strict', 'vrrpStrict', { default: false }),
-    bool('vrrp_notify_priority_changes', undefined, { notImplemented: true }),
+    bool('vrrp_notify_priority_changes', 'vrrpNotifyPriorityChanges'),
     special('script_user', 'script-user', 'scriptUser'),
     flag('enable_script_security', 'enableScriptSecurity', { default: false }),
     str('notify_fifo', 'notifyFifo'),

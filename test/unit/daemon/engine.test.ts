@@ -265,3 +265,14 @@ test('reload with a new VRID replaces the instance (stop, then start)', async ()
   assert.deepEqual([r.stopped, r.started], [['VI_1'], ['VI_1']]);
   assert.ok(a.events.some((e) => e.type === 'transition' && e.to === 'STOP'));
 });
+
+test('a tracking change of the effective priority is reported (notify_priority_changes)', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  a.engine.start();
+  await l.run(5000);
+  a.engine.track('VI_1', { weight: -20, fault: false, reason: 'track_script chk failed' });
+  const e = a.events.find((x) => x.type === 'priority-change');
+  assert.ok(e && e.type === 'priority-change');
+  assert.deepEqual([e.instance, e.state, e.priority], ['VI_1', 'MASTER', 130]);
+});

@@ -156,3 +156,16 @@ test('unknown instances and non-notify states are ignored', async () => {
   await h.n.idle();
   assert.deepEqual([h.ran, h.fifo], [[], []]);
 });
+
+test('priority changes write a FIFO line only with (vrrp_)notify_priority_changes', async () => {
+  const off = harness();
+  off.n.priorityChanged('VI_1', 'MASTER', 90);
+  await off.n.idle();
+  assert.deepEqual(off.fifo, []);
+  const on = harness('vrrp_notify_priority_changes');
+  on.n.priorityChanged('VI_1', 'MASTER', 90);
+  on.n.priorityChanged('VI_2', 'BACKUP', 80);
+  await on.n.idle();
+  assert.deepEqual(on.fifo, ['INSTANCE "VI_1" MASTER_PRIORITY 90\n', 'INSTANCE "VI_2" BACKUP_PRIORITY 80\n']);
+  assert.deepEqual(on.ran, [], 'no script runs for a priority change');
+});
