@@ -159,6 +159,14 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
         },
       );
     }
+    if (auth.type === 'AH' && auth.pass !== undefined && !strict && i.version === 2) {
+      sink.warning(
+        apos,
+        `${name} auth_type AH is accepted but not implemented by vigil yet: its adverts go out ` +
+          'unauthenticated and AH adverts from peers are dropped',
+        { code: 'not-implemented' },
+      );
+    }
     // keepalived 2.2.7 accepts this silently and sends adverts without authentication.
     if (auth.type === undefined)
       sink.warning(apos, `${name} authentication has no auth_type: adverts will not be authenticated`, {

@@ -196,6 +196,16 @@ function readValue(
     case 'string': {
       const a = needArg(node, kw, ctx);
       if (a !== undefined) setField(draft, kw, a.text, pos);
+      const extra = node.args[1];
+      if (extra !== undefined && kw.laterArgs !== undefined) {
+        ctx.sink.warning(
+          extra.pos,
+          `'${kw.name}' ${kw.laterArgs} is accepted but not implemented by vigil yet`,
+          {
+            code: 'not-implemented',
+          },
+        );
+      }
       return;
     }
     case 'enum': {

@@ -79,6 +79,11 @@ export interface KeywordSpec {
   readonly minArgs?: number;
   /** Short note shown with range errors, e.g. the keepalived behaviour. */
   readonly note?: string;
+  /**
+   * What the optional arguments after a string value mean, when vigil does not implement them
+   * yet (e.g. notify_fifo's owner): given, they are warned about by this name.
+   */
+  readonly laterArgs?: string;
 }
 
 export interface BlockSpec {
