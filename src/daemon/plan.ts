@@ -34,8 +34,6 @@ export interface InstancePlan {
   readonly authPass: string | undefined;
   /** virtual_routes, ready for rtnetlink. */
   readonly routes: readonly PlannedRoute[];
-  /** Per-instance TTL for unicast adverts (unicast_ttl), default 255. */
-  readonly ttl: number;
   /** Parameters keepalived would reset, as it logs them (e.g. nopreempt with state MASTER). */
   readonly warnings: readonly string[];
 }
@@ -129,7 +127,6 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
       if (planned instanceof Error) throw new PlanError(`(${vi.name}) virtual_routes: ${planned.message}`);
       return planned;
     }),
-    ttl: unicast ? (vi.unicastTtl ?? 255) : 255,
     warnings,
   };
 }

@@ -76,7 +76,7 @@ export const GLOBAL_DEFS: BlockSpec = {
       note: GARP_RANGE_NOTE,
     }),
     special('vrrp_gna_interval', 'garp-interval', 'vrrpGnaIntervalUs', { default: 0, note: GARP_RANGE_NOTE }),
-    int('vrrp_down_timer_adverts', 'vrrpDownTimerAdverts', 1, 100),
+    int('vrrp_down_timer_adverts', 'vrrpDownTimerAdverts', 1, 100, { notImplemented: true }),
     bool('vrrp_min_garp', undefined, { notImplemented: true }),
     later('vrrp_garp_extra_if'),
     bool('vrrp_lower_prio_no_advert', 'vrrpLowerPrioNoAdvert'),
@@ -95,7 +95,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     str('lvs_notify_fifo', 'lvsNotifyFifo'),
     later('lvs_notify_fifo_script'),
     secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0, 3600),
-    bool('dynamic_interfaces', 'dynamicInterfaces'),
+    bool('dynamic_interfaces', 'dynamicInterfaces', { notImplemented: true }),
     ...[
       'tmp_config_directory',
       'config_save_dir',
