@@ -55,6 +55,7 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
       interface: vi.dontTrackPrimary ? null : (vi.interface ?? model.globalDefs.defaultInterface ?? null),
     })),
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
+    startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
   };
 }

@@ -37,7 +37,7 @@ export interface KernelPorts {
 }
 
 export async function createKernelPorts(
-  _config: WorkerConfig,
+  config: WorkerConfig,
   emit: (e: EngineEvent) => void,
 ): Promise<KernelPorts> {
   const rtnl = new RtnlClient();
@@ -130,23 +130,34 @@ export async function createKernelPorts(
       await rtnl.deleteRoute(toKernelRoute(r));
     },
     announce(vips, count) {
-      for (let i = 0; i < count; i++) {
-        for (const v of vips) {
-          try {
-            if (v.spec.family === 4) {
-              const g = garp.get(v.dev) ?? new GarpSender(v.dev);
-              garp.set(v.dev, g);
-              g.send(v.spec.address);
-            } else {
-              const n = na.get(v.dev) ?? new NaSender(v.dev);
-              na.set(v.dev, n);
-              n.send(v.spec.address);
-            }
-          } catch (e) {
-            log('warning', `announcement for ${v.spec.address} on ${v.dev} failed: ${(e as Error).message}`);
+      const send = (v: Vip) => {
+        try {
+          if (v.spec.family === 4) {
+            const g = garp.get(v.dev) ?? new GarpSender(v.dev);
+            garp.set(v.dev, g);
+            g.send(v.spec.address);
+          } else {
+            const n = na.get(v.dev) ?? new NaSender(v.dev);
+            na.set(v.dev, n);
+            n.send(v.spec.address);
           }
+        } catch (e) {
+          log('warning', `announcement for ${v.spec.address} on ${v.dev} failed: ${(e as Error).message}`);
         }
-      }
+      };
+      // vrrp_garp_interval / vrrp_gna_interval: a pause between announcements of each family.
+      paced(
+        vips.filter((v) => v.spec.family === 4),
+        count,
+        config.garpIntervalUs,
+        send,
+      );
+      paced(
+        vips.filter((v) => v.spec.family === 6),
+        count,
+        config.gnaIntervalUs,
+        send,
+      );
     },
     emit,
   };
@@ -189,4 +200,20 @@ function toKernelAddress(vip: Vip) {
     ...(scope !== undefined ? { scope } : {}),
     ...(s.family === 6 ? { flags: IFA_F_NODAD } : {}),
   };
+}
+
+/** Sends `count` rounds over `vips`, back to back, or `intervalUs` apart when it is set. */
+function paced(vips: readonly Vip[], count: number, intervalUs: number, send: (v: Vip) => void): void {
+  const queue: Vip[] = [];
+  for (let i = 0; i < count; i++) queue.push(...vips);
+  if (intervalUs <= 0) {
+    for (const v of queue) send(v);
+    return;
+  }
+  let i = 0;
+  const next = () => {
+    send(queue[i++]!);
+    if (i < queue.length) setTimeout(next, intervalUs / 1000);
+  };
+  if (queue.length > 0) next();
 }

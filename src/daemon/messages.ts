@@ -28,6 +28,8 @@ export interface WorkerConfig {
   readonly primary: readonly PrimaryInterfacePlan[];
   /** vrrp_garp_interval / vrrp_gna_interval in microseconds (pause between announcements). */
   readonly garpIntervalUs: number;
+  /** vrrp_startup_delay: how long the instances wait before starting, ms. */
+  readonly startupDelayMs: number;
   readonly gnaIntervalUs: number;
 }
 

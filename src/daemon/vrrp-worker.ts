@@ -49,6 +49,7 @@ async function main(config: WorkerConfig): Promise<void> {
     trackingReady = resolve;
   });
   let busy: Promise<unknown> = Promise.resolve();
+  let stopping = false;
   port.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'tracking-ready':
@@ -62,6 +63,7 @@ async function main(config: WorkerConfig): Promise<void> {
         retrack(m.instance, true);
         break;
       case 'stop':
+        stopping = true;
         busy = busy.then(async () => {
           await engine.stop();
           kernel.close();
@@ -91,6 +93,15 @@ async function main(config: WorkerConfig): Promise<void> {
   // thread's first statuses (sent before 'tracking-ready'), so that an instance whose track_file
   // already means FAULT starts in FAULT, not BACKUP, and notifies with its effective priority.
   await Promise.race([ready, new Promise((r) => setTimeout(r, 2000))]);
+  // vrrp_startup_delay: give the network time to settle after boot before any instance runs.
+  if (config.startupDelayMs > 0) {
+    post({
+      type: 'event',
+      event: { type: 'log', level: 'info', message: `delaying VRRP startup for ${config.startupDelayMs} ms` },
+    });
+    await new Promise((r) => setTimeout(r, config.startupDelayMs));
+  }
+  if (stopping) return;
   // A primary interface that is already down at startup means FAULT from the start.
   retrackAll();
   engine.start();
