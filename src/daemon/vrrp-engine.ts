@@ -457,30 +457,24 @@ export class VrrpEngine {
   private sendAdvert(rt: InstanceRuntime, priority: number, adverIntCs: number): void {
     const plan = rt.plan;
     const addresses = plan.params.vips.filter((v) => v.advertised).map((v) => v.spec.address);
+    const common = {
+      type: 1,
+      vrid: plan.params.vrid,
+      priority,
+      family: plan.family,
+      addresses,
+      adverIntCs,
+      checksum: 0,
+    };
     const packet: VrrpPacket =
       plan.params.version === 2
         ? {
+            ...common,
             version: 2,
-            type: 1,
-            vrid: plan.params.vrid,
-            priority,
-            family: plan.family,
-            addresses,
-            adverIntCs,
-            checksum: 0,
             authType: plan.authType === 1 ? VrrpAuthType.PASS : VrrpAuthType.NONE,
             authData: plan.authType === 1 ? authPassBytes(plan.authPass) : new Uint8Array(8),
           }
-        : {
-            version: 3,
-            type: 1,
-            vrid: plan.params.vrid,
-            priority,
-            family: plan.family,
-            addresses,
-            adverIntCs,
-            checksum: 0,
-          };
+        : { ...common, version: 3 };
     for (const dst of plan.destinations) {
       const enc = encodeVrrp(packet, { family: plan.family, src: plan.srcAddress, dst });
       if (!enc.ok) {
