@@ -118,13 +118,19 @@ function lan() {
   return { clock, nodes, add, run };
 }
 
-test('election: the higher priority node becomes master and alone holds the VIP', async () => {
-  const l = lan();
+/** Node a (priority 150) elected master over b (100) after five seconds. */
+async function electedPair(l: ReturnType<typeof lan>) {
   const a = l.add('a', '192.0.2.11', conf(150));
   const b = l.add('b', '192.0.2.12', conf(100));
   a.engine.start();
   b.engine.start();
   await l.run(5000);
+  return { a, b };
+}
+
+test('election: the higher priority node becomes master and alone holds the VIP', async () => {
+  const l = lan();
+  const { a, b } = await electedPair(l);
   assert.equal(a.engine.status()[0]!.state, 'MASTER');
   assert.equal(b.engine.status()[0]!.state, 'BACKUP');
   assert.deepEqual([...a.vips], ['192.0.2.100']);
@@ -136,11 +142,7 @@ test('election: the higher priority node becomes master and alone holds the VIP'
 
 test('stop: the master sends priority 0 and the backup takes over within the skew time', async () => {
   const l = lan();
-  const a = l.add('a', '192.0.2.11', conf(150));
-  const b = l.add('b', '192.0.2.12', conf(100));
-  a.engine.start();
-  b.engine.start();
-  await l.run(5000);
+  const { a, b } = await electedPair(l);
   const stopAt = l.clock.now;
   await a.engine.stop();
   assert.equal(a.vips.size, 0, 'the stopped master removed its VIP');
@@ -156,11 +158,7 @@ test('stop: the master sends priority 0 and the backup takes over within the ske
 
 test('crash: the backup takes over after the master-down interval', async () => {
   const l = lan();
-  const a = l.add('a', '192.0.2.11', conf(150));
-  const b = l.add('b', '192.0.2.12', conf(100));
-  a.engine.start();
-  b.engine.start();
-  await l.run(5000);
+  const { a, b } = await electedPair(l);
   a.up = false; // silent crash: no priority-0 advert
   const crashAt = l.clock.now;
   let tookOver: number | undefined;
@@ -227,11 +225,7 @@ test('a master hearing a lower-priority advert reports it (notify_master_rx_lowe
 
 test('reload in place: priority and VIP changes apply to a master without a flap', async () => {
   const l = lan();
-  const a = l.add('a', '192.0.2.11', conf(150));
-  const b = l.add('b', '192.0.2.12', conf(100));
-  a.engine.start();
-  b.engine.start();
-  await l.run(5000);
+  const { a, b } = await electedPair(l);
   const transitions = () => a.events.filter((e) => e.type === 'transition').length;
   const before = transitions();
   const more = conf(160).replace('192.0.2.100/24', '192.0.2.100/24\n    192.0.2.101/24');
