@@ -389,29 +389,29 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Reads the fd argument and stops its watcher, if any. Returns 0 on failure (as CHECK does). */
+static int take_fd_and_unwatch(napi_env env, napi_callback_info info, int32_t *fd) {
+  napi_value argv[1];
+  addon_state_t *state;
+  if (!get_args(env, info, 1, argv, NULL)) return 0;
+  if (!get_int32(env, argv[0], "fd", fd)) return 0;
+  if (napi_get_instance_data(env, (void **)&state) != napi_ok) return 0;
+  watcher_t *w = find_watcher(state, *fd);
+  if (w != NULL) stop_watcher(state, w);
+  return 1;
+}
+
 /* unwatch(fd): stop delivering; a no-op when the fd is not watched. */
 static napi_value js_unwatch(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
   int32_t fd;
-  addon_state_t *state;
-  if (!get_args(env, info, 1, argv, NULL)) return NULL;
-  if (!get_int32(env, argv[0], "fd", &fd)) return NULL;
-  CHECK(napi_get_instance_data(env, (void **)&state));
-  watcher_t *w = find_watcher(state, fd);
-  if (w != NULL) stop_watcher(state, w);
+  take_fd_and_unwatch(env, info, &fd);
   return NULL;
 }
 
 /* close(fd): stops any watcher first (libuv must not poll a closed or reused descriptor). */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
   int32_t fd;
-  addon_state_t *state;
-  if (!get_args(env, info, 1, argv, NULL)) return NULL;
-  if (!get_int32(env, argv[0], "fd", &fd)) return NULL;
-  CHECK(napi_get_instance_data(env, (void **)&state));
-  watcher_t *w = find_watcher(state, fd);
-  if (w != NULL) stop_watcher(state, w);
+  if (!take_fd_and_unwatch(env, info, &fd)) return NULL;
   /* Linux always releases the descriptor, even when close() reports EINTR: never retry. */
   if (close(fd) < 0 && errno != EINTR) throw_errno(env, "close", errno);
   return NULL;
