@@ -41,6 +41,11 @@ export interface Diagnostic {
   readonly code?: string;
   /** Other locations involved, e.g. the first definition of a duplicate. */
   readonly related?: readonly RelatedInfo[];
+  /**
+   * keepalived's VRRP process exits on this error (KEEPALIVED_EXIT_CONFIG) instead of logging it
+   * and carrying on with a corrected value; see daemon-verdict.ts.
+   */
+  readonly stopsDaemon?: boolean;
 }
 
 /** keepalived's exit statuses for `-t` (keepalived 2.2.7 lib/utils.h KEEPALIVED_EXIT_*). */

@@ -99,7 +99,10 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
   const name = `(${i.name})`;
   const g = cfg.globalDefs;
   if (i.virtualRouterId === undefined) {
-    sink.error(i.pos, `${name} virtual_router_id must be set (1..255)`, { code: 'missing-vrid' });
+    sink.error(i.pos, `${name} virtual_router_id must be set (1..255)`, {
+      code: 'missing-vrid',
+      stopsDaemon: true,
+    });
   }
   // Advert interval limits: VRRPv2 counts whole seconds (RFC 3768 5.3.7), VRRPv3 centiseconds up to
   // 40.95 s (RFC 5798 5.2.7).
@@ -216,7 +219,12 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
     });
   }
   if (i.virtualIpaddress.length === 0) {
-    sink.error(i.pos, `${name} no virtual_ipaddress specified; at least one is needed`, { code: 'no-vip' });
+    // keepalived 2.2.7 vrrp_complete_instance: "at least one is required" (v3 or strict) stops the
+    // VRRP process; "at least one is sensible" (v2) is logged and the instance runs without VIPs.
+    sink.error(i.pos, `${name} no virtual_ipaddress specified; at least one is needed`, {
+      code: 'no-vip',
+      stopsDaemon: i.version === 3 || strict === true,
+    });
   }
   if (i.version === 2 && i.virtualIpaddress.length > 20) {
     sink.warning(
@@ -440,6 +448,8 @@ function checkVridClashes(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
       `${prev.name} and ${i.name} both use VRID ${i.virtualRouterId} with IPv${fam} on interface ${ifname}`,
       {
         code: 'vrid-clash',
+        // keepalived 2.2.7 check_vrid_conflicts stops the VRRP process.
+        stopsDaemon: true,
         related: [
           {
             pos: prev.keyPos.virtualRouterId ?? prev.pos,
@@ -794,9 +804,17 @@ function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: Diagnosti
   const have = new Set(host.interfaces);
   const check = (ifname: string | undefined, pos: SourcePos, what: string): void => {
     if (ifname === undefined) return;
-    if (!have.has(ifname))
+    if (have.has(ifname)) return;
+    // keepalived 2.2.7 if_get_by_ifname: a named interface that does not exist stops the VRRP
+    // process ("Non-existent interface specified"), unless dynamic_interfaces waits for it to appear.
+    if (cfg.globalDefs.dynamicInterfaces === true)
+      sink.warning(pos, `interface '${ifname}' ${what} does not exist yet; it will be used once it appears`, {
+        code: 'no-such-interface',
+      });
+    else
       sink.error(pos, `interface '${ifname}' ${what} does not exist on this host`, {
         code: 'no-such-interface',
+        stopsDaemon: true,
       });
   };
   for (const i of cfg.instances) {
@@ -804,6 +822,7 @@ function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: Diagnosti
     if (ifname === 'lo') {
       sink.error(i.keyPos.interface ?? i.pos, `(${i.name}) cannot use the loopback interface for VRRP`, {
         code: 'loopback',
+        stopsDaemon: true,
       });
     } else if (i.interface === undefined) {
       // Falls back to default_interface (eth0); keepalived reports "Unknown interface!" when that is
@@ -812,9 +831,7 @@ function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: Diagnosti
         sink.error(
           i.pos,
           `(${i.name}) no interface set and the default interface '${ifname}' does not exist`,
-          {
-            code: 'unknown-interface',
-          },
+          { code: 'unknown-interface', stopsDaemon: true },
         );
     } else check(ifname, i.keyPos.interface ?? i.pos, `for vrrp_instance ${i.name}`);
     for (const t of i.trackInterface) check(t.name, t.pos, `tracked by vrrp_instance ${i.name}`);
@@ -829,9 +846,7 @@ function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: Diagnosti
       sink.error(
         v.pos,
         `static address ${v.address} has no dev and the default interface '${cfg.globalDefs.defaultInterface ?? 'eth0'}' does not exist`,
-        {
-          code: 'fatal-config',
-        },
+        { code: 'fatal-config', stopsDaemon: true },
       );
     }
   }

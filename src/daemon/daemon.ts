@@ -9,10 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DaemonOptions } from '../cli/args.js';
-import { type Diagnostic, formatDiagnostic } from '../config/diagnostics.js';
+import { DaemonExit, daemonSeverity, daemonVerdict } from '../config/daemon-verdict.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
 import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
-import { configTestExitCode, loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
@@ -63,23 +64,18 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
 type Loaded = { ok: true; config: WorkerConfig; model: KeepalivedConfig } | { ok: false; code: number };
 
 /**
- * Script problems `keepalived -t` reports but keepalived's daemon runs with: scripts run as root
- * with a "SECURITY VIOLATION" warning, and a track script that is missing, not executable, insecure
- * or has no such user is disabled ("Disabling track script ..."). track/manager.ts and
- * notify/notifier.ts do the same at run time, so these do not keep the daemon from starting.
+ * Loads the config as keepalived's daemon does: every diagnostic is logged once with file:line:col,
+ * and only what stops keepalived's VRRP process stops vigil (config/daemon-verdict.ts). Script
+ * problems in particular are run with: track/manager.ts and notify/notifier.ts disable a missing,
+ * insecure or non-executable script at run time, as keepalived does.
  */
-const RUNS_ANYWAY = new Set(['script-security', 'script-insecure', 'script-not-found', 'script-user']);
-const runsAnyway = (d: Diagnostic) => d.code !== undefined && RUNS_ANYWAY.has(d.code);
-
 function load(opts: DaemonOptions, log: Logger): Loaded {
   const configId = opts.configId ?? hostname().split('.')[0] ?? '';
   const r = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
-  for (const d of r.diagnostics) {
-    const shown = runsAnyway(d) ? { ...d, severity: 'warning' as const } : d;
-    log.log(shown.severity === 'error' ? 'error' : 'warning', formatDiagnostic(shown));
-  }
-  const exitCode = configTestExitCode(r.diagnostics.filter((d) => !runsAnyway(d)));
-  if (r.model === undefined || exitCode !== 0) return { ok: false, code: exitCode === 0 ? 1 : exitCode };
+  for (const d of r.diagnostics)
+    log.log(daemonSeverity(d), formatDiagnostic({ ...d, severity: daemonSeverity(d) }));
+  const verdict = daemonVerdict(r.diagnostics, r.model !== undefined);
+  if (!verdict.run || r.model === undefined) return { ok: false, code: verdict.run ? 1 : verdict.exitCode };
   try {
     const config = workerConfig(r.model, osPlanHost());
     for (const p of config.plans) for (const w of p.warnings) log.log('warning', w);
@@ -87,7 +83,7 @@ function load(opts: DaemonOptions, log: Logger): Loaded {
   } catch (e) {
     if (e instanceof PlanError) {
       log.log('error', e.message);
-      return { ok: false, code: 5 };
+      return { ok: false, code: DaemonExit.CONFIG };
     }
     throw e;
   }

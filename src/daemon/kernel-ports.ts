@@ -9,11 +9,12 @@ import { ifNameToIndex } from '../kernel/interfaces.js';
 import { isLinkUsable } from '../kernel/link-state.js';
 import { LinkWatcher } from '../kernel/link-watcher.js';
 import { RtnlClient } from '../kernel/netlink.js';
-import { parseScope } from '../kernel/netlink-codec.js';
+import { type InterfaceAddress, parseScope } from '../kernel/netlink-codec.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
+import { sameAddress } from '../net/addr.js';
 import type { AdvertInput } from '../vrrp/receive.js';
 import type { WorkerConfig } from './messages.js';
-import type { InstancePlan, Vip } from './plan.js';
+import type { InstancePlan, PlanHost, Vip } from './plan.js';
 import type { PlannedRoute } from './routes.js';
 import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
 
@@ -29,6 +30,10 @@ interface SharedSocket {
 
 export interface KernelPorts {
   readonly ports: EnginePorts;
+  /** The host's addresses now, kept current from netlink address events. */
+  readonly host: PlanHost;
+  /** Called after every address added or removed on the host. */
+  onAddresses(cb: () => void): void;
   /** Current link states (usable = IFF_UP and IFF_RUNNING), by interface name. */
   readonly links: ReadonlyMap<string, boolean>;
   /** Called on every link state change. */
@@ -46,6 +51,11 @@ export async function createKernelPorts(
   const na = new Map<string, NaSender>();
   const linkUp = new Map<string, boolean>();
   let linkCb: ((name: string, up: boolean) => void) | undefined;
+  let addressCb: (() => void) | undefined;
+  // The host's addresses by `ifindex|address`, in the kernel's order (the first IPv4 one of an
+  // interface is its primary address, keepalived's advert source).
+  const addresses = new Map<string, InterfaceAddress>();
+  const addressKey = (a: InterfaceAddress) => `${a.ifindex}|${a.address}`;
 
   const log = (level: 'debug' | 'info' | 'warning' | 'error', message: string) =>
     emit({ type: 'log', level, message });
@@ -59,10 +69,26 @@ export async function createKernelPorts(
       log('info', `interface ${c.link.name} is ${up ? 'up' : 'down'}`);
       linkCb?.(c.link.name, up);
     },
+    onAddress: (e) => {
+      if (e.kind === 'new') addresses.set(addressKey(e.address), e.address);
+      else addresses.delete(addressKey(e.address));
+      addressCb?.();
+    },
     onError: (e) => log('warning', `link watcher: ${e.message}`),
   });
+  // Subscribed first (the watcher), then dumped: no address change in between is missed.
+  for (const a of await rtnl.listAddresses()) addresses.set(addressKey(a), a);
+  const host: PlanHost = {
+    addresses(ifname, family) {
+      const ifindex = watcher.linkByName(ifname)?.ifindex;
+      return [...addresses.values()]
+        .filter((a) => a.ifindex === ifindex && a.family === family)
+        .map((a) => a.address);
+    },
+    isLocal: (address) => [...addresses.values()].some((a) => sameAddress(a.address, address)),
+  };
 
-  const openShared = (plan: InstancePlan): SharedSocket => {
+  const openShared = (plan: InstancePlan & { srcAddress: string }): SharedSocket => {
     const key = `${plan.interface}|${plan.family}|${plan.srcAddress}`;
     let s = sockets.get(key);
     if (s === undefined) {
@@ -99,7 +125,7 @@ export async function createKernelPorts(
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
     openChannel(plan, onAdvert): AdvertChannel {
-      const shared = openShared(plan);
+      const shared = openShared(plan as InstancePlan & { srcAddress: string });
       const vrid = plan.params.vrid;
       const set = shared.receivers.get(vrid) ?? new Set();
       shared.receivers.set(vrid, set);
@@ -164,6 +190,10 @@ export async function createKernelPorts(
 
   return {
     ports,
+    host,
+    onAddresses(cb) {
+      addressCb = cb;
+    },
     links: linkUp,
     onLink(cb) {
       linkCb = cb;

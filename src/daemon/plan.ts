@@ -24,8 +24,14 @@ export interface InstancePlan {
   readonly family: IpFamily;
   readonly params: InstanceParams<Vip>;
   readonly check: AdvertCheckConfig;
-  /** Our advert source address. */
-  readonly srcAddress: string;
+  /** unicast_src_ip / mcast_src_ip: a configured source, which must be on the host to be used. */
+  readonly configuredSrc: string | undefined;
+  /**
+   * Our advert source address, or undefined while the host has none to use: the instance is then in
+   * FAULT (keepalived: "no IPv4 address for interface", "src address not configured") until one
+   * appears. The worker re-resolves it from the live address table (resolveSource).
+   */
+  readonly srcAddress: string | undefined;
   /** Where adverts go: the multicast group, or every unicast peer. */
   readonly destinations: readonly string[];
   readonly unicast: boolean;
@@ -41,6 +47,8 @@ export interface InstancePlan {
 export interface PlanHost {
   /** Addresses configured on an interface, in kernel order. IPv6 link-local ones included. */
   addresses(ifname: string, family: IpFamily): readonly string[];
+  /** Whether an address is configured on any interface; assumed true when not given. */
+  isLocal?(address: string): boolean;
 }
 
 export class PlanError extends Error {}
@@ -54,8 +62,8 @@ export function planInstances(model: KeepalivedConfig, host: PlanHost): Instance
 
 export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: PlanHost): InstancePlan {
   const g = model.globalDefs;
-  const ifname = vi.interface ?? g.defaultInterface;
-  if (ifname === undefined) throw new PlanError(`(${vi.name}) has no interface`);
+  // keepalived's default_interface is eth0; a missing one stops the daemon earlier (validate.ts).
+  const ifname = vi.interface ?? g.defaultInterface ?? 'eth0';
   if (vi.virtualRouterId === undefined) throw new PlanError(`(${vi.name}) has no virtual_router_id`);
   const vipSpecs = vi.virtualIpaddress;
   // keepalived: the instance's family is that of its first VIP (or of unicast_src_ip / peers).
@@ -70,13 +78,13 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     ...vi.virtualIpaddressExcluded.map((spec) => ({ spec, dev: spec.dev ?? ifname, advertised: false })),
   ];
   const unicast = vi.unicastPeer.length > 0;
-  const srcAddress = vi.unicastSrcIp ?? vi.mcastSrcIp ?? defaultSource(host, ifname, family, unicast);
-  if (srcAddress === undefined) {
-    throw new PlanError(`(${vi.name}) interface ${ifname} has no ${family} address to send adverts from`);
-  }
+  const configuredSrc = vi.unicastSrcIp ?? vi.mcastSrcIp;
+  const srcAddress = resolveSource({ configuredSrc, interface: ifname, family, unicast }, host);
   const adverIntCs = Math.round(vi.advertIntMs / 10);
   const version = family === 'ipv6' ? 3 : vi.version;
-  const authType = version === 2 && vi.authentication?.type === 'PASS' ? 1 : 0;
+  const strict = vi.strictMode ?? g.vrrpStrict;
+  // keepalived 2.2.7 vrrp_complete_instance ignores authentication in VRRPv3 and in strict mode.
+  const authType = version === 2 && !strict && vi.authentication?.type === 'PASS' ? 1 : 0;
   const authPass = authType === 1 ? vi.authentication?.pass : undefined;
   const advertised = vips.filter((v) => v.advertised).map((v) => v.spec.address);
   const mcastGroup =
@@ -88,7 +96,7 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     vrid: vi.virtualRouterId,
     basePriority: vi.priority,
     adverIntCs,
-    primaryAddress: srcAddress,
+    primaryAddress: srcAddress ?? unspecified(family),
     initialState: vi.state ?? 'BACKUP',
     nopreempt: vi.nopreempt,
     preemptDelayMs: vi.preemptDelayMs,
@@ -97,7 +105,17 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     higherPrioSendAdvert: vi.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
     vips,
   };
-  const { params, warnings } = normalizeInstanceParams(raw, { strict: vi.strictMode ?? g.vrrpStrict });
+  const normalized = normalizeInstanceParams(raw, { strict });
+  const { params } = normalized;
+  const warnings = [...normalized.warnings];
+  // A route keepalived cannot use is logged and left out; the instance runs without it.
+  const routes: PlannedRoute[] = [];
+  for (const r of vi.virtualRoutes) {
+    const planned = planRoute(r, ifname);
+    if (planned instanceof Error)
+      warnings.push(`(${vi.name}) virtual_routes: ${planned.message}; ignoring it`);
+    else routes.push(planned);
+  }
   const check: AdvertCheckConfig = {
     version,
     family,
@@ -117,19 +135,47 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     family,
     params,
     check,
+    configuredSrc,
     srcAddress,
     destinations: unicast ? vi.unicastPeer.map((p) => p.address) : [mcastGroup],
     unicast,
     authType,
     authPass,
-    routes: vi.virtualRoutes.map((r) => {
-      const planned = planRoute(r, ifname);
-      if (planned instanceof Error) throw new PlanError(`(${vi.name}) virtual_routes: ${planned.message}`);
-      return planned;
-    }),
+    routes,
     warnings,
   };
 }
+
+/**
+ * The advert source the host offers now: a configured one only while it is on the host (keepalived
+ * binds to it), else the interface's own address; undefined when there is none.
+ */
+export function resolveSource(
+  p: Pick<InstancePlan, 'configuredSrc' | 'interface' | 'family' | 'unicast'>,
+  host: PlanHost,
+): string | undefined {
+  if (p.configuredSrc !== undefined)
+    return (host.isLocal?.(p.configuredSrc) ?? true) ? p.configuredSrc : undefined;
+  return defaultSource(host, p.interface, p.family, p.unicast);
+}
+
+/** The plan with another advert source (also the state machine's address for tie-breaks). */
+export function withSource(plan: InstancePlan, srcAddress: string | undefined): InstancePlan {
+  return {
+    ...plan,
+    srcAddress,
+    params: { ...plan.params, primaryAddress: srcAddress ?? unspecified(plan.family) },
+  };
+}
+
+/** Why an instance without a source is in FAULT, in keepalived's words. */
+export function noSourceReason(plan: Pick<InstancePlan, 'configuredSrc' | 'interface' | 'family'>): string {
+  return plan.configuredSrc !== undefined
+    ? `src address ${plan.configuredSrc} not configured`
+    : `no ${plan.family === 'ipv4' ? 'IPv4' : 'IPv6'} address for interface ${plan.interface}`;
+}
+
+const unspecified = (family: IpFamily): string => (family === 'ipv4' ? '0.0.0.0' : '::');
 
 /**
  * keepalived.conf(5): instance garp_* override global vrrp_garp_*; garp_lower_prio_delay and

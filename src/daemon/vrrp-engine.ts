@@ -19,7 +19,7 @@ import {
 } from '../vrrp/receive.js';
 import { SyncGroup, type SyncGroupOutput } from '../vrrp/sync-group.js';
 import type { InstanceAction, InstanceEvent, TimerKind, TrackingStatus, VrrpState } from '../vrrp/types.js';
-import type { InstancePlan, Vip } from './plan.js';
+import { type InstancePlan, type Vip, withSource } from './plan.js';
 import type { PlannedRoute } from './routes.js';
 import type { InstanceStatus } from './status-types.js';
 
@@ -223,10 +223,7 @@ export class VrrpEngine {
       }
     }
     rt.plan = next;
-    if (channelChanged) {
-      rt.channel?.close();
-      rt.channel = this.ports.openChannel(next, (input) => this.receive(rt, input));
-    }
+    if (channelChanged) this.openChannel(rt);
     this.dispatch(rt, { type: 'reload', params: next.params });
     if (routesChanged && rt.machine.currentState === 'MASTER') this.addRoutes(rt);
   }
@@ -253,10 +250,37 @@ export class VrrpEngine {
     return added;
   }
 
-  private startRuntimes(rts: readonly InstanceRuntime[]): void {
-    for (const rt of rts) {
+  /**
+   * The instance's socket, once it has a source address. A socket that cannot be opened (e.g. the
+   * bind fails) leaves the instance without one, logged; keepalived carries on the same way.
+   */
+  private openChannel(rt: InstanceRuntime): void {
+    rt.channel?.close();
+    rt.channel = undefined;
+    if (rt.plan.srcAddress === undefined) return;
+    try {
       rt.channel = this.ports.openChannel(rt.plan, (input) => this.receive(rt, input));
+    } catch (e) {
+      this.ports.emit({
+        type: 'log',
+        level: 'error',
+        message: `(${rt.plan.name}) cannot open the VRRP socket on ${rt.plan.interface} from ${rt.plan.srcAddress}: ${(e as Error).message}`,
+      });
     }
+  }
+
+  /**
+   * The advert source the host offers changed (an address appeared or went): reopen the socket
+   * from it, in place. The worker puts the instance in FAULT while it has none.
+   */
+  setSource(instance: string, srcAddress: string | undefined): void {
+    const rt = this.runtimes.get(instance);
+    if (rt === undefined || rt.stopped || rt.plan.srcAddress === srcAddress) return;
+    this.reloadRuntime(rt, withSource(rt.plan, srcAddress));
+  }
+
+  private startRuntimes(rts: readonly InstanceRuntime[]): void {
+    for (const rt of rts) this.openChannel(rt);
     // keepalived ("removing VIPs." at init): a configured VIP already on the interface, typically
     // left by a crashed daemon, goes before the instance starts, so a BACKUP never keeps a copy.
     for (const rt of rts) for (const vip of rt.plan.params.vips) this.clearLeftoverVip(rt, vip);
@@ -305,7 +329,7 @@ export class VrrpEngine {
         effectivePriority: s.effectivePriority,
         basePriority: rt.plan.params.basePriority,
         vips: rt.plan.params.vips.map((v) => `${v.spec.address}/${v.spec.prefixLen}`),
-        masterAddress: s.state === 'MASTER' ? rt.plan.srcAddress : rt.masterAddress,
+        masterAddress: s.state === 'MASTER' ? (rt.plan.srcAddress ?? null) : rt.masterAddress,
         lastTransition: rt.lastTransition,
         counters: { ...rt.counters, ...nonZero(rt.drops) },
       };
@@ -411,7 +435,7 @@ export class VrrpEngine {
         case 'notify':
           rt.counters.transitions++;
           rt.lastTransition = { at: new Date().toISOString(), reason: a.reason };
-          if (a.state === 'MASTER') rt.masterAddress = rt.plan.srcAddress;
+          if (a.state === 'MASTER') rt.masterAddress = rt.plan.srcAddress ?? null;
           this.ports.emit({
             type: 'transition',
             instance: rt.plan.name,
@@ -456,6 +480,8 @@ export class VrrpEngine {
 
   private sendAdvert(rt: InstanceRuntime, priority: number, adverIntCs: number): void {
     const plan = rt.plan;
+    // No source address: the instance is in FAULT (the worker tracks it) and has no socket.
+    if (plan.srcAddress === undefined) return;
     const addresses = plan.params.vips.filter((v) => v.advertised).map((v) => v.spec.address);
     const common = {
       type: 1,
@@ -475,8 +501,9 @@ export class VrrpEngine {
             authData: plan.authType === 1 ? authPassBytes(plan.authPass) : new Uint8Array(8),
           }
         : { ...common, version: 3 };
+    const src = plan.srcAddress;
     for (const dst of plan.destinations) {
-      const enc = encodeVrrp(packet, { family: plan.family, src: plan.srcAddress, dst });
+      const enc = encodeVrrp(packet, { family: plan.family, src, dst });
       if (!enc.ok) {
         this.ports.emit({
           type: 'log',

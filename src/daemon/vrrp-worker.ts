@@ -8,6 +8,7 @@ import type { TrackingStatus } from '../vrrp/types.js';
 import { createKernelPorts } from './kernel-ports.js';
 import { combineTracking } from './link-tracking.js';
 import type { FromWorker, PrimaryInterfacePlan, ToWorker, WorkerConfig } from './messages.js';
+import { type InstancePlan, noSourceReason, resolveSource, withSource } from './plan.js';
 import { VrrpEngine } from './vrrp-engine.js';
 
 if (parentPort === null) throw new Error('vrrp-worker must run as a worker thread');
@@ -17,7 +18,12 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 async function main(config: WorkerConfig): Promise<void> {
   const kernel = await createKernelPorts(config, (event) => post({ type: 'event', event }));
-  const engine = new VrrpEngine(config.plans, config.groups, kernel.ports);
+  // Advert sources come from the live address table: an instance whose interface has no address
+  // yet (DHCP at boot) or whose unicast_src_ip is not on the host waits in FAULT until it appears.
+  let plans = new Map(config.plans.map((p) => [p.name, p]));
+  const withLiveSource = (p: InstancePlan) => withSource(p, resolveSource(p, kernel.host));
+  const engine = new VrrpEngine(config.plans.map(withLiveSource), config.groups, kernel.ports);
+  const sources = new Map(config.plans.map((p) => [p.name, resolveSource(p, kernel.host)]));
 
   // Tracking = the main thread's status (scripts, files, processes, track_interface) combined
   // with the primary interface's link state, which is seen here without a thread hop.
@@ -28,7 +34,10 @@ async function main(config: WorkerConfig): Promise<void> {
     const p = primary.find((x) => x.instance === instance);
     const link =
       p?.interface != null ? { name: p.interface, up: kernel.links.get(p.interface) ?? false } : undefined;
-    const status = combineTracking(external.get(instance), link);
+    const plan = plans.get(instance);
+    const noSource =
+      plan !== undefined && sources.get(instance) === undefined ? noSourceReason(plan) : undefined;
+    const status = combineTracking(external.get(instance), link, noSource);
     const key = JSON.stringify([status.weight, status.fault]);
     const nominal = !status.fault && status.weight === 0;
     if (pushed.get(instance) === key || (!force && !pushed.has(instance) && nominal)) return;
@@ -43,6 +52,17 @@ async function main(config: WorkerConfig): Promise<void> {
     retrackAll();
   });
   for (const [name, up] of kernel.links) post({ type: 'link', name, up });
+  const resolveSources = () => {
+    for (const p of plans.values()) {
+      const src = resolveSource(p, kernel.host);
+      if (sources.get(p.name) === src) continue;
+      sources.set(p.name, src);
+      // The socket first, then the fault lifted: the instance must be able to advertise.
+      engine.setSource(p.name, src);
+      retrack(p.name);
+    }
+  };
+  kernel.onAddresses(resolveSources);
 
   let trackingReady = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -74,7 +94,9 @@ async function main(config: WorkerConfig): Promise<void> {
       case 'reload':
         busy = busy.then(async () => {
           primary = m.config.primary;
-          const r = await engine.reconfigure(m.config.plans, m.config.groups);
+          plans = new Map(m.config.plans.map((p) => [p.name, p]));
+          for (const p of m.config.plans) sources.set(p.name, resolveSource(p, kernel.host));
+          const r = await engine.reconfigure(m.config.plans.map(withLiveSource), m.config.groups);
           for (const name of r.started) pushed.delete(name);
           retrackAll();
           post({
@@ -103,6 +125,7 @@ async function main(config: WorkerConfig): Promise<void> {
   }
   if (stopping) return;
   // A primary interface that is already down at startup means FAULT from the start.
+  resolveSources();
   retrackAll();
   engine.start();
   post({ type: 'started' });

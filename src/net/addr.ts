@@ -125,3 +125,9 @@ export function isMulticast(family: IpFamily, text: string): boolean {
   if (!b) return false;
   return family === 'ipv4' ? (b[0]! & 0xf0) === 0xe0 : b[0] === 0xff;
 }
+
+/** Whether two address texts name the same IPv4 or IPv6 address (`2001:db8::1` = `2001:DB8:0::1`). */
+export function sameAddress(a: string, b: string): boolean {
+  const x = canonicalAddress(a);
+  return x !== undefined && x.address === canonicalAddress(b)?.address;
+}

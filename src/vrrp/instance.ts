@@ -52,6 +52,8 @@ export class VrrpInstance<Vip = unknown> {
   private trackWeight = 0;
   private effPriority: number;
   private ownFault = false;
+  /** What the tracking that put this instance in FAULT said, for the transition's reason. */
+  private ownFaultReason = '';
   private groupFault = false;
   /** Master_Adver_Interval (cs): ours, or the master's under v3 (RFC 5798 6.4.2). */
   private masterAdverIntCs: number;
@@ -155,7 +157,8 @@ export class VrrpInstance<Vip = unknown> {
     }
     this.masterAdverIntCs = this.p.adverIntCs;
     if (this.ownFault || this.groupFault) {
-      this.enterFault(now, 'startup with a failed tracked object');
+      const why = this.ownFault && this.ownFaultReason !== '' ? `: ${this.ownFaultReason}` : '';
+      this.enterFault(now, `startup with a failed tracked object${why}`);
     } else if (this.ownerWantsMaster()) {
       this.becomeMaster(now, 'startup as address owner (priority 255, state MASTER)');
     } else {
@@ -352,6 +355,7 @@ export class VrrpInstance<Vip = unknown> {
     this.effPriority = effectivePriority(this.basePriority, status.weight);
     this.ownFault = status.fault;
     const why = status.reason ?? 'tracking changed';
+    this.ownFaultReason = status.fault ? why : '';
     if (before !== this.effPriority) {
       this.log('info', `(${this.name}) effective priority ${before} -> ${this.effPriority} (${why})`);
     }

@@ -6,6 +6,7 @@
  * the finishers in entities.ts.
  */
 import type { DiagnosticSink, SourcePos } from '../diagnostics.js';
+import { CHECKER_BLOCKS } from '../schema/lvs.js';
 import { type BlockSpec, findKeyword, type KeywordSpec } from '../schema/types.js';
 import { describeSuggestion, suggestKeyword } from '../suggest.js';
 import type { ConfigNode, Token } from '../tree.js';
@@ -92,7 +93,7 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     if (kw === undefined) return;
   }
   if (kw.minArgs !== undefined && node.args.length + (glued ? 1 : 0) < kw.minArgs) {
-    ctx.sink.error(pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+    missingValue(ctx, pos, kw, spec);
     return;
   }
   if (kw.deprecatedFor !== undefined) {
@@ -143,11 +144,22 @@ function setField(draft: Draft, kw: KeywordSpec, value: unknown, pos: SourcePos,
   draft.keyPos[kw.field] = pos;
 }
 
-function needArg(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token | undefined {
+function needArg(node: ConfigNode, kw: KeywordSpec, spec: BlockSpec, ctx: BuildContext): Token | undefined {
   const a = node.args[0];
-  if (a === undefined)
-    ctx.sink.error(node.keyword.pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+  if (a === undefined) missingValue(ctx, node.keyword.pos, kw, spec);
   return a;
+}
+
+/**
+ * keepalived 2.2.7 (lib/parser.c null_strvec) exits with KEEPALIVED_EXIT_CONFIG when a keyword's
+ * value is missing. Only the process that reads the block does: the VRRP process skips the
+ * checker's blocks, so a missing value there does not stop VRRP.
+ */
+function missingValue(ctx: BuildContext, pos: SourcePos, kw: KeywordSpec, spec: BlockSpec): void {
+  ctx.sink.error(pos, `'${kw.name}' needs a value`, {
+    code: 'missing-value',
+    stopsDaemon: !CHECKER_BLOCKS.has(spec.name),
+  });
 }
 
 function rangeNote(kw: KeywordSpec): string {
@@ -175,7 +187,7 @@ function readValue(
       return;
     }
     case 'int': {
-      const a = needArg(node, kw, ctx);
+      const a = needArg(node, kw, spec, ctx);
       if (a === undefined) return;
       const r = readInt(a.text, k.min, k.max);
       if (!r.ok) ctx.sink.error(a.pos, `${kw.name}: ${r.reason}${rangeNote(kw)}`, { code: 'invalid-value' });
@@ -183,7 +195,7 @@ function readValue(
       return;
     }
     case 'decimal': {
-      const a = needArg(node, kw, ctx);
+      const a = needArg(node, kw, spec, ctx);
       if (a === undefined) return;
       const r =
         k.integer === true && !/^[+-]?\d+$/.test(a.text)
@@ -194,7 +206,7 @@ function readValue(
       return;
     }
     case 'string': {
-      const a = needArg(node, kw, ctx);
+      const a = needArg(node, kw, spec, ctx);
       if (a !== undefined) setField(draft, kw, a.text, pos);
       const extra = node.args[1];
       if (extra !== undefined && kw.laterArgs !== undefined) {
@@ -209,7 +221,7 @@ function readValue(
       return;
     }
     case 'enum': {
-      const a = needArg(node, kw, ctx);
+      const a = needArg(node, kw, spec, ctx);
       if (a === undefined) return;
       const v =
         k.caseInsensitive === true ? k.values.find((x) => x.toLowerCase() === a.text.toLowerCase()) : a.text;
@@ -221,7 +233,7 @@ function readValue(
       return;
     }
     case 'ip': {
-      const a = needArg(node, kw, ctx);
+      const a = needArg(node, kw, spec, ctx);
       if (a === undefined) return;
       const r = readPrefix(a.text);
       if (!r.ok || r.value.hasLen) {
@@ -230,7 +242,7 @@ function readValue(
       return;
     }
     case 'script': {
-      const a = needArg(node, kw, ctx);
+      const a = needArg(node, kw, spec, ctx);
       if (a === undefined) return;
       // keepalived keeps the first notify script and reports the repeat as a config error.
       const first = kw.field !== undefined ? draft.keyPos[kw.field] : undefined;

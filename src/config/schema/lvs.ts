@@ -218,3 +218,17 @@ export const VIRTUAL_SERVER: BlockSpec = {
     later('lvs_flush_on_stop'),
   ],
 };
+
+/**
+ * The blocks only keepalived's checker process reads (its VRRP process skips them): errors in them
+ * never stop VRRP.
+ */
+export const CHECKER_BLOCKS: ReadonlySet<string> = new Set([
+  VIRTUAL_SERVER.name,
+  REAL_SERVER.name,
+  HTTP_URL.name,
+  SMTP_HOST.name,
+  'virtual_server_group',
+  'sorry_server',
+  ...Object.keys(CHECKERS),
+]);
