@@ -163,11 +163,13 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       );
     }
     if (auth.type === 'AH' && auth.pass !== undefined && !strict && i.version === 2) {
-      sink.warning(
+      // keepalived's IPsec AH (HMAC-MD5-96 over the IP header, RFC 2402) is not implemented: refusing
+      // is safer than advertising unauthenticated to peers that expect AH (they would drop us and
+      // both nodes would become MASTER).
+      sink.error(
         apos,
-        `${name} auth_type AH is accepted but not implemented by vigil yet: its adverts go out ` +
-          'unauthenticated and AH adverts from peers are dropped',
-        { code: 'not-implemented' },
+        `${name} auth_type AH is not supported by vigil: use auth_type PASS or remove the authentication block (on every node)`,
+        { code: 'ah-unsupported', stopsDaemon: true },
       );
     }
     // keepalived 2.2.7 accepts this silently and sends adverts without authentication.

@@ -10,6 +10,7 @@ import { isLinkUsable } from '../kernel/link-state.js';
 import { LinkWatcher } from '../kernel/link-watcher.js';
 import { RtnlClient } from '../kernel/netlink.js';
 import { type InterfaceAddress, parseScope } from '../kernel/netlink-codec.js';
+import { readInterfaceSysctl, writeInterfaceSysctl } from '../kernel/sysctl.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
 import { sameAddress } from '../net/addr.js';
 import type { AdvertInput } from '../vrrp/receive.js';
@@ -34,6 +35,11 @@ export interface KernelPorts {
   readonly host: PlanHost;
   /** Called after every address added or removed on the host. */
   onAddresses(cb: () => void): void;
+  /**
+   * Interface settings the plans ask for (promote_secondaries), set at start and on reload; what
+   * vigil changed is restored once no plan asks for it, and at close (keepalived resets it at stop).
+   */
+  configureInterfaces(plans: readonly InstancePlan[]): void;
   /** Current link states (usable = IFF_UP and IFF_RUNNING), by interface name. */
   readonly links: ReadonlyMap<string, boolean>;
   /** Called on every link state change. */
@@ -89,7 +95,7 @@ export async function createKernelPorts(
   };
 
   const openShared = (plan: InstancePlan & { srcAddress: string }): SharedSocket => {
-    const key = `${plan.interface}|${plan.family}|${plan.srcAddress}`;
+    const key = `${plan.interface}|${plan.family}|${plan.srcAddress}|${plan.unicastTtl}`;
     let s = sockets.get(key);
     if (s === undefined) {
       const socket = VrrpSocket.open({
@@ -97,6 +103,7 @@ export async function createKernelPorts(
         family: plan.family,
         srcAddress: plan.srcAddress,
         multicast: true,
+        unicastTtl: plan.unicastTtl,
       });
       const shared: SharedSocket = { socket, receivers: new Map(), users: 0 };
       socket.onPacket((p) => {
@@ -188,9 +195,28 @@ export async function createKernelPorts(
     emit,
   };
 
+  // promote_secondaries that vigil turned on, to turn off again.
+  const promoted = new Set<string>();
+  const setPromote = (ifname: string, on: boolean) => {
+    try {
+      writeInterfaceSysctl('ipv4', ifname, 'promote_secondaries', on ? 1 : 0);
+      if (on) promoted.add(ifname);
+      else promoted.delete(ifname);
+    } catch (e) {
+      log('warning', `cannot set promote_secondaries on ${ifname}: ${(e as Error).message}`);
+    }
+  };
+
   return {
     ports,
     host,
+    configureInterfaces(plans) {
+      const want = new Set(plans.filter((p) => p.promoteSecondaries).map((p) => p.interface));
+      for (const ifname of want)
+        if (!promoted.has(ifname) && readInterfaceSysctl('ipv4', ifname, 'promote_secondaries') === 0)
+          setPromote(ifname, true);
+      for (const ifname of [...promoted]) if (!want.has(ifname)) setPromote(ifname, false);
+    },
     onAddresses(cb) {
       addressCb = cb;
     },
@@ -199,6 +225,7 @@ export async function createKernelPorts(
       linkCb = cb;
     },
     close() {
+      for (const ifname of [...promoted]) setPromote(ifname, false);
       watcher.close();
       rtnl.close();
       for (const s of sockets.values()) s.socket.close();

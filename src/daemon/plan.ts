@@ -35,6 +35,14 @@ export interface InstancePlan {
   /** Where adverts go: the multicast group, or every unicast peer. */
   readonly destinations: readonly string[];
   readonly unicast: boolean;
+  /** `unicast_ttl`: TTL / hop limit of unicast adverts (keepalived default 255, RFC 5798 5.1.1.3). */
+  readonly unicastTtl: number;
+  /**
+   * `promote_secondaries`: the interface's net.ipv4.conf.IF.promote_secondaries is set while vigil
+   * runs, so removing a VIP never takes the addresses of its subnet with it (keepalived sets it and
+   * restores it at stop).
+   */
+  readonly promoteSecondaries: boolean;
   /** v2 PASS password bytes (8, zero padded) or undefined. */
   readonly authType: number;
   readonly authPass: string | undefined;
@@ -103,6 +111,7 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     garp: garpParams(vi, model),
     lowerPrioNoAdvert: vi.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
     higherPrioSendAdvert: vi.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
+    downTimerAdverts: vi.downTimerAdverts ?? g.vrrpDownTimerAdverts ?? 3,
     vips,
   };
   const normalized = normalizeInstanceParams(raw, { strict });
@@ -139,6 +148,8 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     srcAddress,
     destinations: unicast ? vi.unicastPeer.map((p) => p.address) : [mcastGroup],
     unicast,
+    unicastTtl: unicast ? (vi.unicastTtl ?? 255) : 255,
+    promoteSecondaries: vi.promoteSecondaries && family === 'ipv4',
     authType,
     authPass,
     routes,

@@ -22,6 +22,7 @@ async function main(config: WorkerConfig): Promise<void> {
   // yet (DHCP at boot) or whose unicast_src_ip is not on the host waits in FAULT until it appears.
   let plans = new Map(config.plans.map((p) => [p.name, p]));
   const withLiveSource = (p: InstancePlan) => withSource(p, resolveSource(p, kernel.host));
+  kernel.configureInterfaces(config.plans);
   const engine = new VrrpEngine(config.plans.map(withLiveSource), config.groups, kernel.ports);
   const sources = new Map(config.plans.map((p) => [p.name, resolveSource(p, kernel.host)]));
 
@@ -96,6 +97,7 @@ async function main(config: WorkerConfig): Promise<void> {
           primary = m.config.primary;
           plans = new Map(m.config.plans.map((p) => [p.name, p]));
           for (const p of m.config.plans) sources.set(p.name, resolveSource(p, kernel.host));
+          kernel.configureInterfaces(m.config.plans);
           const r = await engine.reconfigure(m.config.plans.map(withLiveSource), m.config.groups);
           for (const name of r.started) pushed.delete(name);
           retrackAll();

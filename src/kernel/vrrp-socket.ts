@@ -63,6 +63,8 @@ export interface VrrpSocketOptions {
   readonly srcAddress?: string;
   /** Join the VRRP multicast group (default true; false for unicast_peer-only interfaces). */
   readonly multicast?: boolean;
+  /** TTL / hop limit of unicast sends (keepalived `unicast_ttl`; default 255). */
+  readonly unicastTtl?: number;
 }
 
 /** A received VRRP datagram. */
@@ -214,7 +216,7 @@ function openIpv4Send(opts: VrrpSocketOptions, ifindex: number, opened: number[]
     encodeIpMreqn('0.0.0.0', ifindex, opts.srcAddress ?? '0.0.0.0')!,
   );
   k.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL);
-  k.setsockopt(fd, IPPROTO_IP, IP_TTL, VRRP_TTL);
+  k.setsockopt(fd, IPPROTO_IP, IP_TTL, opts.unicastTtl ?? VRRP_TTL);
   k.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
   return fd;
 }
@@ -241,7 +243,7 @@ function openIpv6(opts: VrrpSocketOptions, ifindex: number, opened: number[]): n
   if (opts.srcAddress !== undefined) k.bind(fd, encodeSockaddrIn6(opts.srcAddress, 0, ifindex)!);
   k.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
   k.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, VRRP_TTL);
-  k.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, VRRP_TTL);
+  k.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, opts.unicastTtl ?? VRRP_TTL);
   k.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
   k.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
   k.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);

@@ -464,7 +464,12 @@ export class VrrpInstance<Vip = unknown> {
   }
 
   private masterDownMs(): number {
-    return masterDownIntervalMs(this.p.version, this.effPriority, this.masterAdverIntCs);
+    return masterDownIntervalMs(
+      this.p.version,
+      this.effPriority,
+      this.masterAdverIntCs,
+      this.p.downTimerAdverts,
+    );
   }
 
   private skewMs(): number {

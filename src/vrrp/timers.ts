@@ -22,13 +22,17 @@ function skewFor(version: VrrpVersion, factor: number, masterAdverIntCs: number)
   return usToMs((factor * 1_000_000) / 256);
 }
 
-/** Master_Down_Interval = 3 x Master_Adver_Interval + Skew_Time (RFC 5798 6.1, RFC 3768 6.1). */
+/**
+ * Master_Down_Interval = 3 x Master_Adver_Interval + Skew_Time (RFC 5798 6.1, RFC 3768 6.1);
+ * keepalived's down_timer_adverts replaces the 3 (VRRP_MS_DOWN_TIMER).
+ */
 export function masterDownIntervalMs(
   version: VrrpVersion,
   priority: number,
   masterAdverIntCs: number,
+  downTimerAdverts = 3,
 ): number {
-  return 3 * masterAdverIntCs * 10 + skewTimeMs(version, priority, masterAdverIntCs);
+  return downTimerAdverts * masterAdverIntCs * 10 + skewTimeMs(version, priority, masterAdverIntCs);
 }
 
 /** The advert interval in ms. */

@@ -83,6 +83,11 @@ export interface InstanceParams<Vip = unknown> {
   readonly lowerPrioNoAdvert: boolean;
   /** `higher_prio_send_advert`: as master, send one advert before yielding to a higher one. */
   readonly higherPrioSendAdvert: boolean;
+  /**
+   * `down_timer_adverts` / `vrrp_down_timer_adverts` (1..100, default 3): how many master adverts a
+   * backup misses before taking over; RFC 5798 6.1 fixes it at 3 (keepalived VRRP_MS_DOWN_TIMER).
+   */
+  readonly downTimerAdverts: number;
   /** virtual_ipaddress (+ _excluded); passed back untouched in add-vips / remove-vips. */
   readonly vips: readonly Vip[];
 }
@@ -102,6 +107,7 @@ export function instanceParams<Vip = unknown>(
     garp: DEFAULT_GARP,
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false,
+    downTimerAdverts: 3,
     vips: [],
     ...p,
   };

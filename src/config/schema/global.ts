@@ -76,7 +76,7 @@ export const GLOBAL_DEFS: BlockSpec = {
       note: GARP_RANGE_NOTE,
     }),
     special('vrrp_gna_interval', 'garp-interval', 'vrrpGnaIntervalUs', { default: 0, note: GARP_RANGE_NOTE }),
-    int('vrrp_down_timer_adverts', 'vrrpDownTimerAdverts', 1, 100, { notImplemented: true }),
+    int('vrrp_down_timer_adverts', 'vrrpDownTimerAdverts', 1, 100),
     bool('vrrp_min_garp', undefined, { notImplemented: true }),
     later('vrrp_garp_extra_if'),
     bool('vrrp_lower_prio_no_advert', 'vrrpLowerPrioNoAdvert'),
