@@ -12,7 +12,9 @@ import { RtnlClient } from '../kernel/netlink.js';
 import { parseScope } from '../kernel/netlink-codec.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
 import type { AdvertInput } from '../vrrp/receive.js';
+import type { FirewallSettings } from './firewall.js';
 import type { WorkerConfig } from './messages.js';
+import { NftFirewall } from './nft.js';
 import type { InstancePlan, Vip } from './plan.js';
 import type { PlannedRoute } from './routes.js';
 import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
@@ -33,6 +35,8 @@ export interface KernelPorts {
   readonly links: ReadonlyMap<string, boolean>;
   /** Called on every link state change. */
   onLink(cb: (name: string, up: boolean) => void): void;
+  /** New firewall settings (reload), applied with the engine's next firewall update. */
+  configureFirewall(settings: FirewallSettings | null): void;
   close(): void;
 }
 
@@ -46,6 +50,7 @@ export async function createKernelPorts(
   const na = new Map<string, NaSender>();
   const linkUp = new Map<string, boolean>();
   let linkCb: ((name: string, up: boolean) => void) | undefined;
+  const nft = new NftFirewall(config.firewall);
 
   const log = (level: 'debug' | 'info' | 'warning' | 'error', message: string) =>
     emit({ type: 'log', level, message });
@@ -129,6 +134,7 @@ export async function createKernelPorts(
     async removeRoute(r: PlannedRoute) {
       await rtnl.deleteRoute(toKernelRoute(r));
     },
+    firewall: (instances) => nft.apply(instances),
     announce(vips, count) {
       const send = (v: Vip) => {
         try {
@@ -167,6 +173,9 @@ export async function createKernelPorts(
     links: linkUp,
     onLink(cb) {
       linkCb = cb;
+    },
+    configureFirewall(settings) {
+      nft.configure(settings);
     },
     close() {
       watcher.close();

@@ -74,6 +74,7 @@ async function main(config: WorkerConfig): Promise<void> {
       case 'reload':
         busy = busy.then(async () => {
           primary = m.config.primary;
+          kernel.configureFirewall(m.config.firewall);
           const r = await engine.reconfigure(m.config.plans, m.config.groups);
           for (const name of r.started) pushed.delete(name);
           retrackAll();
