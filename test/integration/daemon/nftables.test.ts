@@ -6,6 +6,7 @@
  * ruleset for the same configuration.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { commandExists, waitFor } from '../harness/topology.js';
 import { createLab, type DaemonHandle, daemonSkip, type Lab, vrrpConf } from './lab.js';
@@ -92,6 +93,38 @@ describe('no_accept and accept with nftables', { skip, timeout: 120_000 }, () =>
       await waitFor(async () => (await lab.fetch('client', VIP4)) === 'n1', { message: 'IPv4 VIP answers' });
       await waitFor(async () => (await lab.fetch('client', VIP6)) === 'n1', { message: 'IPv6 VIP answers' });
       assert.deepEqual(await tables(), ['table inet foreign']);
+    } finally {
+      await stop(d);
+    }
+  });
+
+  test('reload: a new table name and VIP replace the old in place; switching to accept removes the table', async () => {
+    const d = await master(conf('no_accept'));
+    try {
+      await waitFor(async () => (await tables()).includes(`table ip ${TABLE}`), { message: 'table' });
+      let from = d.log().length;
+      const renamed = conf('no_accept', ['nftables other_fw']).replace(`${VIP4}/24`, '192.0.2.121/24');
+      writeFileSync(d.confFile, renamed);
+      d.signal('SIGHUP');
+      await d.waitLog(/reloaded in place \[VI_1\]/, { from });
+      await waitFor(
+        async () => (await nft('list', 'set', 'ip', 'other_fw', 'vips')).includes('192.0.2.121'),
+        {
+          message: 'the new VIP in the renamed table',
+        },
+      );
+      assert.deepEqual(await tables(), ['table inet foreign', 'table ip other_fw', 'table ip6 other_fw']);
+      assert.doesNotMatch(await nft('list', 'set', 'ip', 'other_fw', 'vips'), new RegExp(VIP4));
+      assert.equal(await lab.fetch('client', '192.0.2.121'), undefined, 'new VIP answered in no_accept mode');
+      from = d.log().length;
+      writeFileSync(d.confFile, conf('accept', ['nftables other_fw']));
+      d.signal('SIGHUP');
+      await d.waitLog(/reloaded in place \[VI_1\]/, { from });
+      await waitFor(async () => (await lab.fetch('client', VIP4)) === 'n1', {
+        message: 'VIP answers in accept mode',
+      });
+      assert.deepEqual(await tables(), ['table inet foreign']);
+      assert.equal(d.log().match(/Entering MASTER STATE/g)?.length, 1, 'no flap');
     } finally {
       await stop(d);
     }
