@@ -120,6 +120,15 @@ export interface GlobalDefs extends Located {
   readonly lvsNotifyFifo?: string;
   readonly vrrpStartupDelayMs?: number;
   readonly dynamicInterfaces?: boolean;
+  /** `nftables [TABLE]`: the table for the drop rules of instances not in accept mode. */
+  readonly nftables?: string;
+  /** `nftables_priority`: the base chains' priority (keepalived: -1). */
+  readonly nftablesPriority?: number;
+  readonly nftablesCounters: boolean;
+  /** `nftables_ifindex`: link-local VIPs always matched by interface index, never by name. */
+  readonly nftablesIfindex: boolean;
+  /** `vrrp_iptables [IN [OUT]]`: keepalived built without iptables (Debian) uses nftables instead. */
+  readonly vrrpIptables?: readonly string[];
   /** Keywords accepted but not implemented by vigil, with their raw arguments. */
   readonly unimplemented: Record<string, string[]>;
 }

@@ -413,6 +413,14 @@ function checkGroupMembers(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
 
 function checkGlobals(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
   const g = cfg.globalDefs;
+  if (g.vrrpIptables !== undefined) {
+    // Debian's keepalived 2.2.7 is built with nftables only (keepalived -v: NFTABLES, no IPTABLES).
+    sink.warning(
+      g.keyPos.vrrpIptables ?? g.pos,
+      "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
+      { code: 'iptables-means-nftables' },
+    );
+  }
   if (g.keyPos.notificationEmail !== undefined && g.notificationEmail.length === 0) {
     sink.error(g.keyPos.notificationEmail, 'notification_email block is empty', { code: 'empty-block' });
   }

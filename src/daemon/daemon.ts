@@ -16,6 +16,7 @@ import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
+import { planFirewall } from './firewall.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { acquirePidFile, PidFileInUse } from './pidfile.js';
@@ -49,6 +50,7 @@ export function osPlanHost(): PlanHost {
 export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerConfig {
   const plans = planInstances(model, host);
   return {
+    firewall: planFirewall(model, plans).settings,
     plans,
     groups: model.syncGroups.map((g) => ({ name: g.name, members: g.group.map((m) => m.name) })),
     primary: model.instances.map((vi) => ({
@@ -79,6 +81,7 @@ function load(opts: DaemonOptions, log: Logger): Loaded {
   try {
     const config = workerConfig(r.model, osPlanHost());
     for (const p of config.plans) for (const w of p.warnings) log.log('warning', w);
+    for (const n of planFirewall(r.model, config.plans).notes) log.log('info', n);
     return { ok: true, config, model: r.model };
   } catch (e) {
     if (e instanceof PlanError) {

@@ -14,7 +14,9 @@ import { readInterfaceSysctl, writeInterfaceSysctl } from '../kernel/sysctl.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
 import { sameAddress } from '../net/addr.js';
 import type { AdvertInput } from '../vrrp/receive.js';
+import type { FirewallSettings } from './firewall.js';
 import type { WorkerConfig } from './messages.js';
+import { NftFirewall } from './nft.js';
 import type { InstancePlan, PlanHost, Vip } from './plan.js';
 import type { PlannedRoute } from './routes.js';
 import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
@@ -44,6 +46,8 @@ export interface KernelPorts {
   readonly links: ReadonlyMap<string, boolean>;
   /** Called on every link state change. */
   onLink(cb: (name: string, up: boolean) => void): void;
+  /** New firewall settings (reload), applied with the engine's next firewall update. */
+  configureFirewall(settings: FirewallSettings | null): void;
   close(): void;
 }
 
@@ -62,6 +66,7 @@ export async function createKernelPorts(
   // interface is its primary address, keepalived's advert source).
   const addresses = new Map<string, InterfaceAddress>();
   const addressKey = (a: InterfaceAddress) => `${a.ifindex}|${a.address}`;
+  const nft = new NftFirewall(config.firewall);
 
   const log = (level: 'debug' | 'info' | 'warning' | 'error', message: string) =>
     emit({ type: 'log', level, message });
@@ -162,6 +167,7 @@ export async function createKernelPorts(
     async removeRoute(r: PlannedRoute) {
       await rtnl.deleteRoute(toKernelRoute(r));
     },
+    firewall: (instances) => nft.apply(instances),
     announce(vips, count) {
       const send = (v: Vip) => {
         try {
@@ -223,6 +229,9 @@ export async function createKernelPorts(
     links: linkUp,
     onLink(cb) {
       linkCb = cb;
+    },
+    configureFirewall(settings) {
+      nft.configure(settings);
     },
     close() {
       for (const ifname of [...promoted]) setPromote(ifname, false);

@@ -3,6 +3,7 @@
  * data (structured clone).
  */
 import type { TrackingStatus } from '../vrrp/types.js';
+import type { FirewallSettings } from './firewall.js';
 import type { InstancePlan } from './plan.js';
 import type { InstanceStatus } from './status-types.js';
 import type { EngineEvent } from './vrrp-engine.js';
@@ -31,6 +32,8 @@ export interface WorkerConfig {
   /** vrrp_startup_delay: how long the instances wait before starting, ms. */
   readonly startupDelayMs: number;
   readonly gnaIntervalUs: number;
+  /** nftables settings for instances not in accept mode; null: no firewall. */
+  readonly firewall: FirewallSettings | null;
 }
 
 export type ToWorker =

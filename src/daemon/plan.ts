@@ -48,6 +48,12 @@ export interface InstancePlan {
   readonly authPass: string | undefined;
   /** virtual_routes, ready for rtnetlink. */
   readonly routes: readonly PlannedRoute[];
+  /**
+   * Accept mode (RFC 5798 6.1): without it, a master that is not the address owner drops traffic
+   * to its VIPs (src/daemon/firewall.ts).
+   */
+  readonly accept: boolean;
+  readonly dontTrackPrimary: boolean;
   /** Parameters keepalived would reset, as it logs them (e.g. nopreempt with state MASTER). */
   readonly warnings: readonly string[];
 }
@@ -125,6 +131,16 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
       warnings.push(`(${vi.name}) virtual_routes: ${planned.message}; ignoring it`);
     else routes.push(planned);
   }
+  // keepalived vrrp_complete_instance: accept defaults to on, except in strict mode for a
+  // non-owner; VRRPv2 (RFC 3768) has no accept mode, so strict mode resets it.
+  const owner = vi.priority === 255;
+  let accept = vi.accept ?? (owner ? true : !strict);
+  if (accept && !owner && strict && version === 2) {
+    warnings.push(
+      `(${vi.name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting`,
+    );
+    accept = false;
+  }
   const check: AdvertCheckConfig = {
     version,
     family,
@@ -153,6 +169,8 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     authType,
     authPass,
     routes,
+    accept,
+    dontTrackPrimary: vi.dontTrackPrimary,
     warnings,
   };
 }

@@ -19,6 +19,7 @@ import {
 } from '../vrrp/receive.js';
 import { SyncGroup, type SyncGroupOutput } from '../vrrp/sync-group.js';
 import type { InstanceAction, InstanceEvent, TimerKind, TrackingStatus, VrrpState } from '../vrrp/types.js';
+import { type FirewalledInstance, needsFirewall } from './firewall.js';
 import { type InstancePlan, type Vip, withSource } from './plan.js';
 import type { PlannedRoute } from './routes.js';
 import type { InstanceStatus } from './status-types.js';
@@ -80,6 +81,11 @@ export interface EnginePorts {
   /** virtual_routes, added after the addresses on becoming MASTER and removed on leaving. */
   addRoute(route: PlannedRoute): Promise<void>;
   removeRoute(route: PlannedRoute): Promise<void>;
+  /**
+   * The firewall of instances not in accept mode (src/daemon/firewall.ts): the desired state of
+   * every such instance, blocked while it holds its VIPs; null at stop removes it. Optional.
+   */
+  firewall?(instances: readonly FirewalledInstance[] | null): Promise<void>;
   /** Gratuitous ARP / unsolicited NA for each VIP, `count` times. */
   announce(vips: readonly Vip[], count: number): void;
   emit(event: EngineEvent): void;
@@ -110,6 +116,11 @@ class InstanceRuntime {
   readonly installed = new Set<Vip>();
   /** virtual_routes this engine added and has not removed. */
   readonly routes = new Set<PlannedRoute>();
+  /**
+   * Between becoming MASTER (add-vips) and leaving it (keepalived vipset): an instance not in
+   * accept mode has its VIPs firewalled meanwhile.
+   */
+  holdsVips = false;
   channel: AdvertChannel | undefined;
   group: SyncGroup<Vip> | undefined;
   masterAddress: string | null = null;
@@ -126,6 +137,8 @@ class InstanceRuntime {
 export class VrrpEngine {
   private readonly runtimes = new Map<string, InstanceRuntime>();
   private readonly groups: SyncGroup<Vip>[] = [];
+  /** Serialises firewall transactions; each applies the state current when it runs. */
+  private firewallQueue: Promise<void> = Promise.resolve();
 
   constructor(
     plans: readonly InstancePlan[],
@@ -137,6 +150,7 @@ export class VrrpEngine {
 
   /** Opens the sockets and starts every instance (RFC 5798 6.4.1 Startup). */
   start(): void {
+    this.syncFirewall();
     this.startRuntimes([...this.runtimes.values()]);
   }
 
@@ -146,6 +160,7 @@ export class VrrpEngine {
    */
   async stop(): Promise<void> {
     await this.stopRuntimes([...this.runtimes.values()]);
+    await this.syncFirewall(true);
   }
 
   /**
@@ -195,6 +210,8 @@ export class VrrpEngine {
       plans.filter((p) => !stays(p.name)),
       syncGroups.filter((g) => g.members.every((m) => !stays(m))),
     );
+    // Accept mode, VIPs or instances changed: the firewall follows (one transaction).
+    this.syncFirewall();
     this.startRuntimes(added);
     return {
       kept: [...kept],
@@ -306,6 +323,7 @@ export class VrrpEngine {
       // Anything still installed (e.g. a FAULT with addresses the machine never set) goes too.
       this.removeRoutes(rt);
       for (const vip of [...rt.installed]) this.removeVip(rt, vip);
+      this.releaseFirewall(rt);
     }
     await Promise.all(rts.map((rt) => rt.vipQueue));
     for (const rt of rts) rt.channel?.close();
@@ -419,12 +437,20 @@ export class VrrpEngine {
           this.sendAdvert(rt, a.priority, a.adverIntCs);
           break;
         case 'add-vips':
+          // keepalived sets the drop rules before adding the addresses (vrrp_state_become_master).
+          rt.holdsVips = true;
+          if (needsFirewall(rt.plan)) {
+            this.firewallLog(rt, 'setting');
+            const fw = this.syncFirewall();
+            rt.vipQueue = rt.vipQueue.then(() => fw);
+          }
           for (const vip of a.vips) this.addVip(rt, vip);
           this.addRoutes(rt);
           break;
         case 'remove-vips':
           this.removeRoutes(rt);
           for (const vip of a.vips) if (rt.installed.has(vip)) this.removeVip(rt, vip);
+          this.releaseFirewall(rt);
           break;
         case 'send-garp': {
           const vips = rt.plan.params.vips.filter((v) => rt.installed.has(v));
@@ -524,6 +550,42 @@ export class VrrpEngine {
         });
       }
     }
+  }
+
+  /** Leaving MASTER or stopping: the drop rules go once the addresses are gone (as keepalived). */
+  private releaseFirewall(rt: InstanceRuntime): void {
+    if (!rt.holdsVips) return;
+    rt.holdsVips = false;
+    if (!needsFirewall(rt.plan)) return;
+    this.firewallLog(rt, 'removing');
+    rt.vipQueue = rt.vipQueue.then(() => this.syncFirewall());
+  }
+
+  private firewallLog(rt: InstanceRuntime, what: 'setting' | 'removing'): void {
+    if (this.ports.firewall === undefined) return;
+    this.ports.emit({ type: 'log', level: 'debug', message: `(${rt.plan.name}) ${what} firewall drop rule` });
+  }
+
+  /**
+   * Queues one firewall transaction to the state current when it runs (every instance not in
+   * accept mode, blocked while it holds its VIPs); `remove` takes the firewall away (stop).
+   */
+  private syncFirewall(remove = false): Promise<void> {
+    const port = this.ports.firewall;
+    if (port === undefined) return Promise.resolve();
+    this.firewallQueue = this.firewallQueue.then(() => {
+      const state = remove
+        ? null
+        : [...this.runtimes.values()]
+            .filter((rt) => !rt.stopped && needsFirewall(rt.plan))
+            .map((rt) => ({ plan: rt.plan, blocked: rt.holdsVips }));
+      return port
+        .call(this.ports, state)
+        .catch((e: unknown) =>
+          this.ports.emit({ type: 'log', level: 'error', message: `firewall: ${(e as Error).message}` }),
+        );
+    });
+    return this.firewallQueue;
   }
 
   private addVip(rt: InstanceRuntime, vip: Vip): void {

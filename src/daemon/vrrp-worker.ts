@@ -98,6 +98,7 @@ async function main(config: WorkerConfig): Promise<void> {
           plans = new Map(m.config.plans.map((p) => [p.name, p]));
           for (const p of m.config.plans) sources.set(p.name, resolveSource(p, kernel.host));
           kernel.configureInterfaces(m.config.plans);
+          kernel.configureFirewall(m.config.firewall);
           const r = await engine.reconfigure(m.config.plans.map(withLiveSource), m.config.groups);
           for (const name of r.started) pushed.delete(name);
           retrackAll();

@@ -177,7 +177,7 @@ function readValue(
   const k = kw.kind;
   switch (k.t) {
     case 'flag':
-      setField(draft, kw, true, pos);
+      setField(draft, kw, k.value ?? true, pos);
       return;
     case 'bool': {
       const r = readBool(node.args[0]?.text);

@@ -11,6 +11,7 @@ import {
   special,
   str,
   wholeSecondsMs,
+  words,
 } from './types.js';
 
 const GARP_RANGE_NOTE = '0.000001..4294.967295 seconds; keepalived 2.2.7 rejects 0, omit the keyword instead';
@@ -96,6 +97,13 @@ export const GLOBAL_DEFS: BlockSpec = {
     later('lvs_notify_fifo_script'),
     secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0, 3600),
     bool('dynamic_interfaces', 'dynamicInterfaces', { notImplemented: true }),
+    // keepalived 2.2.7's firewall for instances not in accept mode (src/daemon/firewall.ts).
+    str('nftables', 'nftables', { valueIfBare: 'keepalived' }),
+    int('nftables_priority', 'nftablesPriority', -2147483648, 2147483647),
+    flag('nftables_counters', 'nftablesCounters', { default: false }),
+    flag('nftables_ifindex', 'nftablesIfindex', { default: false }),
+    // Debian's keepalived is built without iptables: vrrp_iptables means nftables (table "keepalived").
+    words('vrrp_iptables', 'vrrpIptables'),
     ...[
       'tmp_config_directory',
       'config_save_dir',
@@ -112,14 +120,9 @@ export const GLOBAL_DEFS: BlockSpec = {
       'lvs_timeouts',
       'lvs_flush',
       'lvs_flush_on_stop',
-      'nftables',
-      'nftables_priority',
-      'nftables_counters',
-      'nftables_ifindex',
       'nftables_ipvs',
       'nftables_ipvs_priority',
       'nftables_ipvs_start_fwmark',
-      'vrrp_iptables',
       'vrrp_ipsets',
       'disable_local_igmp',
       'max_auto_priority',

@@ -7,8 +7,8 @@
 
 /** How a keyword's arguments are read. */
 export type ValueKind =
-  /** No argument: sets `true`. */
-  | { readonly t: 'flag' }
+  /** No argument: sets `value` (default `true`), e.g. `no_accept` sets `accept` false. */
+  | { readonly t: 'flag'; readonly value?: boolean }
   /** Optional on|off|true|false|yes|no (absent = true). */
   | { readonly t: 'bool' }
   | { readonly t: 'int'; readonly min: number; readonly max: number }
@@ -108,6 +108,9 @@ const keyword = (
 ): KeywordSpec => ({ name, kind, ...(field ? { field } : {}), ...extra });
 export const flag = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
   keyword(name, { t: 'flag' }, field, extra);
+/** A flag that clears `field` (e.g. `no_accept` sets `accept` false). */
+export const negFlag = (name: string, field: string): KeywordSpec =>
+  keyword(name, { t: 'flag', value: false }, field, {});
 export const bool = (name: string, field?: string, extra: Partial<KeywordSpec> = {}): KeywordSpec =>
   keyword(name, { t: 'bool' }, field, extra);
 export const int = (

@@ -46,12 +46,12 @@ interface Case {
   /** keepalived's verdict, asserted too so that a change in the reference shows. */
   readonly keepalivedRuns: boolean;
   /** Commands run in both namespaces once both have started; states are compared again after. */
-  readonly then?: readonly (readonly string[])[];
+  readonly change?: readonly (readonly string[])[];
   /**
-   * Where vigil deliberately does better after `then` (docs/config-differences.md): keepalived stays
+   * Where vigil deliberately does better after `change` (docs/config-differences.md): keepalived stays
    * in its state, vigil reaches this one.
    */
-  readonly vigilThen?: string;
+  readonly vigilAfter?: string;
 }
 
 const inst = (body: string, name = 'VI_1') => `vrrp_instance ${name} {\n${body}\n}\n`;
@@ -73,7 +73,7 @@ const CASES: readonly Case[] = [
     title: 'an interface with no IPv4 address yet: FAULT, then up once one is added',
     conf: inst(`interface eth1\nvirtual_router_id 51\npriority 150\nstate MASTER\n${VIP}`),
     keepalivedRuns: true,
-    then: [['ip', 'addr', 'add', '192.0.2.7/24', 'dev', 'eth1']],
+    change: [['ip', 'addr', 'add', '192.0.2.7/24', 'dev', 'eth1']],
   },
   {
     title: 'a unicast_src_ip that is not on the host: FAULT, then up once it is added',
@@ -81,9 +81,9 @@ const CASES: readonly Case[] = [
       `interface eth0\nvirtual_router_id 52\npriority 150\nunicast_src_ip 192.0.2.77\nunicast_peer {\n  192.0.2.2\n}\n${VIP}`,
     ),
     keepalivedRuns: true,
-    then: [['ip', 'addr', 'add', '192.0.2.77/24', 'dev', 'eth0']],
+    change: [['ip', 'addr', 'add', '192.0.2.77/24', 'dev', 'eth0']],
     // keepalived 2.2.7 binds once and stays in FAULT until reloaded; vigil binds when it appears.
-    vigilThen: 'MASTER',
+    vigilAfter: 'MASTER',
   },
   {
     title: 'virtual_server errors (lb_kind nat, quorum above the weights, DNS_CHECK RRSIG, timeouts)',
@@ -311,16 +311,16 @@ describe('drop-in start: vigil runs wherever keepalived 2.2.7 runs, in the same 
         }
         assert.equal(v.exit, undefined, `vigil runs where keepalived runs${detail}`);
         await sameStates(k, v, 'after start-up');
-        for (const cmd of c.then ?? []) {
+        for (const cmd of c.change ?? []) {
           await Promise.all([nsK, nsV].map((ns) => run('ip', ['netns', 'exec', ns, ...cmd])));
         }
-        if (c.vigilThen !== undefined) {
-          const want = c.vigilThen;
+        if (c.vigilAfter !== undefined) {
+          const want = c.vigilAfter;
           await waitFor(async () => [...(await vigilStates(v.pidFile)).values()].every((st) => st === want), {
             timeoutMs: 8000,
             message: `vigil reaches ${want} after the change${detail}`,
           });
-        } else if (c.then !== undefined) {
+        } else if (c.change !== undefined) {
           // Both must leave the start-up state: wait for a transition in keepalived first.
           const before = show(keepalivedStates(k.log));
           await waitFor(() => show(keepalivedStates(k.log)) !== before, {

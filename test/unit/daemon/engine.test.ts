@@ -37,6 +37,8 @@ interface Node {
   events: EngineEvent[];
   eventTimes: number[];
   garps: number;
+  /** VIP and firewall operations in order: `+vip`, `-vip`, `fw A:blocked,...` or `fw stop`. */
+  ops: string[];
   up: boolean;
   /** Receives nothing but still sends (a one-way partition). */
   deaf?: boolean;
@@ -61,6 +63,7 @@ function lan() {
       events: [],
       eventTimes: [],
       garps: 0,
+      ops: [],
       up: true,
     };
     const ports: EnginePorts = {
@@ -87,9 +90,16 @@ function lan() {
       },
       addVip: async (v: Vip) => {
         node.vips.add(v.spec.address);
+        node.ops.push(`+${v.spec.address}`);
       },
       removeVip: async (v: Vip) => {
         node.vips.delete(v.spec.address);
+        node.ops.push(`-${v.spec.address}`);
+      },
+      firewall: async (state) => {
+        node.ops.push(
+          state === null ? 'fw stop' : `fw ${state.map((s) => `${s.plan.name}:${s.blocked}`).join(',')}`,
+        );
       },
       addRoute: async (r) => {
         node.routes.add(r.text);
@@ -269,4 +279,43 @@ test('a tracking change of the effective priority is reported (notify_priority_c
   const e = a.events.find((x) => x.type === 'priority-change');
   assert.ok(e && e.type === 'priority-change');
   assert.deepEqual([e.instance, e.state, e.priority], ['VI_1', 'MASTER', 130]);
+});
+
+test('no_accept: the VIPs are firewalled before they are added and released after they are removed', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150, 'no_accept'));
+  a.engine.start();
+  await l.run(5000);
+  assert.equal(a.engine.status()[0]!.state, 'MASTER');
+  // Each update applies the state current when it runs (here already MASTER for the first one).
+  assert.ok(a.ops.indexOf('fw VI_1:true') < a.ops.indexOf('+192.0.2.100'), a.ops.join(' '));
+  const n = a.ops.length;
+  await a.engine.stop();
+  assert.deepEqual(a.ops.slice(n), ['-192.0.2.100', 'fw ', 'fw stop']);
+  assert.ok(a.events.some((e) => e.type === 'log' && e.message === '(VI_1) setting firewall drop rule'));
+});
+
+test('accept mode (the default without vrrp_strict): no instance is firewalled', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  a.engine.start();
+  await l.run(5000);
+  assert.deepEqual(
+    a.ops.filter((o) => o.startsWith('fw')),
+    ['fw '],
+  );
+});
+
+test('reload: switching a master to no_accept firewalls its VIPs at once, and back', async () => {
+  const l = lan();
+  const a = l.add('a', '192.0.2.11', conf(150));
+  a.engine.start();
+  await l.run(5000);
+  await a.engine.reconfigure(planText(conf(150, 'no_accept'), a.addr), []);
+  await l.run(10);
+  assert.equal(a.ops.at(-1), 'fw VI_1:true');
+  await a.engine.reconfigure(planText(conf(150, 'accept'), a.addr), []);
+  await l.run(10);
+  assert.equal(a.ops.at(-1), 'fw ');
+  assert.equal(a.engine.status()[0]!.state, 'MASTER', 'no flap');
 });
