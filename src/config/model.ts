@@ -29,6 +29,11 @@ export interface ScriptSpec {
   readonly pos: SourcePos;
 }
 
+export interface FifoOwner {
+  readonly user: string;
+  readonly group?: string;
+}
+
 /** An address in virtual_ipaddress / static_ipaddress. */
 export interface IpAddressSpec {
   readonly address: string;
@@ -118,6 +123,15 @@ export interface GlobalDefs extends Located {
   readonly notifyFifo?: string;
   readonly vrrpNotifyFifo?: string;
   readonly lvsNotifyFifo?: string;
+  /** `notify_fifo FILE user [group]`: who owns a FIFO vigil creates. */
+  readonly notifyFifoOwner?: FifoOwner;
+  readonly vrrpNotifyFifoOwner?: FifoOwner;
+  readonly lvsNotifyFifoOwner?: FifoOwner;
+  /** `*_fifo_script`: started with the FIFO's name appended, reads the FIFO while vigil runs. */
+  readonly notifyFifoScript?: ScriptSpec;
+  readonly vrrpNotifyFifoScript?: ScriptSpec;
+  readonly lvsNotifyFifoScript?: ScriptSpec;
+  readonly fifoWriteVrrpStatesOnReload: boolean;
   readonly vrrpStartupDelayMs?: number;
   readonly dynamicInterfaces?: boolean;
   /** `nftables [TABLE]`: the table for the drop rules of instances not in accept mode. */

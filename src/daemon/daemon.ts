@@ -197,6 +197,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       case 'stopped':
         onStopped?.();
         break;
+      case 'reloaded':
+        services.onReloaded(m.unchanged);
+        break;
       case 'fatal':
         fatal = m.message;
         log.log('error', `VRRP worker failed: ${m.message}`);

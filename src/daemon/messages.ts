@@ -52,4 +52,6 @@ export type FromWorker =
   /** Link state from the netlink watcher, for track_interface on the main thread. */
   | { readonly type: 'link'; readonly name: string; readonly up: boolean }
   | { readonly type: 'stopped' }
+  /** A reload is applied; these instances kept their state through it (fifo_write_vrrp_states_on_reload). */
+  | { readonly type: 'reloaded'; readonly unchanged: InstanceStatus[] }
   | { readonly type: 'fatal'; readonly message: string };

@@ -9,6 +9,7 @@ import { signalAllScripts } from '../scripts/runner.js';
 import { TrackingManager } from '../track/manager.js';
 import type { TrackingStatus } from '../vrrp/types.js';
 import type { Logger } from './log.js';
+import type { InstanceStatus } from './status-types.js';
 import type { EngineEvent } from './vrrp-engine.js';
 
 export class MainServices {
@@ -28,6 +29,8 @@ export class MainServices {
 
   /** `previous`: the services this replaces on reload (vrrp_script results carry over). */
   start(previous?: MainServices): void {
+    for (const old of previous?.notifications.fifos ?? [])
+      for (const fifo of this.notifications.fifos) old.handOver(fifo);
     this.tracking.start(previous?.tracking.scriptHealth);
   }
 
@@ -36,6 +39,13 @@ export class MainServices {
     if (e.type === 'master-rx-lower-pri') n.masterRxLowerPri(e.instance, e.priority);
     else if (e.type === 'priority-change') n.priorityChanged(e.instance, e.state, e.priority);
     else n.handle(e);
+  }
+
+  /** A reload kept these instances' states (keepalived writes them again with fifo_write_vrrp_states_on_reload). */
+  onReloaded(unchanged: readonly InstanceStatus[]): void {
+    this.notifications.notifier.statesOnReload(
+      unchanged.map((i) => ({ name: i.name, state: i.state, priority: i.effectivePriority })),
+    );
   }
 
   onLink(name: string, up: boolean): void {

@@ -102,6 +102,8 @@ async function main(config: WorkerConfig): Promise<void> {
           const r = await engine.reconfigure(m.config.plans.map(withLiveSource), m.config.groups);
           for (const name of r.started) pushed.delete(name);
           retrackAll();
+          const same = new Set([...r.kept, ...r.reloaded]);
+          post({ type: 'reloaded', unchanged: engine.status().filter((i) => same.has(i.name)) });
           post({
             type: 'event',
             event: {

@@ -1,13 +1,14 @@
 /**
  * notify_fifo / vrrp_notify_fifo (keepalived core/notify.c fifo_open):
- * - the FIFO is created (mode 0644) when missing, and removed on close only if vigil created it;
+ * - the FIFO is created when missing with mode 0600 (keepalived's mkfifo 0644 under its default umask
+ *   0177), given to the configured owner, and removed on close only if vigil created it;
  * - the optional `*_fifo_script` is started with the FIFO name appended and runs until close;
  * - the FIFO is opened O_RDWR|O_NONBLOCK: opening never waits for a reader, and since vigil holds
  *   the read side too a write never fails with EPIPE; when nobody reads and the pipe is full the
  *   line is dropped (counted), so a transition is never held up.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, constants, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import {
   type RunningScript,
   type ScriptIdentity,
@@ -20,6 +21,8 @@ export interface FifoOptions {
   /** Reader script argv (the FIFO path is appended). */
   readonly script?: readonly string[];
   readonly scriptIdentity?: ScriptIdentity;
+  /** `notify_fifo FILE user [group]`: who gets a FIFO that vigil creates (keepalived chowns it). */
+  readonly owner?: ScriptIdentity;
   readonly log?: (msg: string) => void;
   readonly onScriptExit?: (r: ScriptResult) => void;
 }
@@ -49,8 +52,10 @@ export class NotifyFifo {
     }
     if (st === undefined) {
       try {
-        execFileSync('mkfifo', ['-m', '0644', path], { stdio: 'ignore' });
+        execFileSync('mkfifo', ['-m', '0600', path], { stdio: 'ignore' });
         this.created = true;
+        const o = this.opts.owner;
+        if (o !== undefined) chownSync(path, o.uid, o.gid);
       } catch (e) {
         log?.(`Unable to create notify fifo ${path}: ${(e as Error).message}`);
         return false;
@@ -74,6 +79,16 @@ export class NotifyFifo {
       if (this.created) this.unlink();
       return false;
     }
+  }
+
+  /**
+   * On reload the new configuration's FIFO of the same path takes over the file this one created,
+   * so closing this one does not remove the FIFO under the new reader.
+   */
+  handOver(next: NotifyFifo): void {
+    if (!this.created || next.opts.path !== this.opts.path) return;
+    this.created = false;
+    next.created = true;
   }
 
   /** Write one line; never blocks, never throws. */

@@ -16,6 +16,7 @@ import {
 } from '../scripts/security.js';
 import {
   asNotifyState,
+  fifoLine,
   instanceNotifiesSuppressed,
   type NotifyPlan,
   type NotifyState,
@@ -107,6 +108,28 @@ export class Notifier {
     const inst = this.cfg.instances.find((i) => i.name === instance);
     if (inst && (inst.notifyPriorityChanges ?? this.cfg.globalDefs.vrrpNotifyPriorityChanges)) {
       this.execute(planPriorityChange(instance, state, priority));
+    }
+  }
+
+  /**
+   * fifo_write_vrrp_states_on_reload: after a reload, the state of every sync group and instance
+   * that kept it is written to the FIFOs again, groups first (keepalived vrrp_init_state
+   * notify_group_fifo / notify_instance_fifo), so a FIFO reader restarted with the reload is in step.
+   */
+  statesOnReload(unchanged: readonly { name: string; state: string; priority: number }[]): void {
+    if (!this.cfg.globalDefs.fifoWriteVrrpStatesOnReload) return;
+    const byName = new Map(unchanged.map((i) => [i.name, i]));
+    for (const g of this.cfg.syncGroups) {
+      const states = new Set(g.group.map((m) => byName.get(m.name)?.state));
+      const [state] = [...states];
+      const fifoState = states.size === 1 && state !== undefined ? asNotifyState(state) : undefined;
+      if (fifoState !== undefined)
+        this.ports.fifoWrite?.(fifoLine({ kind: 'GROUP', name: g.name }, fifoState));
+    }
+    for (const i of unchanged) {
+      const fifoState = asNotifyState(i.state);
+      if (fifoState !== undefined)
+        this.ports.fifoWrite?.(fifoLine({ kind: 'INSTANCE', name: i.name, priority: i.priority }, fifoState));
     }
   }
 

@@ -4,7 +4,7 @@
  * The daemon calls `notifier.handle(event)` for every EngineEvent and `close()` at shutdown.
  */
 import { hostname as osHostname, userInfo } from 'node:os';
-import type { KeepalivedConfig } from '../config/model.js';
+import type { FifoOwner, KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import { loadAccounts } from '../scripts/fs-host.js';
 import { resolveScriptIdentity } from '../scripts/identity.js';
 import type { ScriptIdentity } from '../scripts/runner.js';
@@ -27,44 +27,67 @@ export interface SetupOptions {
   readonly ports?: Partial<NotifierPorts>;
 }
 
-/** `*_fifo_script "CMD ARGS" [user [group]]` as stored in globalDefs.unimplemented. */
+const self = (): ScriptIdentity => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+
+/** A `*_fifo_script` with the identity it runs as (its own user, else script_user, as keepalived). */
 function fifoScript(
   cfg: KeepalivedConfig,
   keyword: string,
+  spec: ScriptSpec | undefined,
   log: SetupOptions['log'],
-): { argv: string[]; identity?: ScriptIdentity } | undefined {
-  const words = cfg.globalDefs.unimplemented[keyword];
-  if (words === undefined || words.length === 0) return undefined;
-  const argv = (words[0] as string).split(/\s+/).filter((w) => w !== '');
+): { argv: readonly string[]; identity?: ScriptIdentity } | undefined {
+  if (spec === undefined || spec.argv.length === 0) return undefined;
   const g = cfg.globalDefs;
   const id = resolveScriptIdentity(loadAccounts(), {
-    ...(words[1] !== undefined ? { user: words[1] } : {}),
-    ...(words[2] !== undefined ? { group: words[2] } : {}),
+    ...(spec.user !== undefined ? { user: spec.user } : {}),
+    ...(spec.group !== undefined ? { group: spec.group } : {}),
     ...(g.scriptUser !== undefined ? { scriptUser: g.scriptUser } : {}),
     ...(g.scriptGroup !== undefined ? { scriptGroup: g.scriptGroup } : {}),
-    self: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    self: self(),
   });
   if (!id.ok) {
-    log('error', `${keyword} '${words[0]}' not run: ${id.reason}`);
-    return { argv: [] };
+    log('error', `${keyword} '${spec.command}' not run: ${id.reason}`);
+    return undefined;
   }
-  return { argv, identity: id.identity };
+  return { argv: spec.argv, identity: id.identity };
+}
+
+/** `notify_fifo FILE user [group]`: the uid/gid a FIFO vigil creates is given to. */
+function fifoOwner(
+  keyword: string,
+  owner: FifoOwner | undefined,
+  log: SetupOptions['log'],
+): ScriptIdentity | undefined {
+  if (owner === undefined) return undefined;
+  const id = resolveScriptIdentity(loadAccounts(), {
+    user: owner.user,
+    ...(owner.group !== undefined ? { group: owner.group } : {}),
+    self: self(),
+  });
+  if (!id.ok) {
+    log('error', `${keyword} owner '${owner.user}': ${id.reason}; the FIFO stays root's`);
+    return undefined;
+  }
+  return id.identity;
 }
 
 export function setupNotifications(cfg: KeepalivedConfig, opts: SetupOptions): NotificationSetup {
   const g = cfg.globalDefs;
   const host = opts.hostname ?? osHostname();
   const fifos: NotifyFifo[] = [];
-  for (const [path, scriptKw] of [
-    [g.notifyFifo, 'notify_fifo_script'],
-    [g.vrrpNotifyFifo, 'vrrp_notify_fifo_script'],
+  for (const [path, fifoKw, ownerSpec, scriptSpec] of [
+    [g.notifyFifo, 'notify_fifo', g.notifyFifoOwner, g.notifyFifoScript],
+    [g.vrrpNotifyFifo, 'vrrp_notify_fifo', g.vrrpNotifyFifoOwner, g.vrrpNotifyFifoScript],
   ] as const) {
     if (path === undefined) continue;
-    const script = fifoScript(cfg, scriptKw, opts.log);
+    const scriptKw = `${fifoKw}_script`;
+    const script = fifoScript(cfg, scriptKw, scriptSpec, opts.log);
+    const owner = fifoOwner(fifoKw, ownerSpec, opts.log);
     const fifo = new NotifyFifo({
       path,
-      ...(script && script.argv.length > 0 ? { script: script.argv } : {}),
+      ...(script ? { script: script.argv } : {}),
       ...(script?.identity ? { scriptIdentity: script.identity } : {}),
+      ...(owner ? { owner } : {}),
       log: (m) => opts.log('warning', m),
       onScriptExit: (r) => opts.log('warning', `${scriptKw} for ${path} exited (${r.exitCode ?? r.signal})`),
     });

@@ -208,15 +208,10 @@ function readValue(
     case 'string': {
       const a = needArg(node, kw, spec, ctx);
       if (a !== undefined) setField(draft, kw, a.text, pos);
-      const extra = node.args[1];
-      if (extra !== undefined && kw.laterArgs !== undefined) {
-        ctx.sink.warning(
-          extra.pos,
-          `'${kw.name}' ${kw.laterArgs} is accepted but not implemented by vigil yet`,
-          {
-            code: 'not-implemented',
-          },
-        );
+      const user = node.args[1];
+      if (user !== undefined && kw.ownerField !== undefined) {
+        const group = node.args[2];
+        draft[kw.ownerField] = { user: user.text, ...(group !== undefined ? { group: group.text } : {}) };
       }
       return;
     }

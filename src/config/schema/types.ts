@@ -80,10 +80,10 @@ export interface KeywordSpec {
   /** Short note shown with range errors, e.g. the keepalived behaviour. */
   readonly note?: string;
   /**
-   * What the optional arguments after a string value mean, when vigil does not implement them
-   * yet (e.g. notify_fifo's owner): given, they are warned about by this name.
+   * For a string keyword followed by an optional `[user [group]]` (notify_fifo's owner): the field
+   * that receives `{ user, group }`.
    */
-  readonly laterArgs?: string;
+  readonly ownerField?: string;
 }
 
 export interface BlockSpec {

@@ -25,12 +25,23 @@ vrrp_instance V {
 }
 `;
 
-test('notify_fifo with an owner: the owner part is warned about at its column', () => {
-  const w = warnings(`global_defs {\n  notify_fifo /run/k.fifo root root\n}\n${instance('')}`);
-  const d = w.find((x) => x.message.includes("'notify_fifo' FIFO owner"));
-  assert.ok(d, w.map((x) => x.message).join('\n'));
-  assert.deepEqual([d.pos.line, d.pos.column], [2, 27]);
-  assert.equal(warnings(`global_defs {\n  notify_fifo /run/k.fifo\n}\n${instance('')}`).length, 0);
+test('notify_fifo FILE user group: the owner is read, with no warning; the fifo scripts are scripts', () => {
+  const text = `global_defs {\n  notify_fifo /run/k.fifo root daemon\n  vrrp_notify_fifo /run/v.fifo nobody\n  notify_fifo_script "/usr/bin/reader -v" root\n  fifo_write_vrrp_states_on_reload\n}\n${instance('')}`;
+  assert.deepEqual(
+    diagnostics(text).map((x) => x.message),
+    [],
+  );
+  const m = loadConfigText(text, 'k.conf', {
+    configId: 'k',
+    source: memoryConfigSource({}),
+    host: PERMISSIVE_HOST,
+    skipHostChecks: true,
+  }).model!;
+  assert.deepEqual(m.globalDefs.notifyFifoOwner, { user: 'root', group: 'daemon' });
+  assert.deepEqual(m.globalDefs.vrrpNotifyFifoOwner, { user: 'nobody' });
+  assert.deepEqual(m.globalDefs.notifyFifoScript?.argv, ['/usr/bin/reader', '-v']);
+  assert.equal(m.globalDefs.notifyFifoScript?.user, 'root');
+  assert.equal(m.globalDefs.fifoWriteVrrpStatesOnReload, true);
 });
 
 test('auth_type AH is refused with the fix, by -t and by the daemon: vigil neither signs nor verifies AH', () => {
