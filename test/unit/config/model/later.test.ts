@@ -12,7 +12,6 @@ const diagnostics = (text: string) =>
     host: PERMISSIVE_HOST,
     skipHostChecks: true,
   }).diagnostics;
-const warnings = (text: string) => diagnostics(text).filter((d) => d.severity === 'warning');
 
 const instance = (auth: string) => `
 vrrp_instance V {
