@@ -100,7 +100,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     // On reload, instances and groups whose state did not change write it to the FIFO again.
     flag('fifo_write_vrrp_states_on_reload', 'fifoWriteVrrpStatesOnReload', { default: false }),
     secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0, 3600),
-    bool('dynamic_interfaces', 'dynamicInterfaces', { notImplemented: true }),
+    bool('dynamic_interfaces', 'dynamicInterfaces'),
     // keepalived 2.2.7's firewall for instances not in accept mode (src/daemon/firewall.ts).
     str('nftables', 'nftables', { valueIfBare: 'keepalived' }),
     int('nftables_priority', 'nftablesPriority', -2147483648, 2147483647),

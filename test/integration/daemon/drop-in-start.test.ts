@@ -86,6 +86,17 @@ const CASES: readonly Case[] = [
     vigilAfter: 'MASTER',
   },
   {
+    title: 'dynamic_interfaces: an instance whose interface appears later starts then',
+    conf: `global_defs {\n  dynamic_interfaces\n}\n${inst(`interface eth5\nvirtual_router_id 64\npriority 150\n${VIP}`)}`,
+    keepalivedRuns: true,
+    change: [
+      ['ip', 'link', 'add', 'eth5', 'type', 'veth', 'peer', 'name', 'eth5p'],
+      ['ip', 'link', 'set', 'eth5p', 'up'],
+      ['ip', 'addr', 'add', '192.0.2.8/24', 'dev', 'eth5'],
+      ['ip', 'link', 'set', 'eth5', 'up'],
+    ],
+  },
+  {
     title: 'virtual_server errors (lb_kind nat, quorum above the weights, DNS_CHECK RRSIG, timeouts)',
     conf: `${inst(`interface eth0\nvirtual_router_id 53\n${VIP}`)}
 virtual_server 192.0.2.100 80 {
