@@ -65,7 +65,16 @@ export function formatPos(p: SourcePos): string {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  let s = `${formatPos(d.pos)}: ${d.severity}: ${d.message}`;
+  return withNotes(d, `${formatPos(d.pos)}: ${d.severity}: ${d.message}`);
+}
+
+/** For a log whose line already carries the level: `file:line:col: message` and its notes. */
+export function formatDiagnosticUntagged(d: Diagnostic): string {
+  return withNotes(d, `${formatPos(d.pos)}: ${d.message}`);
+}
+
+function withNotes(d: Diagnostic, first: string): string {
+  let s = first;
   for (const r of d.related ?? []) s += `\n${formatPos(r.pos)}: note: ${r.message}`;
   return s;
 }

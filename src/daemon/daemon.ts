@@ -10,7 +10,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DaemonOptions } from '../cli/args.js';
 import { DaemonExit, daemonSeverity, daemonVerdict } from '../config/daemon-verdict.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
+import { formatDiagnosticUntagged } from '../config/diagnostics.js';
 import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
@@ -74,8 +74,8 @@ type Loaded = { ok: true; config: WorkerConfig; model: KeepalivedConfig } | { ok
 function load(opts: DaemonOptions, log: Logger): Loaded {
   const configId = opts.configId ?? hostname().split('.')[0] ?? '';
   const r = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
-  for (const d of r.diagnostics)
-    log.log(daemonSeverity(d), formatDiagnostic({ ...d, severity: daemonSeverity(d) }));
+  // The log line carries the level: "warning: file:line:col: message".
+  for (const d of r.diagnostics) log.log(daemonSeverity(d), formatDiagnosticUntagged(d));
   const verdict = daemonVerdict(r.diagnostics, r.model !== undefined);
   if (!verdict.run || r.model === undefined) return { ok: false, code: verdict.run ? 1 : verdict.exitCode };
   try {

@@ -85,7 +85,7 @@ describe('vrrp_script: hung, not executable, refused by script security', { skip
       /vrrp_script chk_insecure disabled by script security: .*world-writable.*writable by everyone/,
     );
     // The config check's finding is shown as a warning: the daemon runs, as keepalived's does.
-    assert.match(d.log(), /\.conf:\d+:\d+: warning: vrrp_script chk_insecure: .* is insecure/);
+    assert.match(d.log(), /warning: \S+\.conf:\d+:\d+: vrrp_script chk_insecure: .* is insecure/);
     assert.doesNotMatch(d.log(), /not starting/);
   });
 
