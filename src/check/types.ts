@@ -1,0 +1,80 @@
+/**
+ * Health checking: the shared interface every checker implements (one module per checker under
+ * src/check/checkers/), and the values the real-server life cycle (src/check/lifecycle.ts) works
+ * with. keepalived's behaviour is summed up rule by rule in shared/specs/checkers.md.
+ *
+ * A checker is split like a VRRP instance: its protocol logic is pure (parse a response into a
+ * verdict, build the request bytes) and unit-tested; the I/O that runs one attempt is a thin edge
+ * behind `CheckAttempt`. Timers and retries are not a checker's business: the life cycle decides
+ * when to run an attempt and what its result means.
+ */
+import type { Checker, CheckerType } from '../config/model.js';
+import type { IpFamily } from '../net/addr.js';
+
+/**
+ * Where an attempt connects, after keepalived's resolution (check_api.c / check_data.c
+ * validate_check_config): connect_ip else the real server's address, connect_port else the real
+ * server's port; bindto, bind_port, bind_if and fwmark (SO_MARK) as given on the checker.
+ */
+export interface ConnectTarget {
+  readonly family: IpFamily;
+  readonly address: string;
+  readonly port: number;
+  readonly bindto?: string;
+  readonly bindPort?: number;
+  readonly bindIf?: string;
+  readonly fwmark?: number;
+}
+
+/** The verdict of one attempt. */
+export type CheckOutcome =
+  | {
+      readonly ok: true;
+      /**
+       * MISC_CHECK with misc_dynamic (exit status - 2) and FILE_CHECK: the weight the real server
+       * should have now. Absent: the configured weight.
+       */
+      readonly weight?: number;
+      /** For logs and status, e.g. "HTTP status code 200". */
+      readonly detail?: string;
+    }
+  | {
+      readonly ok: false;
+      /**
+       * Why, in keepalived's words where it has them ("Timeout connecting", "HTTP status code
+       * error", "MD5 digest error", "connection refused", "timed out", "exit status 1"...).
+       */
+      readonly reason: string;
+    };
+
+/** What one attempt is given. */
+export interface AttemptContext {
+  /** connect_timeout in ms: keepalived applies it to the connect and to each read. */
+  readonly timeoutMs: number;
+  /** Aborted when the checker is removed (reload, stop): the attempt ends at once, releasing everything it holds. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One attempt of one checker against one target. Resolves (never rejects) with a verdict, within
+ * the limits of `ctx` (a slow or endless peer is cut off, never waited for), and leaves no socket,
+ * process or timer behind.
+ */
+export type CheckAttempt = (ctx: AttemptContext) => Promise<CheckOutcome>;
+
+/** A checker module: builds the attempt function for one configured checker. */
+export interface CheckerModule<T extends CheckerType = CheckerType> {
+  readonly type: T;
+  /**
+   * keepalived's per-type defaults (checkers.md section 1): retry (1 for most, 3 for DNS, 0 for
+   * MISC) and delay_before_retry in ms (undefined = delay_loop).
+   */
+  readonly defaults: { readonly retry: number; readonly delayBeforeRetryMs?: number };
+  create(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt;
+}
+
+/** What a checker may need from the process around it (injected; tests pass fakes). */
+export interface CheckerEnv {
+  /** Log a line (keepalived's wording), for checkers that log per attempt (log_all_failures). */
+  readonly log: (level: 'info' | 'warning' | 'error', message: string) => void;
+}
