@@ -185,6 +185,8 @@ export interface VrrpInstance extends Located, NotifyScripts {
   readonly smtpAlert?: boolean;
   readonly notifyPriorityChanges?: boolean;
   readonly useVmac?: { readonly name?: string; readonly mac?: string };
+  /** vmac_xmit_base: adverts go out of (and are read on) the base interface, VIPs stay on the VMAC. */
+  readonly vmacXmitBase: boolean;
   readonly promoteSecondaries: boolean;
   readonly lowerPrioNoAdvert?: boolean;
   readonly higherPrioSendAdvert?: boolean;

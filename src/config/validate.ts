@@ -297,7 +297,7 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       code: 'not-multicast',
     });
   }
-  if (i.useVmac !== undefined && i.unicastPeer.length > 0 && i.unimplemented.vmac_xmit_base === undefined) {
+  if (i.useVmac !== undefined && i.unicastPeer.length > 0 && !i.vmacXmitBase) {
     sink.error(at('useVmac'), `${name} unicast with use_vmac requires vmac_xmit_base`, {
       code: 'vmac-unicast',
     });
