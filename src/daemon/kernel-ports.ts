@@ -1,7 +1,7 @@
 /**
  * The engine's ports on a real host (worker thread): VRRP sockets shared per (interface, family,
- * source), VIPs over rtnetlink, gratuitous ARP / unsolicited NA, and link state from the netlink
- * link watcher feeding track_interface.
+ * source), VIPs over rtnetlink, gratuitous ARP / unsolicited NA, link state from the netlink
+ * link watcher feeding track_interface, and the use_vmac interfaces the plans ask for.
  */
 
 import { GarpSender, NaSender } from '../kernel/announce.js';
@@ -10,6 +10,9 @@ import { isLinkUsable } from '../kernel/link-state.js';
 import { LinkWatcher } from '../kernel/link-watcher.js';
 import { RtnlClient } from '../kernel/netlink.js';
 import { parseScope } from '../kernel/netlink-codec.js';
+import { procSysctl } from '../kernel/sysctl.js';
+import { VmacManager } from '../kernel/vmac.js';
+import { VmacSysctls } from '../kernel/vmac-sysctl.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
 import type { AdvertInput } from '../vrrp/receive.js';
 import type { WorkerConfig } from './messages.js';
@@ -33,6 +36,12 @@ export interface KernelPorts {
   readonly links: ReadonlyMap<string, boolean>;
   /** Called on every link state change. */
   onLink(cb: (name: string, up: boolean) => void): void;
+  /** use_vmac: makes every planned VMAC exist and be up (before the instances start or reload). */
+  ensureVmacs(plans: readonly InstancePlan[]): Promise<void>;
+  /** Removes the VMACs no plan names any more (after a reload). */
+  pruneVmacs(plans: readonly InstancePlan[]): Promise<void>;
+  /** Removes every VMAC (and restores the sysctls changed for them), then closes everything. */
+  shutdown(): Promise<void>;
   close(): void;
 }
 
@@ -51,6 +60,18 @@ export async function createKernelPorts(
     emit({ type: 'log', level, message });
 
   for (const l of await rtnl.listLinks()) linkUp.set(l.name, isLinkUsable(l));
+  const vmacs = new VmacManager(
+    rtnl,
+    new VmacSysctls(procSysctl(), (level, message) => log(level, message)),
+    (level, message) => log(level, message),
+  );
+  /** Announcement senders hold an interface's index and MAC: a recreated VMAC needs new ones. */
+  const forgetSenders = (dev: string) => {
+    garp.get(dev)?.close();
+    garp.delete(dev);
+    na.delete(dev);
+  };
+
   const watcher = await LinkWatcher.start({
     onLinkChange: (c) => {
       const up = c.kind !== 'removed' && isLinkUsable(c.link);
@@ -63,11 +84,11 @@ export async function createKernelPorts(
   });
 
   const openShared = (plan: InstancePlan): SharedSocket => {
-    const key = `${plan.interface}|${plan.family}|${plan.srcAddress}`;
+    const key = `${plan.advertInterface}|${plan.family}|${plan.srcAddress}`;
     let s = sockets.get(key);
     if (s === undefined) {
       const socket = VrrpSocket.open({
-        ifname: plan.interface,
+        ifname: plan.advertInterface,
         family: plan.family,
         srcAddress: plan.srcAddress,
         multicast: true,
@@ -86,7 +107,7 @@ export async function createKernelPorts(
         };
         for (const r of shared.receivers.get(vrid) ?? []) r(input);
       });
-      socket.onError((e) => log('warning', `VRRP socket on ${plan.interface}: ${e.code}`));
+      socket.onError((e) => log('warning', `VRRP socket on ${plan.advertInterface}: ${e.code}`));
       sockets.set(key, shared);
       s = shared;
     }
@@ -162,19 +183,39 @@ export async function createKernelPorts(
     emit,
   };
 
+  const close = () => {
+    watcher.close();
+    rtnl.close();
+    for (const s of sockets.values()) s.socket.close();
+    for (const g of garp.values()) g.close();
+    for (const n of na.values()) n.close();
+  };
   return {
     ports,
     links: linkUp,
     onLink(cb) {
       linkCb = cb;
     },
-    close() {
-      watcher.close();
-      rtnl.close();
-      for (const s of sockets.values()) s.socket.close();
-      for (const g of garp.values()) g.close();
-      for (const n of na.values()) n.close();
+    async ensureVmacs(plans) {
+      for (const p of plans) {
+        if (p.vmac === undefined) continue;
+        forgetSenders(p.vmac.name);
+        await vmacs.ensure(p.vmac);
+      }
     },
+    async pruneVmacs(plans) {
+      const wanted = new Set(plans.flatMap((p) => (p.vmac ? [p.vmac.name] : [])));
+      for (const name of vmacs.names()) {
+        if (wanted.has(name)) continue;
+        forgetSenders(name);
+        await vmacs.remove(name);
+      }
+    },
+    async shutdown() {
+      await vmacs.removeAll();
+      close();
+    },
+    close,
   };
 }
 

@@ -66,7 +66,11 @@ async function main(config: WorkerConfig): Promise<void> {
         stopping = true;
         busy = busy.then(async () => {
           await engine.stop();
-          kernel.close();
+          // keepalived removes its VMACs on stop (their addresses go with them).
+          await kernel.shutdown().catch((e: unknown) => {
+            post({ type: 'event', event: { type: 'log', level: 'error', message: `stop: ${String(e)}` } });
+            kernel.close();
+          });
           post({ type: 'stopped' });
           port.close();
         });
@@ -74,7 +78,10 @@ async function main(config: WorkerConfig): Promise<void> {
       case 'reload':
         busy = busy.then(async () => {
           primary = m.config.primary;
+          // New or changed VMACs exist before the instances use them; unused ones go afterwards.
+          await kernel.ensureVmacs(m.config.plans);
           const r = await engine.reconfigure(m.config.plans, m.config.groups);
+          await kernel.pruneVmacs(m.config.plans);
           for (const name of r.started) pushed.delete(name);
           retrackAll();
           post({
@@ -100,6 +107,17 @@ async function main(config: WorkerConfig): Promise<void> {
       event: { type: 'log', level: 'info', message: `delaying VRRP startup for ${config.startupDelayMs} ms` },
     });
     await new Promise((r) => setTimeout(r, config.startupDelayMs));
+  }
+  if (stopping) return;
+  // use_vmac: the instances' macvlans exist (and are up) before any socket is bound to them. A
+  // stop meanwhile waits for this (it is on the `busy` chain), then removes them.
+  const setup = kernel.ensureVmacs(config.plans);
+  busy = busy.then(() => setup.catch(() => {}));
+  try {
+    await setup;
+  } catch (e) {
+    await kernel.shutdown().catch(() => {});
+    throw e;
   }
   if (stopping) return;
   // A primary interface that is already down at startup means FAULT from the start.
