@@ -20,6 +20,9 @@ import type { InstancePlan, Vip } from './plan.js';
 import type { PlannedRoute } from './routes.js';
 import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
 
+/** How long starting an instance waits for its new VMAC to come up. */
+const VMAC_UP_WAIT_MS = 2000;
+
 /** IFA_F_NODAD: an IPv6 VIP is usable at once, without duplicate address detection. */
 const IFA_F_NODAD = 0x02;
 
@@ -183,6 +186,16 @@ export async function createKernelPorts(
     emit,
   };
 
+  const waitUsable = async (name: string) => {
+    const deadline = performance.now() + VMAC_UP_WAIT_MS;
+    while (!linkUp.get(name)) {
+      if (performance.now() > deadline) {
+        log('warning', `VMAC ${name} is not up after ${VMAC_UP_WAIT_MS} ms`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
   const close = () => {
     watcher.close();
     rtnl.close();
@@ -201,6 +214,9 @@ export async function createKernelPorts(
         if (p.vmac === undefined) continue;
         forgetSenders(p.vmac.name);
         await vmacs.ensure(p.vmac);
+        // A macvlan takes its carrier from its base: when the base is usable, wait until the link
+        // watcher has seen the VMAC usable too, so that the instance does not start in FAULT.
+        if (linkUp.get(p.vmac.base)) await waitUsable(p.vmac.name);
       }
     },
     async pruneVmacs(plans) {

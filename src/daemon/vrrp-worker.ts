@@ -26,8 +26,11 @@ async function main(config: WorkerConfig): Promise<void> {
   const pushed = new Map<string, string>();
   const retrack = (instance: string, force = false) => {
     const p = primary.find((x) => x.instance === instance);
-    const link =
-      p?.interface != null ? { name: p.interface, up: kernel.links.get(p.interface) ?? false } : undefined;
+    // The instance's interface and its VMAC: the first one down puts the instance in FAULT.
+    const names = p?.interface != null ? [p.interface, ...(p.vmac !== undefined ? [p.vmac] : [])] : [];
+    const down = names.find((n) => !(kernel.links.get(n) ?? false));
+    const first = down ?? names[0];
+    const link = first !== undefined ? { name: first, up: down === undefined } : undefined;
     const status = combineTracking(external.get(instance), link);
     const key = JSON.stringify([status.weight, status.fault]);
     const nominal = !status.fault && status.weight === 0;

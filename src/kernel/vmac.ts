@@ -20,9 +20,6 @@ interface Owned {
   readonly ifindex: number;
 }
 
-/** How long ensure() waits for a new VMAC to be running (its base is). */
-const RUNNING_WAIT_MS = 2000;
-
 export class VmacManager {
   readonly #rtnl: RtnlClient;
   readonly #sysctl: VmacSysctls;
@@ -40,7 +37,7 @@ export class VmacManager {
     return [...this.#owned.keys()];
   }
 
-  /** Makes the VMAC exist, up, as planned. Throws when it cannot. */
+  /** Makes the VMAC exist, set up, as planned (its carrier follows shortly). Throws when it cannot. */
   async ensure(spec: VmacSpec): Promise<void> {
     const mine = this.#owned.get(spec.name);
     if (mine !== undefined && JSON.stringify(mine.spec) === JSON.stringify(spec)) return;
@@ -76,7 +73,6 @@ export class VmacManager {
           if ((e as NetlinkError).code !== 'EEXIST') throw e;
         });
     }
-    if (base.up && base.running) await this.#waitRunning(spec.name);
   }
 
   /** Deletes a VMAC this manager owns (and undoes its base's sysctls). */
@@ -121,17 +117,6 @@ export class VmacManager {
     if (made === undefined) throw new Error(`VMAC ${spec.name} vanished after creation`);
     this.#log('info', `created VMAC interface ${spec.name} (${spec.mac}) on ${spec.base}`);
     return made.ifindex;
-  }
-
-  /** A macvlan takes its carrier from the base shortly after it is up: adverts wait for it. */
-  async #waitRunning(name: string): Promise<void> {
-    const deadline = performance.now() + RUNNING_WAIT_MS;
-    while (performance.now() < deadline) {
-      const l = (await this.#rtnl.listLinks()).find((x) => x.name === name);
-      if (l === undefined || (l.up && l.running)) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    this.#log('warning', `VMAC ${name} is not running after ${RUNNING_WAIT_MS} ms`);
   }
 }
 
