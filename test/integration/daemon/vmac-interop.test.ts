@@ -11,43 +11,28 @@ import { after, before, describe, test } from 'node:test';
 import { formatIpv4, formatIpv6 } from '../../../src/net/addr.js';
 import { type Capture, startCapture } from '../harness/capture.js';
 import { waitFor } from '../harness/topology.js';
-import { createLab, type DaemonHandle, daemonSkip, type Impl, type Lab, vrrpConf } from './lab.js';
+import {
+  addressesOn,
+  createLab,
+  type DaemonHandle,
+  daemonSkip,
+  type Impl,
+  ipLink,
+  type Lab,
+  vrrpConf,
+} from './lab.js';
 
 const skip = daemonSkip({ keepalived: true });
 const NODES = ['n1', 'n2'] as const;
 const MASTER = /\(VI_1\) Entering MASTER STATE/;
 const BACKUP = /\(VI_1\) Entering BACKUP STATE/;
 
-interface LinkFacts {
-  readonly address: string;
-  readonly kind?: string;
-  readonly mode?: string;
-  readonly link?: string;
-}
-
-/** `ip -d link show dev NAME` in the host's namespace, or undefined when there is no such link. */
-async function linkFacts(lab: Lab, host: string, name: string): Promise<LinkFacts | undefined> {
-  const r = await lab.topo.exec(host, 'ip', ['-j', '-d', 'link', 'show', 'dev', name], { allowFail: true });
-  if (r.code !== 0) return undefined;
-  const [l] = JSON.parse(r.stdout) as {
-    address: string;
-    link?: string;
-    linkinfo?: { info_kind?: string; info_data?: { mode?: string } };
-  }[];
-  if (l === undefined) return undefined;
-  return {
-    address: l.address,
-    ...(l.linkinfo?.info_kind ? { kind: l.linkinfo.info_kind } : {}),
-    ...(l.linkinfo?.info_data?.mode ? { mode: l.linkinfo.info_data.mode } : {}),
-    ...(l.link ? { link: l.link } : {}),
-  };
-}
-
-async function addressesOn(lab: Lab, host: string, dev: string): Promise<string[]> {
-  const r = await lab.topo.exec(host, 'ip', ['-j', 'addr', 'show', 'dev', dev], { allowFail: true });
-  if (r.code !== 0) return [];
-  const links = JSON.parse(r.stdout) as { addr_info: { local: string }[] }[];
-  return links.flatMap((l) => l.addr_info.map((a) => a.local));
+/** What identifies a VMAC: its MAC, kind, macvlan mode and base. */
+async function linkFacts(lab: Lab, host: string, name: string) {
+  const l = await ipLink(lab, host, name);
+  return (
+    l && { address: l.address, kind: l.linkinfo?.info_kind, mode: l.linkinfo?.info_data?.mode, link: l.link }
+  );
 }
 
 async function sysctl(lab: Lab, host: string, path: string): Promise<string> {
