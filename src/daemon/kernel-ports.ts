@@ -28,6 +28,10 @@ const IFA_F_NODAD = 0x02;
 
 interface SharedSocket {
   socket: VrrpSocket;
+  /** The interface it is bound to. */
+  readonly ifname: string;
+  /** Closes the socket and opens it again (its interface was recreated). */
+  reopen(): void;
   /** vrid -> receivers */
   receivers: Map<number, Set<(input: AdvertInput) => void>>;
   users: number;
@@ -68,6 +72,13 @@ export async function createKernelPorts(
     new VmacSysctls(procSysctl(), (level, message) => log(level, message)),
     (level, message) => log(level, message),
   );
+  /** VMAC changes (start, reload, recreation, stop) one at a time. */
+  let vmacQueue: Promise<void> = Promise.resolve();
+  const queued = (fn: () => Promise<void>): Promise<void> => {
+    const run = vmacQueue.then(fn);
+    vmacQueue = run.catch(() => {});
+    return run;
+  };
   /** Announcement senders hold an interface's index and MAC: a recreated VMAC needs new ones. */
   const forgetSenders = (dev: string) => {
     garp.get(dev)?.close();
@@ -77,6 +88,7 @@ export async function createKernelPorts(
 
   const watcher = await LinkWatcher.start({
     onLinkChange: (c) => {
+      if (c.kind === 'removed' && vmacs.owns(c.link.name)) void queued(() => recreateVmac(c.link.name));
       const up = c.kind !== 'removed' && isLinkUsable(c.link);
       if (linkUp.get(c.link.name) === up) return;
       linkUp.set(c.link.name, up);
@@ -90,32 +102,65 @@ export async function createKernelPorts(
     const key = `${plan.advertInterface}|${plan.family}|${plan.srcAddress}`;
     let s = sockets.get(key);
     if (s === undefined) {
-      const socket = VrrpSocket.open({
+      const receivers: SharedSocket['receivers'] = new Map();
+      const open = () => {
+        const socket = VrrpSocket.open({
+          ifname: plan.advertInterface,
+          family: plan.family,
+          srcAddress: plan.srcAddress,
+          multicast: true,
+        });
+        socket.onPacket((p) => {
+          const vrid = p.data[1];
+          if (vrid === undefined) return;
+          const input: AdvertInput = {
+            family: p.family,
+            src: p.src,
+            dst: p.dst ?? '',
+            ttl: p.ttl,
+            payload: p.data,
+            ...(p.ah ? { ah: true } : {}),
+          };
+          for (const r of receivers.get(vrid) ?? []) r(input);
+        });
+        socket.onError((e) => log('warning', `VRRP socket on ${plan.advertInterface}: ${e.code}`));
+        return socket;
+      };
+      const shared: SharedSocket = {
+        socket: open(),
         ifname: plan.advertInterface,
-        family: plan.family,
-        srcAddress: plan.srcAddress,
-        multicast: true,
-      });
-      const shared: SharedSocket = { socket, receivers: new Map(), users: 0 };
-      socket.onPacket((p) => {
-        const vrid = p.data[1];
-        if (vrid === undefined) return;
-        const input: AdvertInput = {
-          family: p.family,
-          src: p.src,
-          dst: p.dst ?? '',
-          ttl: p.ttl,
-          payload: p.data,
-          ...(p.ah ? { ah: true } : {}),
-        };
-        for (const r of shared.receivers.get(vrid) ?? []) r(input);
-      });
-      socket.onError((e) => log('warning', `VRRP socket on ${plan.advertInterface}: ${e.code}`));
+        reopen() {
+          shared.socket.close();
+          shared.socket = open();
+        },
+        receivers,
+        users: 0,
+      };
       sockets.set(key, shared);
       s = shared;
     }
     s.users++;
     return s;
+  };
+
+  const reopenSockets = (ifname: string) => {
+    for (const shared of sockets.values()) if (shared.ifname === ifname) shared.reopen();
+  };
+
+  /**
+   * keepalived recreates a VMAC of its own that someone deleted (while its base exists): the
+   * instance is in FAULT meanwhile (the VMAC is tracked), and the VRRP sockets bound to it are
+   * opened again on the new interface.
+   */
+  const recreateVmac = async (name: string) => {
+    log('warning', `VMAC interface ${name} was deleted: creating it again`);
+    forgetSenders(name);
+    try {
+      await vmacs.recreate(name);
+      reopenSockets(name);
+    } catch (e) {
+      log('error', `cannot recreate VMAC ${name}: ${(e as Error).message}`);
+    }
   };
 
   const ports: EnginePorts = {
@@ -209,28 +254,34 @@ export async function createKernelPorts(
     onLink(cb) {
       linkCb = cb;
     },
-    async ensureVmacs(plans) {
-      for (const p of plans) {
-        if (p.vmac === undefined) continue;
-        forgetSenders(p.vmac.name);
-        await vmacs.ensure(p.vmac);
-        // A macvlan takes its carrier from its base: when the base is usable, wait until the link
-        // watcher has seen the VMAC usable too, so that the instance does not start in FAULT.
-        if (linkUp.get(p.vmac.base)) await waitUsable(p.vmac.name);
-      }
-    },
-    async pruneVmacs(plans) {
-      const wanted = new Set(plans.flatMap((p) => (p.vmac ? [p.vmac.name] : [])));
-      for (const name of vmacs.names()) {
-        if (wanted.has(name)) continue;
-        forgetSenders(name);
-        await vmacs.remove(name);
-      }
-    },
-    async shutdown() {
-      await vmacs.removeAll();
-      close();
-    },
+    ensureVmacs: (plans) =>
+      queued(async () => {
+        for (const p of plans) {
+          if (p.vmac === undefined) continue;
+          forgetSenders(p.vmac.name);
+          const before = ifNameToIndex(p.vmac.name);
+          await vmacs.ensure(p.vmac);
+          // Replaced by a reload (its base changed): sockets bound to the old one open again.
+          if (before !== undefined && before !== ifNameToIndex(p.vmac.name)) reopenSockets(p.vmac.name);
+          // A macvlan takes its carrier from its base: when the base is usable, wait until the link
+          // watcher has seen the VMAC usable too, so that the instance does not start in FAULT.
+          if (linkUp.get(p.vmac.base)) await waitUsable(p.vmac.name);
+        }
+      }),
+    pruneVmacs: (plans) =>
+      queued(async () => {
+        const wanted = new Set(plans.flatMap((p) => (p.vmac ? [p.vmac.name] : [])));
+        for (const name of vmacs.names()) {
+          if (wanted.has(name)) continue;
+          forgetSenders(name);
+          await vmacs.remove(name);
+        }
+      }),
+    shutdown: () =>
+      queued(async () => {
+        await vmacs.removeAll();
+        close();
+      }),
     close,
   };
 }

@@ -75,6 +75,19 @@ export class VmacManager {
     }
   }
 
+  owns(name: string): boolean {
+    return this.#owned.has(name);
+  }
+
+  /** Creates an owned VMAC again (someone deleted it). */
+  async recreate(name: string): Promise<void> {
+    const mine = this.#owned.get(name);
+    if (mine === undefined) return;
+    this.#owned.delete(name);
+    if (mine.spec.ipv4Sysctls) this.#sysctl.releaseIpv4(mine.spec.base);
+    await this.ensure(mine.spec);
+  }
+
   /** Deletes a VMAC this manager owns (and undoes its base's sysctls). */
   async remove(name: string): Promise<void> {
     const mine = this.#owned.get(name);

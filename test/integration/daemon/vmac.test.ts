@@ -1,7 +1,8 @@
 /**
  * use_vmac on one vigil node: the VMAC's link state follows its base interface (and the instance
- * goes to FAULT and back with it), a VMAC set down by hand is tracked too, and a reload that drops
- * an instance removes that instance's VMAC while the other one stays, untouched.
+ * goes to FAULT and back with it), a VMAC set down by hand is tracked too, one deleted by hand is
+ * created again, and a reload that drops an instance removes that instance's VMAC while the other
+ * one stays, untouched.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +16,11 @@ const linkState = (lab: Lab, name: string) => ipLink(lab, 'n1', name);
 const holds = async (lab: Lab, dev: string, address: string) =>
   (await addressesOn(lab, 'n1', dev)).includes(address);
 
+async function txPackets(lab: Lab, dev: string): Promise<number> {
+  const r = await lab.topo.exec('n1', 'ip', ['-j', '-s', 'link', 'show', 'dev', dev]);
+  return (JSON.parse(r.stdout) as { stats64: { tx: { packets: number } } }[])[0]!.stats64.tx.packets;
+}
+
 const ip = (lab: Lab, ...args: string[]) => lab.topo.exec('n1', 'ip', args);
 
 describe('use_vmac on one node', { skip, timeout: 90_000 }, () => {
@@ -24,7 +30,7 @@ describe('use_vmac on one node', { skip, timeout: 90_000 }, () => {
   });
   after(() => lab?.destroy());
 
-  test('the VMAC follows its base interface down and up, and a VMAC set down means FAULT', async () => {
+  test('the VMAC follows its base interface down and up; set down it means FAULT; deleted, it comes back', async () => {
     const d = lab.start(
       'vigil',
       'n1',
@@ -62,6 +68,22 @@ describe('use_vmac on one node', { skip, timeout: 90_000 }, () => {
       from = d.log().length;
       await ip(lab, 'link', 'set', 'vrrp.71', 'up');
       await d.waitLog(/\(VI_1\) Entering MASTER STATE/, { from });
+
+      // Deleted by hand, the VMAC is created again (as keepalived does) and the instance returns.
+      from = d.log().length;
+      await ip(lab, 'link', 'del', 'vrrp.71');
+      await d.waitLog(/\(VI_1\) Entering FAULT STATE/, { from });
+      await d.waitLog(/\(VI_1\) Entering MASTER STATE/, { from });
+      assert.equal((await linkState(lab, 'vrrp.71'))?.address, '00:00:5e:00:01:47');
+      await waitFor(() => holds(lab, 'vrrp.71', '192.0.2.120'), { message: 'VIP on the new vrrp.71' });
+      // Its adverts go out of the new interface (the socket was opened again on it).
+      const sent = await txPackets(lab, 'vrrp.71');
+      await waitFor(async () => (await txPackets(lab, 'vrrp.71')) >= sent + 3, {
+        message: 'adverts on vrrp.71',
+      });
+      const recreated = d.log().indexOf('creating it again', from);
+      assert.ok(recreated > 0);
+      assert.doesNotMatch(d.log().slice(recreated), /not sent/);
     } finally {
       await lab.stopAll();
     }
