@@ -4,6 +4,7 @@
  * <linux/if_addr.h> and <linux/if_link.h>; host-order fields are little-endian (see sockaddr.ts).
  */
 import { formatIpv4, formatIpv6, type IpFamily, parseIpv4, parseIpv6 } from '../net/addr.js';
+import { isValidInterfaceName, parseMac } from '../net/link.js';
 import {
   AF_INET,
   AF_INET6,
@@ -67,7 +68,6 @@ import {
   RTN_UNREACHABLE,
   RTPROT_BOOT,
 } from './constants.js';
-import { isValidInterfaceName, parseMac } from './interfaces.js';
 
 // ---- framing ------------------------------------------------------------------------------------
 
