@@ -3,6 +3,7 @@
  * machine's parameters, the receive checks' expectations and the wire envelope. Pure: the host's
  * interface addresses are injected.
  */
+import { instanceFamily as configFamily } from '../config/build/family.js';
 import type { IpAddressSpec, KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import type { VmacSpec } from '../kernel/vmac-spec.js';
 import type { IpFamily } from '../net/addr.js';
@@ -65,6 +66,12 @@ export function vmacAddress(vrid: number, family: IpFamily): string {
   return `00:00:5e:00:${family === 'ipv4' ? '01' : '02'}:${hex}`;
 }
 
+/** use_vmac's MAC: five octets given take the VRID as the sixth. */
+function configuredMac(mac: string | undefined, vrid: number): string | undefined {
+  if (mac === undefined || mac.split(':').length === 6) return mac;
+  return `${mac}:${vrid.toString(16).padStart(2, '0')}`;
+}
+
 const IFNAMSIZ = 16;
 
 /**
@@ -114,11 +121,8 @@ function assignVmacNames(instances: readonly VrrpInstance[]): Map<string, string
   return names;
 }
 
-/** keepalived: the instance's family is that of its first VIP (or of its unicast peers). */
-function instanceFamily(vi: VrrpInstance): IpFamily {
-  const first = vi.virtualIpaddress[0] ?? vi.unicastPeer[0];
-  return first !== undefined ? famOf(first.family) : 'ipv4';
-}
+/** keepalived: the instance's family is set by its first source address, peer or VIP. */
+const instanceFamily = (vi: VrrpInstance): IpFamily => famOf(configFamily(vi)?.family ?? 4);
 
 export function planInstance(
   model: KeepalivedConfig,
@@ -191,7 +195,7 @@ export function planInstance(
       : {
           name: vmacIf,
           base: ifname,
-          mac: vi.useVmac?.mac?.toLowerCase() ?? vmacAddress(vi.virtualRouterId, family),
+          mac: configuredMac(vi.useVmac?.mac, vi.virtualRouterId) ?? vmacAddress(vi.virtualRouterId, family),
           mode: 'private',
           ipv4Sysctls: family === 'ipv4',
           ipv6: family === 'ipv6' || vips.some((v) => v.dev === vmacIf && v.spec.family === 6),

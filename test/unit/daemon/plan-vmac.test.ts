@@ -23,6 +23,8 @@ vrrp_instance ${name} {
 `;
 
 const plan = (text: string): InstancePlan[] => planInstances(modelOf(text, { valid: true }), HOST);
+/** For configs `vigil -t` rejects (as keepalived does) but the plan still copes with. */
+const planInvalid = (text: string): InstancePlan[] => planInstances(modelOf(text), HOST);
 
 test('use_vmac (IPv4): vrrp.VRID, 00:00:5e:00:01:VRID, VIPs and adverts on the VMAC, source from the base', () => {
   const [p] = plan(inst('VI_1', 51, '192.0.2.100/24', 'use_vmac'));
@@ -82,8 +84,8 @@ test('vmac_xmit_base: adverts on the base interface, VIPs still on the VMAC, no 
   const [v6] = plan(inst('VI_6', 51, '2001:db8::100/64', 'use_vmac\n  vmac_xmit_base'));
   assert.equal(v6?.advertInterface, 'eth0');
   assert.equal(v6?.vmac?.linkLocal, undefined);
-  // Without use_vmac, vmac_xmit_base changes nothing (keepalived resets it).
-  const [plain] = plan(inst('VI_1', 51, '192.0.2.100/24', 'vmac_xmit_base'));
+  // Without use_vmac, vmac_xmit_base changes nothing (keepalived resets it; a config error).
+  const [plain] = planInvalid(inst('VI_1', 51, '192.0.2.100/24', 'vmac_xmit_base'));
   assert.equal(plain?.vmac, undefined);
   assert.equal(plain?.advertInterface, 'eth0');
   assert.equal(plain?.params.vips[0]?.dev, 'eth0');
@@ -96,7 +98,8 @@ test('no use_vmac: no VMAC, everything on the interface', () => {
 });
 
 test('names as keepalived assigns them: the same VRID in both families, clashes, configured names first', () => {
-  const plans = plan(
+  // D4's name is VI_1's (a config error; keepalived ignores the name).
+  const plans = planInvalid(
     inst('A4', 51, '192.0.2.100/24', 'use_vmac') +
       inst('A6', 51, '2001:db8::100/64', 'use_vmac') +
       inst('B4', 52, '192.0.2.101/24', 'use_vmac') +
@@ -147,9 +150,11 @@ test('generated names: the IPv4 and IPv6 sequences, and the prefix shortened to 
   );
 });
 
-test('virtual MACs', () => {
+test('virtual MACs; a configured five-octet MAC takes the VRID as its sixth', () => {
   assert.equal(vmacAddress(1, 'ipv4'), '00:00:5e:00:01:01');
   assert.equal(vmacAddress(255, 'ipv6'), '00:00:5e:00:02:ff');
+  const [p] = plan(inst('VI_1', 51, '192.0.2.100/24', 'use_vmac 02:AA:bb:1:2:'));
+  assert.equal(p?.vmac?.mac, '02:aa:bb:01:02:33');
 });
 
 test('virtual_routes without a device go out of the VMAC', () => {
