@@ -15,18 +15,24 @@ import type { VmacSysctls } from './vmac-sysctl.js';
 
 export type VmacLog = (level: 'info' | 'warning' | 'error', message: string) => void;
 
+/** The rtnetlink requests this module makes (an RtnlClient; tests pass a fake). */
+export type VmacRtnl = Pick<
+  RtnlClient,
+  'listLinks' | 'setMacvlan' | 'changeLink' | 'deleteLink' | 'addAddress'
+>;
+
 interface Owned {
   readonly spec: VmacSpec;
   readonly ifindex: number;
 }
 
 export class VmacManager {
-  readonly #rtnl: RtnlClient;
+  readonly #rtnl: VmacRtnl;
   readonly #sysctl: VmacSysctls;
   readonly #log: VmacLog;
   readonly #owned = new Map<string, Owned>();
 
-  constructor(rtnl: RtnlClient, sysctl: VmacSysctls, log: VmacLog) {
+  constructor(rtnl: VmacRtnl, sysctl: VmacSysctls, log: VmacLog) {
     this.#rtnl = rtnl;
     this.#sysctl = sysctl;
     this.#log = log;

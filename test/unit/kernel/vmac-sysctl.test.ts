@@ -3,31 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SysctlFs } from '../../../src/kernel/sysctl.js';
 import { VmacSysctls } from '../../../src/kernel/vmac-sysctl.js';
-
-function memoryFs(initial: Record<string, number>): SysctlFs & { values: Map<string, number> } {
-  const values = new Map(Object.entries(initial));
-  return {
-    values,
-    read: (p) => values.get(p),
-    write(p, v) {
-      if (!values.has(p) && !/^net\/ipv[46]\/conf\/vrrp/.test(p)) return false;
-      values.set(p, v);
-      return true;
-    },
-    list: (dir) => [
-      ...new Set(
-        [...values.keys()]
-          .filter((k) => k.startsWith(`${dir}/`))
-          .map((k) => k.slice(dir.length + 1).split('/')[0]!),
-      ),
-    ],
-  };
-}
+import { memorySysctl } from './memory-sysctl.js';
 
 const c = (ifname: string, key: string) => `net/ipv4/conf/${ifname}/${key}`;
 
 test('IPv4 VMAC: its own sysctls, the base arp_ignore/arp_filter set once and restored by the last release', () => {
-  const fs = memoryFs({
+  const fs = memorySysctl({
     [c('all', 'rp_filter')]: 0,
     [c('eth0', 'arp_ignore')]: 0,
     [c('eth0', 'arp_filter')]: 0,
@@ -54,7 +35,7 @@ test('IPv4 VMAC: its own sysctls, the base arp_ignore/arp_filter set once and re
 });
 
 test('a base already at arp_ignore=1/arp_filter=1 is not written, nor restored', () => {
-  const fs = memoryFs({ [c('eth0', 'arp_ignore')]: 1, [c('eth0', 'arp_filter')]: 1 });
+  const fs = memorySysctl({ [c('eth0', 'arp_ignore')]: 1, [c('eth0', 'arp_filter')]: 1 });
   const writes: string[] = [];
   const spy: SysctlFs = {
     ...fs,
@@ -70,7 +51,7 @@ test('a base already at arp_ignore=1/arp_filter=1 is not written, nor restored',
 });
 
 test('rp_filter: default and every interface raised to all, all cleared; restored on stop where unchanged', () => {
-  const fs = memoryFs({
+  const fs = memorySysctl({
     [c('all', 'rp_filter')]: 2,
     [c('default', 'rp_filter')]: 0,
     [c('eth0', 'rp_filter')]: 0,
@@ -104,7 +85,7 @@ test('rp_filter: default and every interface raised to all, all cleared; restore
 });
 
 test('IPv6 on a VMAC: disable_ipv6', () => {
-  const fs = memoryFs({});
+  const fs = memorySysctl({});
   const s = new VmacSysctls(fs);
   s.setIpv6('vrrp.51', false);
   assert.equal(fs.values.get('net/ipv6/conf/vrrp.51/disable_ipv6'), 1);
@@ -113,7 +94,7 @@ test('IPv6 on a VMAC: disable_ipv6', () => {
 });
 
 test('a sysctl the kernel refuses is logged as a warning, not thrown', () => {
-  const fs = memoryFs({ [c('eth0', 'arp_ignore')]: 0 });
+  const fs = memorySysctl({ [c('eth0', 'arp_ignore')]: 0 });
   const refusing: SysctlFs = { ...fs, write: () => false };
   const logs: string[] = [];
   new VmacSysctls(refusing, (level, m) => logs.push(`${level}: ${m}`)).configureIpv4('vrrp.51', 'eth0');
