@@ -207,7 +207,10 @@ export interface VrrpInstance extends Located, NotifyScripts {
   readonly checkUnicastSrc: boolean;
   readonly smtpAlert?: boolean;
   readonly notifyPriorityChanges?: boolean;
+  /** use_vmac [NAME] [MAC]: `mac` is six octets, or five (the VRID is the sixth), lower case. */
   readonly useVmac?: { readonly name?: string; readonly mac?: string };
+  /** vmac_xmit_base: adverts go out of (and are read on) the base interface, VIPs stay on the VMAC. */
+  readonly vmacXmitBase: boolean;
   readonly promoteSecondaries: boolean;
   readonly lowerPrioNoAdvert?: boolean;
   readonly higherPrioSendAdvert?: boolean;

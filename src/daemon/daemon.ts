@@ -53,10 +53,14 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
     firewall: planFirewall(model, plans).settings,
     plans,
     groups: model.syncGroups.map((g) => ({ name: g.name, members: g.group.map((m) => m.name) })),
-    primary: model.instances.map((vi) => ({
-      instance: vi.name,
-      interface: vi.dontTrackPrimary ? null : (vi.interface ?? model.globalDefs.defaultInterface ?? null),
-    })),
+    primary: model.instances.map((vi) => {
+      const vmac = plans.find((p) => p.name === vi.name)?.vmac?.name;
+      return {
+        instance: vi.name,
+        interface: vi.dontTrackPrimary ? null : (vi.interface ?? model.globalDefs.defaultInterface ?? null),
+        ...(vmac !== undefined && !vi.dontTrackPrimary ? { vmac } : {}),
+      };
+    }),
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,

@@ -21,6 +21,8 @@ export interface SyncGroupPlan {
 export interface PrimaryInterfacePlan {
   readonly instance: string;
   readonly interface: string | null;
+  /** use_vmac: the VMAC, tracked with the interface (keepalived tracks both). */
+  readonly vmac?: string;
 }
 
 export interface WorkerConfig {
