@@ -1,0 +1,99 @@
+/**
+ * The I/O edge shared by DNS_CHECK and UDP_CHECK: one connected UDP socket (node:dgram), one datagram
+ * sent, then datagrams and errors handed to the checker's pure judgement until it decides, the
+ * timeout passes or the attempt is aborted. The socket and timer are always released.
+ *
+ * keepalived connects the socket (core/layer4.c socket_bind_connect / udp_bind_connect), so an ICMP
+ * destination unreachable for it is reported on the socket: node:dgram surfaces it as an 'error'
+ * (ECONNREFUSED for port unreachable, EHOSTUNREACH / ENETUNREACH for the others).
+ *
+ * Not done through node:dgram: `bind_if` (SO_BINDTODEVICE) is only used as the scope of an IPv6
+ * link-local destination, and `fwmark` (SO_MARK) cannot be set; both are logged once per attempt
+ * builder by the caller when configured.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { AttemptContext, CheckOutcome, ConnectTarget } from './types.js';
+
+/** What the checker makes of one datagram: keep waiting, or the attempt's verdict. */
+export type DatagramJudgement = 'wait' | CheckOutcome;
+
+export interface UdpExchange {
+  readonly payload: Uint8Array;
+  readonly onDatagram: (data: Buffer) => DatagramJudgement;
+  /** The verdict when nothing decided within the timeout. */
+  readonly onTimeout: () => CheckOutcome;
+  /** The verdict for a socket error (ICMP unreachable, send failure...). */
+  readonly onError: (err: NodeJS.ErrnoException) => CheckOutcome;
+}
+
+/** The destination as node:dgram wants it: an IPv6 link-local address carries its interface. */
+export function dgramAddress(target: ConnectTarget): string {
+  if (target.family === 'ipv6' && target.bindIf !== undefined && /^fe[89ab]/i.test(target.address))
+    return `${target.address}%${target.bindIf}`;
+  return target.address;
+}
+
+export function udpExchange(
+  target: ConnectTarget,
+  ctx: AttemptContext,
+  ex: UdpExchange,
+): Promise<CheckOutcome> {
+  if (ctx.signal.aborted) return Promise.resolve({ ok: false, reason: 'aborted' });
+  return new Promise<CheckOutcome>((resolve) => {
+    let socket: Socket | undefined;
+    let done = false;
+    const finish = (outcome: CheckOutcome): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      try {
+        socket?.close();
+      } catch {
+        // already closed
+      }
+      resolve(outcome);
+    };
+    const onAbort = (): void => finish({ ok: false, reason: 'aborted' });
+    const timer = setTimeout(() => finish(ex.onTimeout()), ctx.timeoutMs);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      socket = createSocket({ type: target.family === 'ipv4' ? 'udp4' : 'udp6' });
+    } catch (e) {
+      finish(ex.onError(e as NodeJS.ErrnoException));
+      return;
+    }
+    const s = socket;
+    s.on('error', (e: NodeJS.ErrnoException) => finish(ex.onError(e)));
+    s.on('message', (msg) => {
+      if (done) return;
+      const j = ex.onDatagram(msg);
+      if (j !== 'wait') finish(j);
+    });
+    const connectAndSend = (): void => {
+      s.connect(target.port, dgramAddress(target), (err?: Error) => {
+        if (done) return;
+        if (err) {
+          finish(ex.onError(err as NodeJS.ErrnoException));
+          return;
+        }
+        s.send(ex.payload, (e) => {
+          if (e && !done) finish(ex.onError(e as NodeJS.ErrnoException));
+        });
+      });
+    };
+    if (target.bindto !== undefined || target.bindPort !== undefined) {
+      s.bind(
+        { port: target.bindPort ?? 0, ...(target.bindto !== undefined ? { address: target.bindto } : {}) },
+        () => {
+          if (!done) connectAndSend();
+        },
+      );
+    } else connectAndSend();
+  });
+}
+
+/** errno name to keepalived's strerror-style words, for reasons. */
+export function describeSocketError(e: NodeJS.ErrnoException): string {
+  return e.code ?? e.message;
+}
