@@ -11,7 +11,8 @@
  * link-local destination, and `fwmark` (SO_MARK) cannot be set; both are logged once per attempt
  * builder by the caller when configured.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
+import { boundedAttempt } from './attempt.js';
 import type { AttemptContext, CheckOutcome, ConnectTarget } from './types.js';
 
 /** What the checker makes of one datagram: keep waiting, or the attempt's verdict. */
@@ -38,58 +39,33 @@ export function udpExchange(
   ctx: AttemptContext,
   ex: UdpExchange,
 ): Promise<CheckOutcome> {
-  if (ctx.signal.aborted) return Promise.resolve({ ok: false, reason: 'aborted' });
-  return new Promise<CheckOutcome>((resolve) => {
-    let socket: Socket | undefined;
-    let done = false;
-    const finish = (outcome: CheckOutcome): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      try {
-        socket?.close();
-      } catch {
-        // already closed
-      }
-      resolve(outcome);
-    };
-    const onAbort = (): void => finish({ ok: false, reason: 'aborted' });
-    const timer = setTimeout(() => finish(ex.onTimeout()), ctx.timeoutMs);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      socket = createSocket({ type: target.family === 'ipv4' ? 'udp4' : 'udp6' });
-    } catch (e) {
-      finish(ex.onError(e as NodeJS.ErrnoException));
-      return;
-    }
-    const s = socket;
+  return boundedAttempt(ctx, ex.onTimeout, (finish, isDone) => {
+    const s = createSocket({ type: target.family === 'ipv4' ? 'udp4' : 'udp6' });
     s.on('error', (e: NodeJS.ErrnoException) => finish(ex.onError(e)));
     s.on('message', (msg) => {
-      if (done) return;
+      if (isDone()) return;
       const j = ex.onDatagram(msg);
       if (j !== 'wait') finish(j);
     });
     const connectAndSend = (): void => {
       s.connect(target.port, dgramAddress(target), (err?: Error) => {
-        if (done) return;
+        if (isDone()) return;
         if (err) {
           finish(ex.onError(err as NodeJS.ErrnoException));
           return;
         }
         s.send(ex.payload, (e) => {
-          if (e && !done) finish(ex.onError(e as NodeJS.ErrnoException));
+          if (e) finish(ex.onError(e as NodeJS.ErrnoException));
         });
       });
     };
     if (target.bindto !== undefined || target.bindPort !== undefined) {
-      s.bind(
-        { port: target.bindPort ?? 0, ...(target.bindto !== undefined ? { address: target.bindto } : {}) },
-        () => {
-          if (!done) connectAndSend();
-        },
-      );
+      const local = target.bindto !== undefined ? { address: target.bindto } : {};
+      s.bind({ port: target.bindPort ?? 0, ...local }, () => {
+        if (!isDone()) connectAndSend();
+      });
     } else connectAndSend();
+    return () => s.close();
   });
 }
 
