@@ -211,6 +211,33 @@ describe('network checkers in namespaces', { skip }, () => {
     });
   });
 
+  test('bindto/bind_port (UDP, DNS), bind_if, fwmark and a link-local destination (PING)', async () => {
+    const cliV4 = topo.host('cli').ipv4;
+    await srv.call('udp', { family: 'ipv4', address: v4, port: 7006, reply: '6f6b' });
+    const bound = { ...target(v4, 7006), bindto: cliV4, bindPort: 40001 };
+    assert.equal(
+      await okOf(attempt({ type: 'UDP_CHECK', minReplyLength: 0, maxReplyLength: 255 } as never, bound)),
+      true,
+    );
+    assert.equal(await srv.call('from', { family: 'ipv4', port: 7006 }), `${cliV4}:40001`);
+    await srv.call('udp', { family: 'ipv4', address: v4, port: 7006, reply: 'dns-wrong-then-right' });
+    const dnsSpec = { type: 'DNS_CHECK', name: 'x', queryType: 'A' } as never;
+    assert.equal(await okOf(attempt(dnsSpec, { ...bound, bindPort: 40002 }, { timeoutMs: 2000 })), true);
+    assert.equal(await srv.call('from', { family: 'ipv4', port: 7006 }), `${cliV4}:40002`);
+    await srv.call('close', { family: 'ipv4', port: 7006 });
+
+    const ping = { type: 'PING_CHECK' as const };
+    assert.equal(
+      await okOf(attempt(ping, { ...target(v4, 0), bindIf: 'eth0', fwmark: 7, bindto: cliV4 })),
+      true,
+    );
+    assert.equal(await okOf(attempt(ping, { ...target(v4, 0), bindIf: 'lo' }, { timeoutMs: 300 })), false);
+    const ll = await topo.exec('srv', 'ip', ['-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']);
+    const linkLocal = /inet6 (fe80::[0-9a-f:]+)\//.exec(ll.stdout)?.[1];
+    assert.ok(linkLocal, ll.stdout);
+    assert.equal(await okOf(attempt(ping, { ...target(linkLocal, 0), bindIf: 'eth0' })), true);
+  });
+
   test('attempts leak no descriptors and end at once when aborted', async () => {
     await srv.call('udp', { family: 'ipv4', address: v4, port: 7005, reply: null });
     const kinds = [
