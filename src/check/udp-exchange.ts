@@ -8,8 +8,8 @@
  * (ECONNREFUSED for port unreachable, EHOSTUNREACH / ENETUNREACH for the others).
  *
  * Not done through node:dgram: `bind_if` (SO_BINDTODEVICE) is only used as the scope of an IPv6
- * link-local destination, and `fwmark` (SO_MARK) cannot be set; both are logged once per attempt
- * builder by the caller when configured.
+ * link-local destination, and `fwmark` (SO_MARK) cannot be set; unappliedOptions names them so the
+ * checker logs them once when it is created.
  */
 import { createSocket } from 'node:dgram';
 import { boundedAttempt } from './attempt.js';
@@ -27,10 +27,19 @@ export interface UdpExchange {
   readonly onError: (err: NodeJS.ErrnoException) => CheckOutcome;
 }
 
+const isLinkLocal = (t: ConnectTarget) => t.family === 'ipv6' && /^fe[89ab]/i.test(t.address);
+
+/** The connection options a UDP exchange cannot apply to its socket, in words for a warning. */
+export function unappliedOptions(target: ConnectTarget): string[] {
+  const out: string[] = [];
+  if (target.fwmark !== undefined) out.push(`fwmark ${target.fwmark}`);
+  if (target.bindIf !== undefined && !isLinkLocal(target)) out.push(`bind_if ${target.bindIf}`);
+  return out;
+}
+
 /** The destination as node:dgram wants it: an IPv6 link-local address carries its interface. */
 export function dgramAddress(target: ConnectTarget): string {
-  if (target.family === 'ipv6' && target.bindIf !== undefined && /^fe[89ab]/i.test(target.address))
-    return `${target.address}%${target.bindIf}`;
+  if (target.bindIf !== undefined && isLinkLocal(target)) return `${target.address}%${target.bindIf}`;
   return target.address;
 }
 

@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import type { DnsChecker } from '../../config/model.js';
 import { DEFAULT_DNS_TYPE, encodeQuery, judgeReply } from '../dns-codec.js';
 import type { CheckerEnv, CheckerModule, CheckOutcome } from '../types.js';
-import { describeSocketError, udpExchange } from '../udp-exchange.js';
+import { describeSocketError, udpExchange, unappliedOptions } from '../udp-exchange.js';
 
 /** What DNS_CHECK may take from its environment beyond CheckerEnv (tests inject the query ID). */
 export interface DnsCheckerEnv extends CheckerEnv {
@@ -28,8 +28,11 @@ export const dnsCheck: CheckerModule<'DNS_CHECK'> = {
     const name = spec.name ?? '';
     const type = spec.queryType || DEFAULT_DNS_TYPE;
     const nextId = env.randomId ?? (() => randomInt(0, 0x10000));
-    if (target.fwmark !== undefined)
-      env.log('warning', `DNS_CHECK: fwmark ${target.fwmark} is not applied to the query socket`);
+    const probe = encodeQuery(0, name, type);
+    if (!probe.ok) env.log('error', `DNS_CHECK: ${probe.reason}`);
+    const unapplied = unappliedOptions(target);
+    if (unapplied.length > 0)
+      env.log('warning', `DNS_CHECK: ${unapplied.join(', ')} not applied to its UDP socket`);
     return (ctx) => {
       const id = nextId() & 0xffff;
       const q = encodeQuery(id, name, type);

@@ -16,7 +16,7 @@
  */
 import type { UdpChecker } from '../../config/model.js';
 import type { CheckerModule, CheckOutcome } from '../types.js';
-import { describeSocketError, udpExchange } from '../udp-exchange.js';
+import { describeSocketError, udpExchange, unappliedOptions } from '../udp-exchange.js';
 import {
   DEFAULT_UDP_PAYLOAD_LENGTH,
   fillerPayload,
@@ -62,8 +62,9 @@ export const udpCheck: CheckerModule<'UDP_CHECK'> = {
   defaults: { retry: 1, delayBeforeRetryMs: 1000 },
   create(spec: UdpChecker, target, env) {
     const plan = udpPlan(spec);
-    if (target.fwmark !== undefined)
-      env.log('warning', `UDP_CHECK: fwmark ${target.fwmark} is not applied to the check socket`);
+    const unapplied = unappliedOptions(target);
+    if (unapplied.length > 0)
+      env.log('warning', `UDP_CHECK: ${unapplied.join(', ')} not applied to its UDP socket`);
     return (ctx) =>
       udpExchange(target, ctx, {
         payload: plan.payload,

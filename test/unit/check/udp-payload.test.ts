@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeUdpReply, udpPlan } from '../../../src/check/checkers/udp.js';
+import { dgramAddress, unappliedOptions } from '../../../src/check/udp-exchange.js';
 import { fillerPayload, parseHexString, replyMismatch } from '../../../src/check/udp-payload.js';
 import type { UdpChecker } from '../../../src/config/model.js';
 
@@ -68,4 +69,15 @@ test('plans: bare require_reply accepts any reply (2.2.7 checks lengths only wit
   assert.equal(judgeUdpReply(data, Buffer.from('ok')).ok, false);
   assert.equal(judgeUdpReply(data, Buffer.from('no!!!')).ok, false);
   assert.equal(judgeUdpReply(data, Buffer.from('ok!!!!!!!!!')).ok, false);
+});
+
+test('node:dgram cannot apply fwmark or bind_if (except as a link-local scope): named for a warning', () => {
+  const t = { family: 'ipv6' as const, address: 'fe80::1', port: 53 };
+  assert.equal(dgramAddress({ ...t, bindIf: 'eth0' }), 'fe80::1%eth0');
+  assert.equal(dgramAddress({ ...t, address: '2001:db8::1', bindIf: 'eth0' }), '2001:db8::1');
+  assert.deepEqual(unappliedOptions({ ...t, bindIf: 'eth0' }), []);
+  assert.deepEqual(unappliedOptions({ ...t, address: '2001:db8::1', bindIf: 'eth0', fwmark: 3 }), [
+    'fwmark 3',
+    'bind_if eth0',
+  ]);
 });
