@@ -70,6 +70,17 @@ export interface CheckerModule<T extends CheckerType = CheckerType> {
    * MISC) and delay_before_retry in ms (undefined = delay_loop).
    */
   readonly defaults: { readonly retry: number; readonly delayBeforeRetryMs?: number };
+  /**
+   * MISC_CHECK: the next attempt is timed from the start of the previous one (keepalived
+   * `last_ran + delay`), not from its end. Default false.
+   */
+  readonly scheduleFromStart?: boolean;
+  /**
+   * SMTP_CHECK (checkers.md G3): every delay_loop cycle starts with a fresh retry count and retries
+   * happen even while the checker is down, so each verdict (also the first one) takes retry+1
+   * failures. Default false: the common state machine (checkers.md 2.1).
+   */
+  readonly retriesEachCycle?: boolean;
   create(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt;
 }
 

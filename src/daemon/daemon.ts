@@ -222,7 +222,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         if (pending.delete(id)) reject(new Error('the VRRP worker did not answer'));
       }, 2000).unref();
     });
-    return { pid: process.pid, configFile: opts.configFile, startedAt, instances };
+    return { pid: process.pid, configFile: opts.configFile, startedAt, instances, virtualServers: [] };
   };
   const statusServer = await startStatusServer(statusSocketPath(pidFile), report);
 

@@ -30,6 +30,7 @@ const report: StatusReport = {
       counters: { advertsSent: 3 },
     },
   ],
+  virtualServers: [],
 };
 
 test('status socket path sits beside the pid file', () => {
