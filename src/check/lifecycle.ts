@@ -74,8 +74,6 @@ export interface LifecyclePorts {
   readonly emit: (e: LifecycleEvent) => void;
   /** The desired LVS table, each time it changes. */
   readonly table: (t: DesiredTable) => void;
-  /** global no_checker_emails: mail a checker verdict only when the real server changed. */
-  readonly noCheckerEmails?: boolean;
   readonly bootstrapDelayMs?: number;
 }
 
@@ -223,7 +221,7 @@ export class HealthLifecycle {
       const prev = old.find((v) => v.plan.key === p.key && !matched.has(v));
       if (prev === undefined) {
         const vs = this.newVs(p, true);
-        for (const rs of vs.rs) this.initRs(rs);
+        for (const rs of vs.rs) this.initRs(vs, rs);
         next.push(vs);
         continue;
       }
@@ -385,13 +383,18 @@ export class HealthLifecycle {
 
   /** init_service_vs at start. */
   private initVs(vs: VState): void {
-    for (const rs of vs.rs) this.initRs(rs);
+    for (const rs of vs.rs) this.initRs(vs, rs);
     this.updateQuorum(vs, true);
   }
 
-  /** init_service_rs: a server with no failed checker is in service from the start (no notifies). */
-  private initRs(rs: RState): void {
-    if (numFailed(rs) === 0) rs.alive = true;
+  /**
+   * init_service_rs: a server with no failed checker is in service from the start, notifying only
+   * with rs_init_notifies.
+   */
+  private initRs(vs: VState, rs: RState): void {
+    if (numFailed(rs) > 0) return;
+    rs.alive = true;
+    if (this.plan.rsInitNotifies) this.rsNotifies(vs, rs, false);
   }
 
   private anyRan(rs: RState): boolean {
@@ -411,8 +414,8 @@ export class HealthLifecycle {
       const old = prev.rs.find((x) => x.plan.key === r.key && !used.has(x));
       if (old === undefined) {
         const rs = this.newRs(r, true);
-        this.initRs(rs);
         vs.rs.push(rs);
+        this.initRs(vs, rs);
         continue;
       }
       used.add(old);
@@ -566,7 +569,7 @@ export class HealthLifecycle {
       c.contribution = 0;
     }
     this.updateCheckerState(vs, rs, c, up);
-    if (rs.plan.smtpAlert && wasUp !== up && (rsWasAlive !== rs.alive || !this.ports.noCheckerEmails)) {
+    if (rs.plan.smtpAlert && wasUp !== up && (rsWasAlive !== rs.alive || !this.plan.noCheckerEmails)) {
       this.ports.emit({
         type: 'mail',
         subject: `[${this.plan.routerId}] Realserver ${rs.plan.name} of virtual server ${vs.plan.name} - ${rs.alive ? 'UP' : 'DOWN'}`,

@@ -117,6 +117,10 @@ export interface CheckPlan {
   readonly virtualServers: readonly VirtualServerPlan[];
   /** router_id for mail subjects (keepalived defaults it to the host name). */
   readonly routerId: string;
+  /** global no_checker_emails: a checker verdict is mailed only when its real server changed. */
+  readonly noCheckerEmails: boolean;
+  /** global rs_init_notifies: real servers in service from the start notify up. */
+  readonly rsInitNotifies: boolean;
   /** Things keepalived corrects or warns about at load, as log lines. */
   readonly warnings: readonly string[];
 }
@@ -371,13 +375,17 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         checkers,
       });
     }
+    if (vs.haSuspend && a.kind !== 'fwmark')
+      warnings.push(
+        `VS ${name}: ha_suspend is not acted on yet: its checkers run whether or not the address is local`,
+      );
     const weightSum = rss.reduce((n, r) => n + r.weight, 0);
     const quorum = Math.min(vs.quorum, weightSum);
     const hysteresis = vs.hysteresis >= quorum ? Math.max(quorum - 1, 0) : vs.hysteresis;
     let sorry: SorryServerPlan | undefined;
     if (vs.sorryServer !== undefined) {
       const s = vs.sorryServer;
-      const method = (vs.unimplemented.sorry_server_lvs_method?.[0] as LvsMethod | undefined) ?? vs.lvsMethod;
+      const method = vs.sorryServerLvsMethod ?? vs.lvsMethod;
       let port = s.port ?? 0;
       if (isFwmark) {
         if (method !== 'NAT') port = 0;
@@ -419,5 +427,11 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
       realServers: rss,
     });
   }
-  return { virtualServers: vss, routerId: g.routerId ?? opts.hostname ?? 'localhost', warnings };
+  return {
+    virtualServers: vss,
+    routerId: g.routerId ?? opts.hostname ?? 'localhost',
+    noCheckerEmails: globalBool(g.unimplemented.no_checker_emails) ?? false,
+    rsInitNotifies: globalBool(g.unimplemented.rs_init_notifies) ?? false,
+    warnings,
+  };
 }

@@ -582,3 +582,45 @@ test('status: virtual servers with their real servers and checkers', () => {
     },
   );
 });
+
+test('rs_init_notifies: servers in service from the start notify up; no_checker_emails mails only real-server changes', () => {
+  const h = harness(`global_defs {
+  rs_init_notifies
+  no_checker_emails
+}
+${vs(`  real_server 198.51.100.1 80 {
+    notify_up /bin/up
+    smtp_alert true
+    TCP_CHECK {
+      retry 0
+    }
+    TCP_CHECK {
+      retry 0
+      connect_port 8080
+    }
+  }`)}`);
+  const up = { 80: true, 8080: true } as Record<number, boolean>;
+  h.respond = (req) => (up[req.checker.target.port] ? { ok: true } : { ok: false, reason: 'refused' });
+  h.lc.start();
+  assert.deepEqual(
+    h.events.flatMap((e) => (e.type === 'script' ? [e.what] : e.type === 'fifo' ? [e.line] : [])),
+    ['notify_up', `RS ${RS1} ${VS} UP\n`, `VS ${VS} UP\n`],
+  );
+  h.run(1000);
+  up[80] = false;
+  h.run(10_000); // port 80 fails: the server goes down (mailed)
+  up[8080] = false;
+  h.run(10_000); // 8080 fails too: the server was down already (not mailed)
+  up[8080] = true;
+  h.run(10_000); // 8080 back, port 80 still down: no change (not mailed)
+  const mails = h.events.flatMap((e) => (e.type === 'mail' ? [e.subject] : []));
+  assert.deepEqual(mails, [`[lb1] Realserver ${RS1} of virtual server ${VS} - DOWN`]);
+  assert.deepEqual(h.dests(), []);
+});
+
+test('sorry_server_lvs_method: the sorry server forwards its own way', () => {
+  const h = harness(twoTcp('    alpha', '  sorry_server 203.0.113.9 80\n  sorry_server_lvs_method DR'));
+  h.lc.start();
+  const sorry = h.tables.at(-1)!.services[0]!.dests.find((d) => d.sorry);
+  assert.equal(sorry?.method, 'DR');
+});
