@@ -82,3 +82,90 @@ export class CheckerThread {
     await this.worker.terminate();
   }
 }
+
+export interface SupervisorOptions {
+  /** The worker script (tests give a crashing one). */
+  readonly url?: URL;
+  readonly respawnDelayMs?: number;
+  /** More failures than this within a minute: give up (the rest of the daemon keeps running). */
+  readonly maxRespawnsPerMinute?: number;
+}
+
+/**
+ * Keeps a checker thread running, as keepalived's parent respawns a dead checker child: a failed
+ * thread is logged and started again with the current plan (fresh state, alpha as configured),
+ * never taking the VRRP side down with it.
+ */
+export class CheckerSupervisor {
+  private thread: CheckerThread | undefined;
+  private plan: CheckerWorkerConfig;
+  private readonly failures: number[] = [];
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    config: CheckerWorkerConfig,
+    private readonly hooks: {
+      readonly onEvent: (e: LifecycleEvent) => void;
+      readonly log: (level: 'info' | 'error', message: string) => void;
+    },
+    private readonly opts: SupervisorOptions = {},
+  ) {
+    this.plan = config;
+    this.spawn();
+  }
+
+  private spawn(): void {
+    const t: CheckerThread = new CheckerThread(
+      this.plan,
+      {
+        onEvent: (e) => {
+          if (this.thread === t) this.hooks.onEvent(e);
+        },
+        onFatal: (message) => this.failed(t, message),
+      },
+      ...(this.opts.url ? [this.opts.url] : []),
+    );
+    this.thread = t;
+  }
+
+  private failed(t: CheckerThread, message: string): void {
+    if (this.thread !== t || this.stopped) return;
+    this.thread = undefined;
+    void t.stop(0);
+    this.hooks.log('error', `Healthcheck thread failed: ${message}`);
+    const now = Date.now();
+    while (this.failures.length > 0 && now - this.failures[0]! > 60_000) this.failures.shift();
+    this.failures.push(now);
+    if (this.failures.length > (this.opts.maxRespawnsPerMinute ?? 5)) {
+      this.hooks.log('error', 'Healthcheck thread failed too often; not respawning it (VRRP carries on)');
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      this.hooks.log('info', 'Respawning the healthcheck thread');
+      this.spawn();
+    }, this.opts.respawnDelayMs ?? 1000);
+    this.timer.unref();
+  }
+
+  get running(): boolean {
+    return this.thread !== undefined;
+  }
+
+  reload(config: CheckerWorkerConfig): void {
+    this.plan = config;
+    this.thread?.reload(config);
+  }
+
+  status(): Promise<VirtualServerStatus[]> {
+    return this.thread?.status() ?? Promise.resolve([]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.thread?.stop();
+  }
+}

@@ -18,7 +18,7 @@ import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
-import { CheckerThread } from './checker-thread.js';
+import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
@@ -227,20 +227,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   });
 
   // The health checker runs in its own thread while the config has virtual servers.
-  let checker: CheckerThread | undefined;
-  let exit: ((code: number) => void) | undefined;
+  let checker: CheckerSupervisor | undefined;
   const startChecker = (plan: CheckPlan) => {
-    checker = new CheckerThread(
+    checker = new CheckerSupervisor(
       { plan },
       {
         onEvent: (e) => {
           if (e.type === 'log') log.log(e.level, e.message);
           else services.onCheckerEvent(e);
         },
-        onFatal: (message) => {
-          log.log('error', `checker worker failed: ${message}`);
-          void shutdown(1).then((code) => exit?.(code));
-        },
+        log: (level, message) => log.log(level, message),
       },
     );
   };
@@ -318,7 +314,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
 
   return await new Promise<number>((resolve) => {
-    exit = resolve;
     const stop = () => void shutdown(0).then(resolve);
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -3,12 +3,16 @@
  * driver; and the worker thread itself through the main thread's handle.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { LifecycleEvent } from '../../../src/check/lifecycle.js';
 import { createRegistry } from '../../../src/check/registry.js';
 import { CheckerService } from '../../../src/check/service.js';
 import type { CheckerModule } from '../../../src/check/types.js';
-import { CheckerThread } from '../../../src/daemon/checker-thread.js';
+import { CheckerSupervisor, CheckerThread } from '../../../src/daemon/checker-thread.js';
 import { RecordingDriver } from '../../../src/lvs/driver.js';
 import { planOf, vs } from './helpers.js';
 
@@ -152,4 +156,26 @@ test('checker worker thread: runs the plan, answers status, reloads, stops', asy
   assert.ok(
     events.some((e) => e.type === 'log' && e.message.startsWith('Shutting down service [198.51.100.2]')),
   );
+});
+
+test('checker supervisor: a failed thread is respawned, and given up on when it keeps failing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-chk-'));
+  try {
+    const crash = join(dir, 'crash.mjs');
+    writeFileSync(crash, "throw new Error('module bug');\n");
+    const logs: string[] = [];
+    const sup = new CheckerSupervisor(
+      { plan: planOf(conf([1])) },
+      { onEvent: () => {}, log: (level, m) => logs.push(`${level} ${m}`) },
+      { url: pathToFileURL(crash), respawnDelayMs: 10, maxRespawnsPerMinute: 2 },
+    );
+    await until('given up', () => logs.some((l) => l.includes('not respawning')));
+    assert.equal(logs.filter((l) => l.includes('Respawning')).length, 2);
+    assert.ok(logs[0]!.startsWith('error Healthcheck thread failed:') && logs[0]!.includes('module bug'));
+    assert.equal(sup.running, false);
+    assert.deepEqual(await sup.status(), []);
+    await sup.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
