@@ -59,6 +59,7 @@ export interface AttemptRequest {
 export interface ModulePolicy {
   readonly scheduleFromStart?: boolean;
   readonly retriesEachCycle?: boolean;
+  readonly retriesWhileDown?: boolean;
 }
 
 export interface LifecyclePorts {
@@ -202,6 +203,13 @@ export class HealthLifecycle {
       c.retryIt++;
       delay = p.delayBeforeRetryMs;
       if (p.logAllFailures) this.log('info', retryLine(p.type, this.ctx(vs, rs, c), c.retryIt));
+    } else if (policy.retriesWhileDown) {
+      // Down already: retry silently, then back to delay_loop (tcp_epilog).
+      if (c.retryIt >= p.retry) c.retryIt = 0;
+      else {
+        c.retryIt++;
+        delay = p.delayBeforeRetryMs;
+      }
     }
     c.hasRun = true;
     const from = policy.scheduleFromStart ? (c.startedAt ?? this.ports.clock.now) : this.ports.clock.now;

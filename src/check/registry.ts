@@ -9,7 +9,8 @@
  * - `create(spec, target, env)`: called once per configured checker (again after a reload changed
  *   it); returns the attempt function, which must resolve (never reject) within `ctx.timeoutMs`,
  *   end at once when `ctx.signal` aborts, and leave no socket, process or timer behind;
- * - optional `scheduleFromStart` (MISC_CHECK) and `retriesEachCycle` (SMTP_CHECK).
+ * - optional `scheduleFromStart` (MISC_CHECK), `retriesEachCycle` (SMTP_CHECK) and
+ *   `retriesWhileDown` (TCP_CHECK): keepalived's per-checker scheduling differences.
  */
 import type { CheckerType } from '../config/model.js';
 import type { CheckerModule } from './types.js';

@@ -81,6 +81,13 @@ export interface CheckerModule<T extends CheckerType = CheckerType> {
    * failures. Default false: the common state machine (checkers.md 2.1).
    */
   readonly retriesEachCycle?: boolean;
+  /**
+   * TCP_CHECK in keepalived 2.2.7 (check_tcp.c tcp_epilog): a checker that is already down still
+   * retries a failure after delay_before_retry (silently) before waiting delay_loop again, so a
+   * recovery is seen sooner. Default false (UDP, PING, DNS, MISC, HTTP: a down checker's failure
+   * waits delay_loop).
+   */
+  readonly retriesWhileDown?: boolean;
   create(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt;
 }
 

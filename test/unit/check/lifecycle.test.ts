@@ -624,3 +624,27 @@ test('sorry_server_lvs_method: the sorry server forwards its own way', () => {
   const sorry = h.tables.at(-1)!.services[0]!.dests.find((d) => d.sorry);
   assert.equal(sorry?.method, 'DR');
 });
+
+test('retriesWhileDown (TCP_CHECK in 2.2.7): a down checker retries silently before waiting delay_loop', () => {
+  const conf = vs(
+    '  real_server 198.51.100.1 80 {\n    TCP_CHECK {\n      retry 2\n      delay_before_retry 1\n    }\n  }',
+  );
+  const tcp = harness(conf, { policies: { TCP_CHECK: { retriesWhileDown: true } } });
+  tcp.health.set('198.51.100.1', false);
+  tcp.lc.start();
+  tcp.run(30_000);
+  // Down at 1 s (first failure final); then: loop, retry, retry, loop...
+  assert.deepEqual(
+    tcp.attempts.map((a) => a.at),
+    [1000, 11_000, 12_000, 13_000, 23_000, 24_000, 25_000],
+  );
+  assert.equal(tcp.logs().filter((l) => l.includes('failed')).length, 1);
+  const udp = harness(conf);
+  udp.health.set('198.51.100.1', false);
+  udp.lc.start();
+  udp.run(30_000);
+  assert.deepEqual(
+    udp.attempts.map((a) => a.at),
+    [1000, 11_000, 21_000],
+  );
+});
