@@ -94,6 +94,8 @@ interface CState {
   cycleStart: boolean;
   lastRunAt?: number;
   last?: CheckOutcome;
+  /** Removed (reload, stop): its timer never fires again. */
+  dead?: boolean;
 }
 
 interface RState {
@@ -452,6 +454,7 @@ export class HealthLifecycle {
         continue;
       }
       const [o] = pool.splice(i, 1) as [CState];
+      o.dead = true;
       if (o.hasRun) c.isUp = o.isUp;
       c.hasRun = o.hasRun;
       c.retryIt = o.retryIt && c.plan.retry ? Math.min(o.retryIt, c.plan.retry - 1) : 0;
@@ -471,7 +474,10 @@ export class HealthLifecycle {
         this.schedule(vs, rs, c, due);
       }
     }
-    for (const o of pool) this.cancel(o);
+    for (const o of pool) {
+      o.dead = true;
+      this.cancel(o);
+    }
     const failed = numFailed(rs);
     if (failed > 0 || (!rs.alive && !this.anyRan(rs))) {
       for (const c of rs.checkers) {
@@ -521,22 +527,14 @@ export class HealthLifecycle {
   }
 
   private run(vs: VState, rs: RState, c: CState): void {
-    if (this.stopped) return;
-    // The owning objects may have been replaced by a reload: find the live ones.
-    const live = this.locate(c);
-    if (live === undefined) return;
+    if (this.stopped || c.dead) return;
     const policy = this.ports.module(c.plan.type) ?? {};
     if (policy.retriesEachCycle && c.cycleStart) c.retryIt = 0;
     const id = this.nextAttempt++;
     c.running = id;
     c.startedAt = this.ports.clock.now;
-    this.byAttempt.set(id, live);
+    this.byAttempt.set(id, { vs, rs, c });
     this.ports.attempt({ id, checker: c.plan, rs: rs.plan.name, vs: vs.plan.name });
-  }
-
-  private locate(c: CState): { vs: VState; rs: RState; c: CState } | undefined {
-    for (const vs of this.vss) for (const rs of vs.rs) if (rs.checkers.includes(c)) return { vs, rs, c };
-    return undefined;
   }
 
   private cancel(c: CState): void {
@@ -726,7 +724,10 @@ export class HealthLifecycle {
   /** A real server leaves on reload: out of the table, its checkers stopped. */
   private dropRs(vs: VState, rs: RState, stopping: boolean): void {
     this.clearRs(vs, rs, stopping);
-    for (const c of rs.checkers) this.cancel(c);
+    for (const c of rs.checkers) {
+      c.dead = true;
+      this.cancel(c);
+    }
   }
 
   private setContribution(vs: VState, rs: RState, c: CState, contribution: number): void {
