@@ -443,6 +443,8 @@ export interface VirtualServer extends Located, CheckerDefaults {
   readonly ipFamily?: 'inet' | 'inet6';
   readonly sorryServer?: { readonly address: string; readonly port?: number; readonly pos: SourcePos };
   readonly sorryServerInhibit: boolean;
+  /** The sorry server's forwarding method; default the virtual server's lvs_method. */
+  readonly sorryServerLvsMethod?: LvsMethod;
   readonly realServers: RealServer[];
   readonly unimplemented: Record<string, string[]>;
 }

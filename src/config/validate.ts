@@ -631,7 +631,7 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
   // keepalived reads these in order: they must follow a sorry_server line.
   for (const [key, kw] of [
     ['sorryServerInhibit', 'sorry_server_inhibit'],
-    ['unimplemented.sorry_server_lvs_method', 'sorry_server_lvs_method'],
+    ['sorryServerLvsMethod', 'sorry_server_lvs_method'],
   ] as const) {
     const p = vs.keyPos[key];
     const sp = vs.keyPos.sorryServer;

@@ -75,6 +75,13 @@ export interface StatusJson {
     lastTransition: { at: string; reason: string } | null;
     counters: Record<string, number>;
   }[];
+  /** The health checker's view (src/daemon/status-types.ts VirtualServerStatus). */
+  virtualServers?: {
+    name: string;
+    quorumUp: boolean;
+    sorryServerActive: boolean;
+    realServers: { address: string; port: number; alive: boolean; weight: number; effectiveWeight: number }[];
+  }[];
 }
 
 export interface Lab {
