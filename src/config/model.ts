@@ -457,4 +457,6 @@ export interface KeepalivedConfig {
   readonly ssl?: SslOptions;
   /** Top-level blocks accepted but not implemented (bfd_instance, garp_group, track_group...). */
   readonly opaque: OpaqueBlock[];
+  /** The names of the `bfd_instance` blocks (not implemented; kept for references). */
+  readonly bfdInstances?: { readonly name: string; readonly pos: SourcePos }[];
 }

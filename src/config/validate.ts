@@ -117,6 +117,35 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       { code: 'advert-int' },
     );
   }
+  // keepalived 2.2.7 computes the interval in microseconds and rounds it to 10 ms for VRRPv3.
+  if (i.version === 3 && i.advertIntMs % 10 !== 0) {
+    sink.error(
+      at('advertIntMs'),
+      `${name} VRRPv3 advert_int ${i.advertIntMs / 1000}s must be a multiple of 10 ms (keepalived rounds it)`,
+      { code: 'advert-int-units' },
+    );
+  }
+  if (i.interface !== undefined) {
+    for (const t of i.trackInterface) {
+      if (t.name === i.interface) {
+        sink.error(
+          t.pos,
+          `${name} track_interface ${t.name} is the instance's own interface (keepalived ignores it)`,
+          {
+            code: 'track-own-interface',
+          },
+        );
+      }
+    }
+  }
+  checkTrackWeights(i, cfg, sink);
+  for (const r of i.trackBfd) {
+    if (!(cfg.bfdInstances ?? []).some((b) => b.name === r.name)) {
+      sink.error(r.pos, `${name} track_bfd '${r.name}' is not a defined bfd_instance`, {
+        code: 'undefined-reference',
+      });
+    }
+  }
   // keepalived 2.2.7 vrrp_complete_instance: these are reported and corrected, and -t exits 5.
   if (i.nopreempt && i.priority === 255) {
     sink.error(
@@ -292,7 +321,16 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       }
     }
   }
-  if (i.mcastDstIp !== undefined && !isMulticast(i.mcastDstIp)) {
+  const dstFam = instanceFamily(i)?.family;
+  if (i.mcastDstIp !== undefined && dstFam !== undefined && ipFamily(i.mcastDstIp) !== dstFam) {
+    sink.error(
+      at('mcastDstIp'),
+      `${name} mcast_dst_ip ${i.mcastDstIp} is not of the instance's address family (IPv${dstFam})`,
+      {
+        code: 'mcast-dst-family',
+      },
+    );
+  } else if (i.mcastDstIp !== undefined && !isMulticast(i.mcastDstIp)) {
     sink.error(at('mcastDstIp'), `${name} mcast_dst_ip ${i.mcastDstIp} is not a multicast address`, {
       code: 'not-multicast',
     });
@@ -451,6 +489,37 @@ function checkVridClashes(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
   }
 }
 
+/**
+ * keepalived 2.2.7 ignores weighted tracking in an instance of a sync group (unless the group has
+ * sync_group_tracking_weight) and in the address owner (priority 255), and reports each as a config
+ * error; a tracked file's default weight 1 counts ("specify weight 0").
+ */
+function checkTrackWeights(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  const sync = cfg.syncGroups.find((g) => g.group.some((m) => m.name === i.name));
+  const why =
+    sync !== undefined && !sync.syncGroupTrackingWeight
+      ? `it is in vrrp_sync_group ${sync.name} (add sync_group_tracking_weight there, or weight 0)`
+      : i.priority === 255
+        ? 'it is the address owner (priority 255)'
+        : undefined;
+  if (why === undefined) return;
+  const report = (r: TrackRef, what: string, weight: number): void => {
+    sink.error(r.pos, `(${i.name}) the weight ${weight} of ${what} ${r.name} is ignored because ${why}`, {
+      code: 'track-weight-ignored',
+    });
+  };
+  for (const r of i.trackInterface) if ((r.weight ?? 0) !== 0) report(r, 'tracked interface', r.weight ?? 0);
+  for (const r of i.trackScript) {
+    const w = r.weight ?? cfg.vrrpScripts.find((s) => s.name === r.name)?.weight ?? 0;
+    if (w !== 0) report(r, 'tracked script', w);
+  }
+  for (const r of i.trackFile) {
+    const f = cfg.trackFiles.find((s) => s.name === r.name);
+    const w = r.weight ?? f?.weight ?? 1;
+    if (f !== undefined && w !== 0) report(r, 'tracked file', w);
+  }
+}
+
 function checkSyncGroup(sg: SyncGroup, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
   if (sg.group.length === 1) {
     sink.error(
@@ -475,6 +544,7 @@ function checkSyncGroup(sg: SyncGroup, cfg: KeepalivedConfig, sink: DiagnosticSi
     [sg.trackScript, cfg.vrrpScripts, 'track script'],
     [sg.trackFile, cfg.trackFiles, 'track file'],
     [sg.trackProcess, cfg.trackProcesses, 'track process'],
+    [sg.trackBfd, cfg.bfdInstances ?? [], 'track bfd'],
   ];
   for (const [list, defined, what] of refs) {
     for (const r of list) {
@@ -617,6 +687,28 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
     });
   }
   for (const rs of vs.realServers) {
+    const method = rs.lvsMethod ?? vs.lvsMethod;
+    // keepalived 2.2.7 check_data.c: only NAT may map the port; it resets the real server's port.
+    if (a.kind === 'ip' && method !== 'NAT' && rs.port !== undefined && rs.port !== (a.port ?? 0)) {
+      sink.error(
+        rs.pos,
+        `real_server ${rs.address} ${rs.port}: with lb_kind ${method} the port must be the virtual_server's (${a.port ?? 0}); only NAT maps ports`,
+        { code: 'rs-port-mismatch' },
+      );
+    }
+    const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false;
+    if (
+      sorry !== undefined &&
+      sorry.address === rs.address &&
+      sorry.port === rs.port &&
+      vs.sorryServerInhibit !== inhibit
+    ) {
+      sink.error(
+        sorry.pos,
+        `virtual_server ${where}: sorry_server ${sorry.address} is also a real server, with another inhibit setting (keepalived makes them the same)`,
+        { code: 'sorry-inhibit' },
+      );
+    }
     if (a.kind === 'ip' && rs.family !== a.family && (rs.lvsMethod ?? vs.lvsMethod) !== 'TUN') {
       sink.error(
         rs.pos,
@@ -638,6 +730,15 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       if (c.type === 'UDP_CHECK' && c.payload !== undefined && !/^([0-9a-f]{2})+$/i.test(c.payload)) {
         sink.error(c.keyPos.payload ?? c.pos, `UDP_CHECK payload '${c.payload}' is not a hex string`, {
           code: 'invalid-value',
+        });
+      }
+      if (
+        c.type === 'BFD_CHECK' &&
+        c.name !== undefined &&
+        !(cfg.bfdInstances ?? []).some((b) => b.name === c.name)
+      ) {
+        sink.error(c.keyPos.name ?? c.pos, `BFD_CHECK name '${c.name}' is not a defined bfd_instance`, {
+          code: 'undefined-reference',
         });
       }
       if (
@@ -919,12 +1020,18 @@ export function validateModel(
     }
   }
   for (const i of cfg.instances) checkRules(i.virtualRules, sink);
-  for (const [field, kw] of [
-    ['vrrpMcastGroup4', 'vrrp_mcast_group4'],
-    ['vrrpMcastGroup6', 'vrrp_mcast_group6'],
+  for (const [field, kw, fam] of [
+    ['vrrpMcastGroup4', 'vrrp_mcast_group4', 4],
+    ['vrrpMcastGroup6', 'vrrp_mcast_group6', 6],
   ] as const) {
     const addr = cfg.globalDefs[field];
-    if (!isMulticast(addr))
+    if (ipFamily(addr) !== fam)
+      sink.error(
+        cfg.globalDefs.keyPos[field] ?? cfg.globalDefs.pos,
+        `${kw} ${addr} is not an IPv${fam} address`,
+        { code: 'mcast-group-family' },
+      );
+    else if (!isMulticast(addr))
       sink.error(
         cfg.globalDefs.keyPos[field] ?? cfg.globalDefs.pos,
         `${kw} ${addr} is not a multicast address`,

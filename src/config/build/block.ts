@@ -92,7 +92,7 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     if (kw === undefined) return;
   }
   if (kw.minArgs !== undefined && node.args.length + (glued ? 1 : 0) < kw.minArgs) {
-    ctx.sink.error(pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+    reportBare(kw, pos, ctx);
     return;
   }
   if (kw.deprecatedFor !== undefined) {
@@ -106,6 +106,10 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     }
     kw = replacement;
   }
+  if (kw.unsupported !== undefined) {
+    ctx.sink.error(pos, `'${kw.name}': ${kw.unsupported}`, { code: 'unsupported-keyword' });
+    return;
+  }
   if (kw.notImplemented === true) {
     ctx.sink.warning(pos, `'${kw.name}' is accepted but not implemented by vigil yet`, {
       code: 'not-implemented',
@@ -115,6 +119,9 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     if (kw.field === undefined) {
       draft.unimplemented[kw.name] = argTexts(node);
       draft.keyPos[`unimplemented.${kw.name}`] = pos;
+      // The value is still checked when its syntax is known (as keepalived reads it).
+      if (kw.kind.t === 'words' || (kw.valueIfBare !== undefined && node.args.length === 0)) return;
+      readValue(node, kw, spec, draft, ctx);
       return;
     }
   }
@@ -143,10 +150,22 @@ function setField(draft: Draft, kw: KeywordSpec, value: unknown, pos: SourcePos,
   draft.keyPos[kw.field] = pos;
 }
 
+/** A keyword written without its value: as keepalived 2.2.7 treats that keyword (KeywordSpec.bare). */
+export function reportBare(kw: KeywordSpec, pos: SourcePos, ctx: BuildContext, what = 'a value'): void {
+  const message = `'${kw.name}' needs ${what}`;
+  if (kw.bare === 'accepted')
+    ctx.sink.warning(pos, `${message}; the line is ignored`, { code: 'missing-value' });
+  else if (kw.bare === 'error') ctx.sink.error(pos, message, { code: 'missing-value' });
+  else
+    ctx.sink.error(pos, `${message} (keepalived stops reading the config here: exit 2)`, {
+      code: 'missing-value',
+      class: 'missing-parameter',
+    });
+}
+
 function needArg(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token | undefined {
   const a = node.args[0];
-  if (a === undefined)
-    ctx.sink.error(node.keyword.pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+  if (a === undefined) reportBare(kw, node.keyword.pos, ctx);
   return a;
 }
 
@@ -224,7 +243,7 @@ function readValue(
       const a = needArg(node, kw, ctx);
       if (a === undefined) return;
       const r = readPrefix(a.text);
-      if (!r.ok || r.value.hasLen) {
+      if (!r.ok || (r.value.hasLen && k.prefixOk !== true)) {
         ctx.sink.error(a.pos, `${kw.name}: invalid IP address '${a.text}'`, { code: 'invalid-address' });
       } else setField(draft, kw, r.value.address, pos);
       return;

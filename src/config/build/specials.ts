@@ -6,13 +6,17 @@ import type { SourcePos } from '../diagnostics.js';
 import type { IpAddressSpec, RouteSpec, RuleSpec, TrackRef } from '../model.js';
 import type { BlockSpec, KeywordSpec, SpecialReader } from '../schema/types.js';
 import type { ConfigNode, Token } from '../tree.js';
-import type { BuildContext, Draft } from './block.js';
+import { type BuildContext, type Draft, reportBare } from './block.js';
 import { ipFamily, readDecimal, readInt, readPrefix } from './values.js';
 
 /** The words of each line of a `{ ... }` value block, keyword included. */
 function lines(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token[][] | undefined {
   if (node.children === undefined) {
-    ctx.sink.error(node.keyword.pos, `'${kw.name}' needs a { ... } block`, { code: 'missing-block' });
+    // keepalived 2.2.7 ignores a list keyword written without its block.
+    const message = `'${kw.name}' needs a { ... } block`;
+    if (kw.bare === 'accepted')
+      ctx.sink.warning(node.keyword.pos, `${message}; the line is ignored`, { code: 'missing-block' });
+    else ctx.sink.error(node.keyword.pos, message, { code: 'missing-block' });
     return undefined;
   }
   return node.children.map((c) => [c.keyword, ...c.args]);
@@ -22,7 +26,7 @@ function lines(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token[][] 
 const WEIGHT_RANGE: Record<string, [number, number]> = {
   vrrp_script: [-253, 253],
   vrrp_track_process: [-254, 254],
-  track_file: [-2147483647, 2147483647],
+  track_file: [-254, 254],
   FILE_CHECK: [-2147483647, 2147483647],
   track_interface: [-253, 253],
   track_script: [-253, 253],
@@ -407,7 +411,9 @@ export function readSpecial(
       if (!ls) return;
       const peers = [];
       for (const l of ls) {
-        const t = l[0]!;
+        // keepalived 2.2.7 reads a peer as ADDR[/LEN] and ignores the length.
+        const t0 = l[0]!;
+        const t = t0.text.includes('/') ? { ...t0, text: t0.text.slice(0, t0.text.indexOf('/')) } : t0;
         const fam = ipFamily(t.text);
         // Per-peer options: min_ttl N, max_ttl N.
         for (let i = 1; i < l.length; i++) {
@@ -431,7 +437,7 @@ export function readSpecial(
       const range = WEIGHT_RANGE[block.name] ?? [-253, 253];
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'weight' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       const r = readInt(a.text, range[0], range[1]);
@@ -459,7 +465,7 @@ export function readSpecial(
     case 'smtp-server': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'smtp_server' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       let port = 25;
@@ -475,7 +481,7 @@ export function readSpecial(
     case 'script-user': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'${kw.name}' needs a user name`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx, 'a user name');
         return;
       }
       const [uf, gf] = kw.field === 'scriptUser' ? ['scriptUser', 'scriptGroup'] : ['user', 'group'];
@@ -526,7 +532,7 @@ export function readSpecial(
     case 'digest': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'digest' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       if (!/^[0-9a-f]{32}$/i.test(a.text)) {
@@ -548,7 +554,7 @@ export function readSpecial(
     case 'garp-interval': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       // keepalived 2.2.7 reads these in [0.000001, 4294.967295] seconds: 0 is rejected.

@@ -43,10 +43,71 @@ const NEEDS_VALUE = new Set([
   'vmac_addr_prefix',
   'reload_time_file',
   'net_namespace',
-  'net_namespace_ipvs',
   'instance',
   'child_wait_time',
 ]);
+
+/**
+ * How keepalived 2.2.7 reads the value of a not-yet-implemented global keyword, so that vigil
+ * rejects what it rejects (the value is still not acted on).
+ */
+const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
+  startup_script_timeout: { kind: { t: 'int', min: 1, max: 1000 } },
+  shutdown_script_timeout: { kind: { t: 'int', min: 1, max: 1000 } },
+  nftables_priority: { kind: { t: 'int', min: -2147483648, max: 2147483647 } },
+  nftables_ipvs_priority: { kind: { t: 'int', min: -2147483648, max: 2147483647 } },
+  nftables_ipvs_start_fwmark: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  max_auto_priority: { kind: { t: 'int', min: -1, max: 99 }, valueIfBare: true },
+  min_auto_priority_delay: { kind: { t: 'int', min: 1, max: 2147483647 }, bare: 'error' },
+  vrrp_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
+  checker_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
+  bfd_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
+  vrrp_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
+  checker_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
+  bfd_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
+  vrrp_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  checker_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  bfd_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  vrrp_cpu_affinity: { kind: { t: 'int', min: 0, max: 4095 } },
+  checker_cpu_affinity: { kind: { t: 'int', min: 0, max: 4095 } },
+  bfd_cpu_affinity: { kind: { t: 'int', min: 0, max: 4095 } },
+  vrrp_netlink_cmd_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  vrrp_netlink_monitor_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  lvs_netlink_cmd_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  lvs_netlink_monitor_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  process_monitor_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  vrrp_netlink_cmd_rcv_bufs_force: { kind: { t: 'bool' } },
+  vrrp_netlink_monitor_rcv_bufs_force: { kind: { t: 'bool' } },
+  lvs_netlink_cmd_rcv_bufs_force: { kind: { t: 'bool' } },
+  lvs_netlink_monitor_rcv_bufs_force: { kind: { t: 'bool' } },
+  process_monitor_rcv_bufs_force: { kind: { t: 'bool' } },
+  rs_init_notifies: { kind: { t: 'bool' } },
+  no_checker_emails: { kind: { t: 'bool' } },
+  data_use_instance: { kind: { t: 'bool' } },
+  vrrp_rx_bufs_policy: { kind: { t: 'enum', values: ['MTU', 'ADVERT', 'mtu', 'advert'] }, bare: 'error' },
+  vrrp_rx_bufs_multiplier: { kind: { t: 'int', min: 1, max: 4294967295 }, bare: 'error' },
+  umask: { kind: { t: 'int', min: 0, max: 777 } },
+  random_seed: { kind: { t: 'int', min: 0, max: 4294967295 } },
+  lvs_flush_on_stop: { kind: { t: 'enum', values: ['VS'] }, valueIfBare: true },
+  include_check: { kind: { t: 'enum', values: ['ALL', 'all'] }, valueIfBare: true },
+  lvs_timeouts: { kind: { t: 'words' }, minArgs: 2, bare: 'error' },
+  notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  vrrp_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  lvs_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  vrrp_garp_extra_if: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  child_wait_time: { kind: { t: 'int', min: 0, max: 2147483647 } },
+  // keepalived 2.2.7 as built with nftables reports these as config errors ("iptables not supported").
+  vrrp_iptables: {
+    unsupported: "iptables is not supported by keepalived 2.2.7 (built with nftables): use 'nftables'",
+  },
+  vrrp_ipsets: {
+    unsupported: "ipsets are not supported by keepalived 2.2.7 (built with nftables): use 'nftables'",
+  },
+};
+
+function laterExtra(n: string): Partial<KeywordSpec> {
+  return { ...(NEEDS_VALUE.has(n) ? { minArgs: 1 } : {}), ...LATER_CHECKS[n] };
+}
 
 export const GLOBAL_DEFS: BlockSpec = {
   name: 'global_defs',
@@ -55,8 +116,8 @@ export const GLOBAL_DEFS: BlockSpec = {
     { name: 'notification_email', kind: { t: 'lines' }, field: 'notificationEmail', default: [] },
     str('notification_email_from', 'notificationEmailFrom'),
     special('smtp_server', 'smtp-server', 'smtpServer'),
-    str('smtp_helo_name', 'smtpHeloName'),
-    wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 0, 4294, { default: 30000 }),
+    str('smtp_helo_name', 'smtpHeloName', { bare: 'accepted' }),
+    wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 1, 4294, { default: 30000 }),
     bool('smtp_alert', 'smtpAlert'),
     bool('smtp_alert_vrrp', undefined, { notImplemented: true }),
     bool('smtp_alert_checker', undefined, { notImplemented: true }),
@@ -65,12 +126,12 @@ export const GLOBAL_DEFS: BlockSpec = {
     { name: 'vrrp_mcast_group4', kind: { t: 'ip' }, field: 'vrrpMcastGroup4', default: '224.0.0.18' },
     { name: 'vrrp_mcast_group6', kind: { t: 'ip' }, field: 'vrrpMcastGroup6', default: 'ff02::12' },
     str('default_interface', 'defaultInterface'),
-    wholeSecondsMs('vrrp_garp_master_delay', 'vrrpGarpMasterDelayMs', 0, 4294967, { default: 5000 }),
-    int('vrrp_garp_master_repeat', 'vrrpGarpMasterRepeat', 1, 2147483647, { default: 5 }),
-    wholeSecondsMs('vrrp_garp_lower_prio_delay', 'vrrpGarpLowerPrioDelayMs', 0, 4294967),
+    wholeSecondsMs('vrrp_garp_master_delay', 'vrrpGarpMasterDelayMs', 0, 4294, { default: 5000 }),
+    int('vrrp_garp_master_repeat', 'vrrpGarpMasterRepeat', 1, 4294967295, { default: 5 }),
+    wholeSecondsMs('vrrp_garp_lower_prio_delay', 'vrrpGarpLowerPrioDelayMs', 0, 4294),
     int('vrrp_garp_lower_prio_repeat', 'vrrpGarpLowerPrioRepeat', 0, 2147483647),
-    wholeSecondsMs('vrrp_garp_master_refresh', 'vrrpGarpMasterRefreshMs', 0, 4294967, { default: 0 }),
-    int('vrrp_garp_master_refresh_repeat', 'vrrpGarpMasterRefreshRepeat', 1, 2147483647, { default: 1 }),
+    wholeSecondsMs('vrrp_garp_master_refresh', 'vrrpGarpMasterRefreshMs', 0, 4294967295, { default: 0 }),
+    int('vrrp_garp_master_refresh_repeat', 'vrrpGarpMasterRefreshRepeat', 1, 4294967295, { default: 1 }),
     special('vrrp_garp_interval', 'garp-interval', 'vrrpGarpIntervalUs', {
       default: 0,
       note: GARP_RANGE_NOTE,
@@ -94,8 +155,9 @@ export const GLOBAL_DEFS: BlockSpec = {
     later('vrrp_notify_fifo_script'),
     str('lvs_notify_fifo', 'lvsNotifyFifo'),
     later('lvs_notify_fifo_script'),
-    secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0, 3600),
-    bool('dynamic_interfaces', 'dynamicInterfaces', { notImplemented: true }),
+    secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0.001, 4294.967295),
+    // keepalived 2.2.7: `dynamic_interfaces [allow_if_changes]`; any other word is an error.
+    later('dynamic_interfaces', { kind: { t: 'enum', values: ['allow_if_changes'] }, valueIfBare: true }),
     ...[
       'tmp_config_directory',
       'config_save_dir',
@@ -174,7 +236,7 @@ export const GLOBAL_DEFS: BlockSpec = {
       'reload_repeat',
       'reload_file',
       'data_use_instance',
-    ].map((n) => later(n, NEEDS_VALUE.has(n) ? { minArgs: 1 } : {})),
+    ].map((n) => later(n, laterExtra(n))),
   ],
 };
 
@@ -187,7 +249,7 @@ export const TOP_LEVEL_GLOBALS: readonly KeywordSpec[] = [
   'use_pid_dir',
   'linkbeat_use_polling',
   'child_wait_time',
-].map((n) => later(n, NEEDS_VALUE.has(n) ? { minArgs: 1 } : {}));
+].map((n) => later(n, laterExtra(n)));
 
 /** Top-level blocks accepted but not modelled yet. */
 export const OPAQUE_TOP_BLOCKS: readonly KeywordSpec[] = [

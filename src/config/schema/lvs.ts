@@ -20,30 +20,41 @@ const LVS_METHOD = { t: 'enum', values: ['NAT', 'DR', 'TUN'] } as const;
 
 /** keepalived 2.2.7 reads connect_timeout as 32-bit microseconds: at most 4294.967295 s. */
 const TIMER_MAX_S = 4294.967295;
-/** delay_loop, delay_before_retry and warmup are 64-bit in keepalived: effectively unbounded. */
-const LONG_TIMER_MAX_S = 1e12;
+/** delay_loop, delay_before_retry and warmup are 64-bit microseconds in keepalived: effectively unbounded. */
+const LONG_TIMER_MAX_S = 1.8e13;
 
 /** Options that virtual servers, real servers and checkers share (checker defaults). */
 const CHECK_TIMING: readonly KeywordSpec[] = [
   secondsMs('connect_timeout', 'connectTimeoutMs', 0.000001, TIMER_MAX_S),
-  int('retry', 'retry', 0, 4294967295),
+  // keepalived 2.2.7 check_parser.c: at least 1 in virtual_server/real_server (0 in a checker).
+  int('retry', 'retry', 1, 4294967295),
   secondsMs('delay_before_retry', 'delayBeforeRetryMs', 0, LONG_TIMER_MAX_S),
   secondsMs('warmup', 'warmupMs', 0, LONG_TIMER_MAX_S),
   secondsMs('delay_loop', 'delayLoopMs', 0.000001, LONG_TIMER_MAX_S),
   bool('alpha', 'alpha'),
 ];
 
+/** keepalived 2.2.7 install_checker_common_keywords(false): what MISC_CHECK takes. */
+const CHECKER_TIMING: readonly KeywordSpec[] = [
+  int('retry', 'retry', 0, 4294967295),
+  secondsMs('delay_before_retry', 'delayBeforeRetryMs', 0, LONG_TIMER_MAX_S),
+  secondsMs('warmup', 'warmupMs', 0, LONG_TIMER_MAX_S),
+  secondsMs('delay_loop', 'delayLoopMs', 0.000001, LONG_TIMER_MAX_S),
+  bool('alpha', 'alpha'),
+  bool('log_all_failures', 'logAllFailures'),
+  alias('nb_get_retry', 'retry'),
+];
+
 const CHECKER_COMMON: readonly KeywordSpec[] = [
-  { name: 'connect_ip', kind: { t: 'ip' }, field: 'connectIp' },
+  { name: 'connect_ip', kind: { t: 'ip', prefixOk: true }, field: 'connectIp' },
   int('connect_port', 'connectPort', 1, 65535),
-  { name: 'bindto', kind: { t: 'ip' }, field: 'bindto' },
+  { name: 'bindto', kind: { t: 'ip', prefixOk: true }, field: 'bindto' },
   str('bind_if', 'bindIf'),
   int('bind_port', 'bindPort', 1, 65535),
   int('fwmark', 'fwmark', 0, 4294967295),
-  ...CHECK_TIMING,
-  bool('log_all_failures', 'logAllFailures'),
-  // keepalived 2.2.7 only knows this alias in HTTP_GET/SSL_GET; vigil accepts it in every checker.
-  alias('nb_get_retry', 'retry'),
+  secondsMs('connect_timeout', 'connectTimeoutMs', 0.000001, TIMER_MAX_S),
+  // keepalived 2.2.7 only knows nb_get_retry in HTTP_GET/SSL_GET; vigil accepts it in every checker.
+  ...CHECKER_TIMING,
 ];
 
 const SMTP_HOST: BlockSpec = { name: 'host', keywords: CHECKER_COMMON };
@@ -56,7 +67,7 @@ export const HTTP_URL: BlockSpec = {
     special('digest', 'digest', 'digests', { default: [] }),
     special('status_code', 'status-code', 'statusCode'),
     str('virtualhost', 'virtualhost'),
-    str('regex', 'regex'),
+    str('regex', 'regex', { bare: 'accepted' }),
     flag('regex_no_match', 'regexNoMatch', { default: false }),
     later('regex_options'),
     later('regex_stack'),
@@ -90,10 +101,11 @@ export const CHECKERS: Record<string, BlockSpec> = {
       { name: 'host', kind: { t: 'block', block: SMTP_HOST, multi: true }, field: 'hosts', default: [] },
     ],
   },
+  // MISC_CHECK has no connection keywords in keepalived 2.2.7 (install_checker_common_keywords(false)).
   MISC_CHECK: {
     name: 'MISC_CHECK',
     keywords: [
-      ...CHECKER_COMMON,
+      ...CHECKER_TIMING,
       script('misc_path', 'miscPath', {}, false),
       secondsMs('misc_timeout', 'miscTimeoutMs', 0, 4294967),
       flag('misc_dynamic', 'miscDynamic', { default: false }),
@@ -130,14 +142,10 @@ export const CHECKERS: Record<string, BlockSpec> = {
   PING_CHECK: { name: 'PING_CHECK', keywords: CHECKER_COMMON },
   FILE_CHECK: {
     name: 'FILE_CHECK',
-    keywords: [
-      ...CHECKER_COMMON,
-      str('track_file', 'trackFile'),
-      flag('dynamic', 'dynamic', { default: false }),
-      special('weight', 'weight', 'weight'),
-    ],
+    // keepalived 2.2.7 FILE_CHECK knows only these two keywords.
+    keywords: [str('track_file', 'trackFile'), special('weight', 'weight', 'weight')],
   },
-  BFD_CHECK: { name: 'BFD_CHECK', keywords: [...CHECKER_COMMON, str('name', 'name')] },
+  BFD_CHECK: { name: 'BFD_CHECK', keywords: [str('name', 'name'), bool('alpha', 'alpha')] },
 };
 
 /** Checkers the model reads but vigil cannot run yet (BFD needs a bfd_instance, which is not implemented). */
@@ -157,8 +165,8 @@ export const REAL_SERVER: BlockSpec = {
     { name: 'lvs_method', kind: LVS_METHOD, field: 'lvsMethod' },
     script('notify_up', 'notifyUp'),
     script('notify_down', 'notifyDown'),
-    int('uthreshold', 'uthreshold', 0, 2147483647),
-    int('lthreshold', 'lthreshold', 0, 2147483647),
+    int('uthreshold', 'uthreshold', 0, 4294967295),
+    int('lthreshold', 'lthreshold', 0, 4294967295),
     bool('smtp_alert', 'smtpAlert'),
     str('virtualhost', 'virtualhost'),
     ...CHECK_TIMING,
@@ -183,7 +191,8 @@ export const VIRTUAL_SERVER: BlockSpec = {
       field: 'protocol',
     },
     // keepalived.conf(5): `persistence_timeout [<INTEGER>]`, 6 minutes when the value is omitted.
-    int('persistence_timeout', 'persistenceTimeoutS', 1, 4294967295, { valueIfBare: 360 }),
+    // LVS_MAX_TIMEOUT: 31 days.
+    int('persistence_timeout', 'persistenceTimeoutS', 1, 2678400, { valueIfBare: 360 }),
     str('persistence_granularity', 'persistenceGranularity'),
     str('persistence_engine', 'persistenceEngine'),
     flag('ha_suspend', 'haSuspend', { default: false }),

@@ -20,8 +20,8 @@ export const VRRP_SCRIPT: BlockSpec = {
   keywords: [
     script('script', 'script', {}, false),
     // keepalived 2.2.7 reads these as whole seconds.
-    wholeSecondsMs('interval', 'intervalMs', 1, 2147483, { default: 1000 }),
-    wholeSecondsMs('timeout', 'timeoutMs', 1, 2147483),
+    wholeSecondsMs('interval', 'intervalMs', 1, 4294, { default: 1000 }),
+    wholeSecondsMs('timeout', 'timeoutMs', 1, 4294),
     special('weight', 'weight', 'weight', { default: 0, note: '-253..253' }),
     int('rise', 'rise', 1, 2147483647, { default: 1 }),
     int('fall', 'fall', 1, 2147483647, { default: 1 }),
@@ -43,13 +43,18 @@ export const TRACK_PROCESS: BlockSpec = {
   name: 'vrrp_track_process',
   keywords: [
     words('process', 'process', { minArgs: 1 }),
-    { name: 'param_match', kind: { t: 'enum', values: ['initial', 'partial'] }, field: 'paramMatch' },
+    {
+      name: 'param_match',
+      kind: { t: 'enum', values: ['initial', 'partial'] },
+      field: 'paramMatch',
+      bare: 'accepted',
+    },
     special('weight', 'weight', 'weight', { default: 1, note: '-254..254' }),
     int('quorum', 'quorum', 1, 65535, { default: 1 }),
-    int('quorum_max', 'quorumMax', 1, 65535),
-    secondsMs('fork_delay', 'forkDelayMs', 0, 3600),
-    secondsMs('terminate_delay', 'terminateDelayMs', 0, 3600),
-    secondsMs('delay', 'delayMs', 0, 3600),
+    int('quorum_max', 'quorumMax', 0, 65535),
+    secondsMs('fork_delay', 'forkDelayMs', 0.000001, 3600),
+    secondsMs('terminate_delay', 'terminateDelayMs', 0.000001, 3600),
+    secondsMs('delay', 'delayMs', 0.000001, 3600),
     flag('full_command', 'fullCommand', { default: false }),
   ],
 };
@@ -63,11 +68,12 @@ const NOTIFY: readonly KeywordSpec[] = [
 ];
 
 const TRACKS: readonly KeywordSpec[] = [
-  special('track_interface', 'track-interface', 'trackInterface', { default: [] }),
-  special('track_script', 'track-list', 'trackScript', { default: [] }),
-  special('track_file', 'track-list', 'trackFile', { default: [] }),
-  special('track_process', 'track-list', 'trackProcess', { default: [] }),
-  special('track_bfd', 'track-list', 'trackBfd', { default: [], notImplemented: true }),
+  // keepalived 2.2.7 ignores a track list written without its block.
+  special('track_interface', 'track-interface', 'trackInterface', { default: [], bare: 'accepted' }),
+  special('track_script', 'track-list', 'trackScript', { default: [], bare: 'accepted' }),
+  special('track_file', 'track-list', 'trackFile', { default: [], bare: 'accepted' }),
+  special('track_process', 'track-list', 'trackProcess', { default: [], bare: 'accepted' }),
+  special('track_bfd', 'track-list', 'trackBfd', { default: [], notImplemented: true, bare: 'accepted' }),
 ];
 
 export const SYNC_GROUP: BlockSpec = {
@@ -110,20 +116,27 @@ export const VRRP_INSTANCE: BlockSpec = {
     secondsMs('preempt_delay', 'preemptDelayMs', 0, 1000, { default: 0 }),
     { name: 'authentication', kind: { t: 'block', block: AUTHENTICATION }, field: 'authentication' },
     special('virtual_ipaddress', 'vips', 'virtualIpaddress', { default: [] }),
-    special('virtual_ipaddress_excluded', 'vips', 'virtualIpaddressExcluded', { default: [] }),
-    special('virtual_routes', 'routes', 'virtualRoutes', { default: [] }),
-    special('virtual_rules', 'rules', 'virtualRules', { default: [], notImplemented: true }),
+    special('virtual_ipaddress_excluded', 'vips', 'virtualIpaddressExcluded', {
+      default: [],
+      bare: 'accepted',
+    }),
+    special('virtual_routes', 'routes', 'virtualRoutes', { default: [], bare: 'accepted' }),
+    special('virtual_rules', 'rules', 'virtualRules', {
+      default: [],
+      notImplemented: true,
+      bare: 'accepted',
+    }),
     ...TRACKS,
-    { name: 'mcast_src_ip', kind: { t: 'ip' }, field: 'mcastSrcIp' },
+    { name: 'mcast_src_ip', kind: { t: 'ip', prefixOk: true }, field: 'mcastSrcIp' },
     { name: 'unicast_src_ip', kind: { t: 'ip' }, field: 'unicastSrcIp' },
     { name: 'mcast_dst_ip', kind: { t: 'ip' }, field: 'mcastDstIp' },
     special('unicast_peer', 'peers', 'unicastPeer', { default: [] }),
     int('unicast_ttl', 'unicastTtl', 0, 255, { notImplemented: true }),
-    wholeSecondsMs('garp_master_delay', 'garpMasterDelayMs', 0, 4294967),
-    int('garp_master_repeat', 'garpMasterRepeat', 1, 2147483647),
-    wholeSecondsMs('garp_master_refresh', 'garpMasterRefreshMs', 0, 4294967),
-    int('garp_master_refresh_repeat', 'garpMasterRefreshRepeat', 1, 2147483647),
-    wholeSecondsMs('garp_lower_prio_delay', 'garpLowerPrioDelayMs', 0, 4294967),
+    wholeSecondsMs('garp_master_delay', 'garpMasterDelayMs', 0, 4294),
+    int('garp_master_repeat', 'garpMasterRepeat', 1, 4294967295),
+    wholeSecondsMs('garp_master_refresh', 'garpMasterRefreshMs', 0, 4294967295),
+    int('garp_master_refresh_repeat', 'garpMasterRefreshRepeat', 1, 4294967295),
+    wholeSecondsMs('garp_lower_prio_delay', 'garpLowerPrioDelayMs', 0, 4294),
     int('garp_lower_prio_repeat', 'garpLowerPrioRepeat', 0, 2147483647),
     int('down_timer_adverts', 'downTimerAdverts', 1, 100, { notImplemented: true }),
     flag('dont_track_primary', 'dontTrackPrimary', { default: false }),
