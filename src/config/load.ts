@@ -51,6 +51,17 @@ export function configTestExitCode(diags: readonly Diagnostic[]): ExitCode {
   return ExitCode.CONFIG;
 }
 
+/**
+ * `vigil -t --strict`: every warning becomes an error (same code and position), so a config with
+ * warnings exits 5 (or the status its other errors give).
+ */
+export function strictResult(result: LoadResult): LoadResult {
+  const diagnostics = result.diagnostics.map((d) =>
+    d.severity === 'warning' ? { ...d, severity: 'error' as const } : d,
+  );
+  return { ...result, diagnostics, exitCode: configTestExitCode(diagnostics) };
+}
+
 function finish(
   parsed: { nodes: import('./tree.js').ConfigNode[]; diagnostics: Diagnostic[]; files: string[] },
   opts: LoadOptions,
