@@ -45,7 +45,9 @@ export function configTestExitCode(diags: readonly Diagnostic[]): ExitCode {
   if (errors.some((d) => d.class === 'file')) return ExitCode.FILE;
   // keepalived exits at the first keyword missing its parameter, before any other check.
   if (errors.some((d) => d.class === 'missing-parameter')) return ExitCode.MISSING_PARAMETER;
-  if (errors.some((d) => d.code === 'fatal-config')) return ExitCode.FILE;
+  // keepalived exits with KEEPALIVED_EXIT_CONFIG (4) there only when nothing else was reported.
+  if (errors.some((d) => d.code === 'fatal-config') && errors.every((d) => d.code === 'fatal-config'))
+    return ExitCode.FILE;
   if (errors.some((d) => d.code === 'no-such-interface')) return ExitCode.CONFIG;
   if (errors.some((d) => d.class === 'security')) return ExitCode.SECURITY;
   return ExitCode.CONFIG;

@@ -36,6 +36,8 @@ export interface HostFacts {
   readonly inspectFile: (path: string) => FileInfo | undefined;
   /** Whether a local user exists (for the default script user keepalived_script). */
   readonly userExists: (name: string) => boolean;
+  /** Whether a local group exists (script_user USER GROUP); unchecked when absent. */
+  readonly groupExists?: (name: string) => boolean;
   /** Whether vigil runs as root (scripts then run as root unless a script user is set). */
   readonly isRoot: boolean;
   /** Directories searched for a script given without a path (keepalived uses PATH). */
@@ -313,6 +315,7 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       ['unicastSrcIp', 'unicast_src_ip'],
       ['checkUnicastSrc', 'check_unicast_src'],
       ['unicastTtl', 'unicast_ttl'],
+      ['unimplemented.old_unicast_checksum', 'old_unicast_checksum'],
     ] as const) {
       if (i.keyPos[field] !== undefined) {
         sink.error(at(field), `${name} ${kw} needs unicast_peer: without peers the instance uses multicast`, {
@@ -335,6 +338,19 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       code: 'not-multicast',
     });
   }
+  if (i.keyPos.unicastPeer !== undefined && i.unicastPeer.length === 0) {
+    sink.error(at('unicastPeer'), `${name} unicast_peer block is empty`, { code: 'empty-unicast-peer' });
+  }
+  if (i.useVmac === undefined && i.unimplemented.vmac_xmit_base !== undefined) {
+    sink.error(at('unimplemented.vmac_xmit_base'), `${name} vmac_xmit_base is only valid with use_vmac`, {
+      code: 'vmac-xmit-base',
+    });
+  }
+  if (i.unimplemented.native_ipv6 !== undefined && instanceFamily(i)?.family === 4) {
+    sink.error(at('unimplemented.native_ipv6'), `${name} native_ipv6 cannot be used with IPv4 addresses`, {
+      code: 'native-ipv6-family',
+    });
+  }
   if (i.useVmac !== undefined && i.unicastPeer.length > 0 && i.unimplemented.vmac_xmit_base === undefined) {
     sink.error(at('useVmac'), `${name} unicast with use_vmac requires vmac_xmit_base`, {
       code: 'vmac-unicast',
@@ -350,6 +366,15 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       });
     } else tracked.set(t.name, t.pos);
   }
+  reportDuplicateTracks(
+    `${name}`,
+    [
+      [i.trackScript, 'track_script'],
+      [i.trackFile, 'track_file'],
+      [i.trackProcess, 'track_process'],
+    ],
+    sink,
+  );
   const checkRefs = (refs: readonly TrackRef[], defined: readonly { name: string }[], what: string): void => {
     for (const r of refs) {
       if (!defined.some((d) => d.name === r.name)) {
@@ -394,6 +419,11 @@ function inetAton(text: string): boolean {
  */
 function checkGroupMembers(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
   for (const g of cfg.virtualServerGroups) {
+    if (g.members.length === 0) {
+      sink.error(g.pos, `virtual_server_group ${g.name} has no entries (keepalived removes it)`, {
+        code: 'empty-vs-group',
+      });
+    }
     for (const m of g.members) {
       const [first, second] = m.words;
       if (first === 'fwmark') {
@@ -520,7 +550,50 @@ function checkTrackWeights(i: VrrpInstance, cfg: KeepalivedConfig, sink: Diagnos
   }
 }
 
+/** keepalived 2.2.7 reports an object listed twice in one track list (the repeat is ignored). */
+function reportDuplicateTracks(
+  owner: string,
+  lists: readonly (readonly [readonly TrackRef[], string])[],
+  sink: DiagnosticSink,
+): void {
+  for (const [list, kw] of lists) {
+    const seen = new Map<string, SourcePos>();
+    for (const r of list) {
+      const prev = seen.get(r.name);
+      if (prev !== undefined) {
+        sink.error(r.pos, `${owner} ${kw} ${r.name} is listed twice`, {
+          code: 'duplicate-track',
+          related: [{ pos: prev, message: 'first listed here' }],
+        });
+      } else seen.set(r.name, r.pos);
+    }
+  }
+}
+
 function checkSyncGroup(sg: SyncGroup, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  reportDuplicateTracks(
+    `vrrp_sync_group ${sg.name}`,
+    [
+      [sg.trackInterface, 'track_interface'],
+      [sg.trackScript, 'track_script'],
+      [sg.trackFile, 'track_file'],
+      [sg.trackProcess, 'track_process'],
+    ],
+    sink,
+  );
+  // The group's tracked interfaces are tracked by each member: not its own interface.
+  for (const t of sg.trackInterface) {
+    const own = cfg.instances.find((i) => i.interface === t.name && sg.group.some((m) => m.name === i.name));
+    if (own !== undefined) {
+      sink.error(
+        t.pos,
+        `vrrp_sync_group ${sg.name}: track_interface ${t.name} is the own interface of ${own.name} (keepalived ignores it)`,
+        {
+          code: 'track-own-interface',
+        },
+      );
+    }
+  }
   if (sg.group.length === 1) {
     sink.error(
       sg.pos,
@@ -664,6 +737,20 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
     }
   }
   // Quorum is compared with the sum of real-server weights (keepalived check_data.c).
+  // keepalived 2.2.7: "sh-port only applies to sh scheduler - ignoring" (and mh-* to mh).
+  for (const [flagName, sched] of [
+    ['sh-port', 'sh'],
+    ['sh-fallback', 'sh'],
+    ['mh-port', 'mh'],
+    ['mh-fallback', 'mh'],
+  ] as const) {
+    const p = vs.keyPos[`unimplemented.${flagName}`];
+    if (p !== undefined && vs.lvsSched !== sched) {
+      sink.error(p, `virtual_server ${where}: ${flagName} only applies to the ${sched} scheduler`, {
+        code: 'vs-sched-flag',
+      });
+    }
+  }
   const totalWeight = vs.realServers.reduce((n, rs) => n + rs.weight, 0);
   let quorum = vs.quorum;
   if (vs.realServers.length > 0 && quorum > totalWeight) {
@@ -689,7 +776,7 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
   for (const rs of vs.realServers) {
     const method = rs.lvsMethod ?? vs.lvsMethod;
     // keepalived 2.2.7 check_data.c: only NAT may map the port; it resets the real server's port.
-    if (a.kind === 'ip' && method !== 'NAT' && rs.port !== undefined && rs.port !== (a.port ?? 0)) {
+    if (a.kind === 'ip' && method !== 'NAT' && (rs.port ?? 0) !== 0 && rs.port !== (a.port ?? 0)) {
       sink.error(
         rs.pos,
         `real_server ${rs.address} ${rs.port}: with lb_kind ${method} the port must be the virtual_server's (${a.port ?? 0}); only NAT maps ports`,
@@ -716,7 +803,7 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
         { code: 'rs-family' },
       );
     }
-    if (a.kind === 'fwmark' && rs.port !== undefined) {
+    if (a.kind === 'fwmark' && method !== 'NAT' && (rs.port ?? 0) !== 0) {
       sink.error(
         rs.pos,
         `real_server ${rs.address} ${rs.port}: a fwmark virtual_server's real servers take no port (keepalived clears it)`,
@@ -893,6 +980,18 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
 
 function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSink): void {
   const have = new Set(host.interfaces);
+  for (const i of cfg.instances) {
+    const vmac = i.useVmac?.name;
+    if (vmac !== undefined && have.has(vmac)) {
+      sink.error(
+        i.keyPos.useVmac ?? i.pos,
+        `(${i.name}) use_vmac ${vmac}: an interface of that name already exists (keepalived ignores the name)`,
+        {
+          code: 'vmac-name-exists',
+        },
+      );
+    }
+  }
   const check = (ifname: string | undefined, pos: SourcePos, what: string): void => {
     if (ifname === undefined) return;
     if (!have.has(ifname))
@@ -966,7 +1065,13 @@ export function validateModel(
       sink.error(t.pos, `track_file ${t.name} has no 'file' line`, { code: 'no-file' });
   }
   for (const p of cfg.trackProcesses) {
-    if (p.quorumMax !== undefined && p.quorumMax < p.quorum) {
+    // quorum_max 0 means no maximum.
+    if (p.process === undefined) {
+      sink.error(p.pos, `vrrp_track_process ${p.name} has no process line`, {
+        code: 'track-process-no-process',
+      });
+    }
+    if (p.quorumMax !== undefined && p.quorumMax !== 0 && p.quorumMax < p.quorum) {
       sink.error(
         p.keyPos.quorumMax ?? p.pos,
         `vrrp_track_process ${p.name}: quorum_max ${p.quorumMax} is less than quorum ${p.quorum}`,
@@ -1051,6 +1156,23 @@ export function validateModel(
           code: 'script-user',
         },
       );
+    }
+    const sg = cfg.globalDefs.scriptGroup;
+    if (sg !== undefined && host.groupExists !== undefined && !host.groupExists(sg)) {
+      sink.error(
+        cfg.globalDefs.keyPos.scriptUser ?? cfg.globalDefs.pos,
+        `script_user group '${sg}' does not exist`,
+        {
+          code: 'script-user',
+        },
+      );
+    }
+    for (const s of cfg.instances.length > 0 ? cfg.vrrpScripts : []) {
+      if (s.group !== undefined && host.groupExists !== undefined && !host.groupExists(s.group)) {
+        sink.error(s.keyPos.user ?? s.pos, `vrrp_script ${s.name}: group '${s.group}' does not exist`, {
+          code: 'script-user',
+        });
+      }
     }
     checkScripts(cfg, host, sink);
   }

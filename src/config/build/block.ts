@@ -12,6 +12,18 @@ import type { ConfigNode, Token } from '../tree.js';
 import { readSpecial } from './specials.js';
 import { makeScript, readBool, readDecimal, readInt, readPrefix } from './values.js';
 
+/** Blocks whose keyword is followed by a name or an address. */
+const NAMED = new Set([
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_process',
+  'vrrp_sync_group',
+  'vrrp_instance',
+  'virtual_server_group',
+  'virtual_server',
+  'real_server',
+]);
+
 /** A block under construction: model fields plus bookkeeping. */
 export type Draft = Record<string, unknown> & {
   keyPos: Record<string, SourcePos>;
@@ -282,6 +294,16 @@ function readValue(
       return;
     }
     case 'block': {
+      if (node.children === undefined && node.args.length === 0 && NAMED.has(k.block.name)) {
+        // keepalived reads the name (or address) unconditionally: "missing a parameter", exit 2.
+        reportBare(
+          kw,
+          pos,
+          ctx,
+          k.block.name === 'virtual_server' || k.block.name === 'real_server' ? 'an address' : 'a name',
+        );
+        return;
+      }
       if (node.children === undefined) {
         ctx.sink.error(pos, `'${kw.name}' needs a { ... } block`, { code: 'missing-block' });
         return;

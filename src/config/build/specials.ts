@@ -507,7 +507,11 @@ export function readSpecial(
     }
     case 'sorry-server': {
       const a = node.args[0];
-      if (a === undefined || ipFamily(a.text) === undefined) {
+      if (a === undefined) {
+        reportBare(kw, pos, ctx, 'an address');
+        return;
+      }
+      if (ipFamily(a.text) === undefined) {
         ctx.sink.error(a?.pos ?? pos, `invalid sorry_server address '${a?.text ?? ''}'`, {
           code: 'invalid-address',
         });
@@ -527,6 +531,23 @@ export function readSpecial(
         else v.name = a.text;
       }
       set(v);
+      return;
+    }
+    case 'init-file': {
+      // keepalived 2.2.7 track_file: `init_file [VALUE] [overwrite]`, VALUE an integer.
+      for (const w of node.args) {
+        if (w.text !== 'overwrite' && !readInt(w.text, -2147483648, 2147483647).ok) {
+          ctx.sink.error(
+            w.pos,
+            `track_file init_file: '${w.text}' is neither an integer value nor 'overwrite'`,
+            {
+              code: 'invalid-value',
+            },
+          );
+          return;
+        }
+      }
+      set(node.args.map((t) => t.text));
       return;
     }
     case 'digest': {

@@ -58,7 +58,7 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
   nftables_ipvs_priority: { kind: { t: 'int', min: -2147483648, max: 2147483647 } },
   nftables_ipvs_start_fwmark: { kind: { t: 'int', min: 1, max: 4294967295 } },
   max_auto_priority: { kind: { t: 'int', min: -1, max: 99 }, valueIfBare: true },
-  min_auto_priority_delay: { kind: { t: 'int', min: 1, max: 2147483647 }, bare: 'error' },
+  min_auto_priority_delay: { kind: { t: 'int', min: 1, max: 10000000 }, bare: 'error' },
   vrrp_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
   checker_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
   bfd_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
@@ -86,16 +86,23 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
   data_use_instance: { kind: { t: 'bool' } },
   vrrp_rx_bufs_policy: { kind: { t: 'enum', values: ['MTU', 'ADVERT', 'mtu', 'advert'] }, bare: 'error' },
   vrrp_rx_bufs_multiplier: { kind: { t: 'int', min: 1, max: 4294967295 }, bare: 'error' },
-  umask: { kind: { t: 'int', min: 0, max: 777 } },
+  // keepalived reads it with strtol(..., 0) and rejects bits outside 0777 (decimal 511).
+  umask: { kind: { t: 'int', min: 0, max: 511 } },
   random_seed: { kind: { t: 'int', min: 0, max: 4294967295 } },
   lvs_flush_on_stop: { kind: { t: 'enum', values: ['VS'] }, valueIfBare: true },
-  include_check: { kind: { t: 'enum', values: ['ALL', 'all'] }, valueIfBare: true },
+  include_check: {
+    kind: {
+      t: 'enum',
+      values: ['read', 'match', 'wildcard_match', 'brace_match'].flatMap((w) => [w, `+${w}`, `-${w}`]),
+    },
+    valueIfBare: true,
+  },
   lvs_timeouts: { kind: { t: 'words' }, minArgs: 2, bare: 'error' },
   notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
   vrrp_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
   lvs_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
   vrrp_garp_extra_if: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
-  child_wait_time: { kind: { t: 'int', min: 0, max: 2147483647 } },
+  child_wait_time: { kind: { t: 'int', min: 0, max: 4294967295 } },
   // keepalived 2.2.7 as built with nftables reports these as config errors ("iptables not supported").
   vrrp_iptables: {
     unsupported: "iptables is not supported by keepalived 2.2.7 (built with nftables): use 'nftables'",
@@ -105,16 +112,41 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
   },
 };
 
+/** Keywords that keepalived 2.2.7 checks for a value itself: bare, they are an ordinary config error. */
+const BARE_ERROR = new Set([
+  'net_namespace',
+  'instance',
+  'tmp_config_directory',
+  'startup_script',
+  'startup_script_timeout',
+  'shutdown_script',
+  'shutdown_script_timeout',
+  'lvs_sync_daemon',
+  'vrrp_cpu_affinity',
+  'checker_cpu_affinity',
+  'bfd_cpu_affinity',
+  'vrrp_rt_priority',
+  'checker_rt_priority',
+  'bfd_rt_priority',
+  'snmp_socket',
+  'dbus_service_name',
+  'reload_time_file',
+]);
+
 function laterExtra(n: string): Partial<KeywordSpec> {
-  return { ...(NEEDS_VALUE.has(n) ? { minArgs: 1 } : {}), ...LATER_CHECKS[n] };
+  return {
+    ...(NEEDS_VALUE.has(n) ? { minArgs: 1 } : {}),
+    ...(BARE_ERROR.has(n) ? { bare: 'error' as const } : {}),
+    ...LATER_CHECKS[n],
+  };
 }
 
 export const GLOBAL_DEFS: BlockSpec = {
   name: 'global_defs',
   keywords: [
-    str('router_id', 'routerId'),
+    str('router_id', 'routerId', { bare: 'error' }),
     { name: 'notification_email', kind: { t: 'lines' }, field: 'notificationEmail', default: [] },
-    str('notification_email_from', 'notificationEmailFrom'),
+    str('notification_email_from', 'notificationEmailFrom', { bare: 'error' }),
     special('smtp_server', 'smtp-server', 'smtpServer'),
     str('smtp_helo_name', 'smtpHeloName', { bare: 'accepted' }),
     wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 1, 4294, { default: 30000 }),
@@ -125,7 +157,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     flag('no_email_faults', undefined, { notImplemented: true }),
     { name: 'vrrp_mcast_group4', kind: { t: 'ip' }, field: 'vrrpMcastGroup4', default: '224.0.0.18' },
     { name: 'vrrp_mcast_group6', kind: { t: 'ip' }, field: 'vrrpMcastGroup6', default: 'ff02::12' },
-    str('default_interface', 'defaultInterface'),
+    str('default_interface', 'defaultInterface', { bare: 'error' }),
     wholeSecondsMs('vrrp_garp_master_delay', 'vrrpGarpMasterDelayMs', 0, 4294, { default: 5000 }),
     int('vrrp_garp_master_repeat', 'vrrpGarpMasterRepeat', 1, 4294967295, { default: 5 }),
     wholeSecondsMs('vrrp_garp_lower_prio_delay', 'vrrpGarpLowerPrioDelayMs', 0, 4294),
@@ -139,7 +171,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     special('vrrp_gna_interval', 'garp-interval', 'vrrpGnaIntervalUs', { default: 0, note: GARP_RANGE_NOTE }),
     int('vrrp_down_timer_adverts', 'vrrpDownTimerAdverts', 1, 100, { notImplemented: true }),
     bool('vrrp_min_garp', undefined, { notImplemented: true }),
-    later('vrrp_garp_extra_if'),
+    later('vrrp_garp_extra_if', laterExtra('vrrp_garp_extra_if')),
     bool('vrrp_lower_prio_no_advert', 'vrrpLowerPrioNoAdvert'),
     bool('vrrp_higher_prio_send_advert', 'vrrpHigherPrioSendAdvert'),
     { name: 'vrrp_version', kind: { t: 'int', min: 2, max: 3 }, field: 'vrrpVersion', default: 2 },
@@ -147,14 +179,14 @@ export const GLOBAL_DEFS: BlockSpec = {
     flag('vrrp_skip_check_adv_addr', 'vrrpSkipCheckAdvAddr', { default: false }),
     flag('vrrp_strict', 'vrrpStrict', { default: false }),
     bool('vrrp_notify_priority_changes', 'vrrpNotifyPriorityChanges'),
-    special('script_user', 'script-user', 'scriptUser'),
+    special('script_user', 'script-user', 'scriptUser', { bare: 'error' }),
     flag('enable_script_security', 'enableScriptSecurity', { default: false }),
-    str('notify_fifo', 'notifyFifo', { laterArgs: 'FIFO owner (user and group)' }),
-    later('notify_fifo_script'),
-    str('vrrp_notify_fifo', 'vrrpNotifyFifo', { laterArgs: 'FIFO owner (user and group)' }),
-    later('vrrp_notify_fifo_script'),
-    str('lvs_notify_fifo', 'lvsNotifyFifo'),
-    later('lvs_notify_fifo_script'),
+    str('notify_fifo', 'notifyFifo', { laterArgs: 'FIFO owner (user and group)', bare: 'error' }),
+    later('notify_fifo_script', laterExtra('notify_fifo_script')),
+    str('vrrp_notify_fifo', 'vrrpNotifyFifo', { laterArgs: 'FIFO owner (user and group)', bare: 'error' }),
+    later('vrrp_notify_fifo_script', laterExtra('vrrp_notify_fifo_script')),
+    str('lvs_notify_fifo', 'lvsNotifyFifo', { bare: 'error' }),
+    later('lvs_notify_fifo_script', laterExtra('lvs_notify_fifo_script')),
     secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0.001, 4294.967295),
     // keepalived 2.2.7: `dynamic_interfaces [allow_if_changes]`; any other word is an error.
     later('dynamic_interfaces', { kind: { t: 'enum', values: ['allow_if_changes'] }, valueIfBare: true }),

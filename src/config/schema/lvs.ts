@@ -21,7 +21,7 @@ const LVS_METHOD = { t: 'enum', values: ['NAT', 'DR', 'TUN'] } as const;
 /** keepalived 2.2.7 reads connect_timeout as 32-bit microseconds: at most 4294.967295 s. */
 const TIMER_MAX_S = 4294.967295;
 /** delay_loop, delay_before_retry and warmup are 64-bit microseconds in keepalived: effectively unbounded. */
-const LONG_TIMER_MAX_S = 1.8e13;
+const LONG_TIMER_MAX_S = Number.MAX_SAFE_INTEGER;
 
 /** Options that virtual servers, real servers and checkers share (checker defaults). */
 const CHECK_TIMING: readonly KeywordSpec[] = [
@@ -31,7 +31,6 @@ const CHECK_TIMING: readonly KeywordSpec[] = [
   secondsMs('delay_before_retry', 'delayBeforeRetryMs', 0, LONG_TIMER_MAX_S),
   secondsMs('warmup', 'warmupMs', 0, LONG_TIMER_MAX_S),
   secondsMs('delay_loop', 'delayLoopMs', 0.000001, LONG_TIMER_MAX_S),
-  bool('alpha', 'alpha'),
 ];
 
 /** keepalived 2.2.7 install_checker_common_keywords(false): what MISC_CHECK takes. */
@@ -66,7 +65,7 @@ export const HTTP_URL: BlockSpec = {
     // keepalived 2.2.7 accepts several digests per url (any may match); a repeated one is an error.
     special('digest', 'digest', 'digests', { default: [] }),
     special('status_code', 'status-code', 'statusCode'),
-    str('virtualhost', 'virtualhost'),
+    str('virtualhost', 'virtualhost', { bare: 'error' }),
     str('regex', 'regex', { bare: 'accepted' }),
     flag('regex_no_match', 'regexNoMatch', { default: false }),
     later('regex_options'),
@@ -83,8 +82,9 @@ const HTTP_KEYWORDS: readonly KeywordSpec[] = [
     name: 'http_protocol',
     kind: { t: 'enum', values: ['1.0', '1.1', '1.0C', '1.0c'] },
     field: 'httpProtocol',
+    bare: 'error',
   },
-  str('virtualhost', 'virtualhost'),
+  str('virtualhost', 'virtualhost', { bare: 'error' }),
   bool('fast_recovery', 'fastRecovery'),
 ];
 
@@ -96,7 +96,7 @@ export const CHECKERS: Record<string, BlockSpec> = {
     name: 'SMTP_CHECK',
     keywords: [
       ...CHECKER_COMMON,
-      str('helo_name', 'heloName'),
+      str('helo_name', 'heloName', { bare: 'error' }),
       // Older syntax, still accepted by 2.2.7: one `host { connect_ip ... }` per target.
       { name: 'host', kind: { t: 'block', block: SMTP_HOST, multi: true }, field: 'hosts', default: [] },
     ],
@@ -106,10 +106,10 @@ export const CHECKERS: Record<string, BlockSpec> = {
     name: 'MISC_CHECK',
     keywords: [
       ...CHECKER_TIMING,
-      script('misc_path', 'miscPath', {}, false),
+      script('misc_path', 'miscPath', { bare: 'error' }, false),
       secondsMs('misc_timeout', 'miscTimeoutMs', 0, 4294967),
       flag('misc_dynamic', 'miscDynamic', { default: false }),
-      special('user', 'script-user'),
+      special('user', 'script-user', undefined, { bare: 'error' }),
     ],
   },
   DNS_CHECK: {
@@ -133,7 +133,7 @@ export const CHECKERS: Record<string, BlockSpec> = {
     name: 'UDP_CHECK',
     keywords: [
       ...CHECKER_COMMON,
-      str('payload', 'payload'),
+      str('payload', 'payload', { bare: 'error' }),
       words('require_reply', 'requireReply'),
       int('min_reply_length', 'minReplyLength', 0, 65535, { default: 0 }),
       int('max_reply_length', 'maxReplyLength', 0, 65535, { default: 255 }),
@@ -143,9 +143,12 @@ export const CHECKERS: Record<string, BlockSpec> = {
   FILE_CHECK: {
     name: 'FILE_CHECK',
     // keepalived 2.2.7 FILE_CHECK knows only these two keywords.
-    keywords: [str('track_file', 'trackFile'), special('weight', 'weight', 'weight')],
+    keywords: [str('track_file', 'trackFile'), special('weight', 'weight', 'weight', { bare: 'error' })],
   },
-  BFD_CHECK: { name: 'BFD_CHECK', keywords: [str('name', 'name'), bool('alpha', 'alpha')] },
+  BFD_CHECK: {
+    name: 'BFD_CHECK',
+    keywords: [str('name', 'name', { bare: 'error' }), bool('alpha', 'alpha')],
+  },
 };
 
 /** Checkers the model reads but vigil cannot run yet (BFD needs a bfd_instance, which is not implemented). */
@@ -168,8 +171,9 @@ export const REAL_SERVER: BlockSpec = {
     int('uthreshold', 'uthreshold', 0, 4294967295),
     int('lthreshold', 'lthreshold', 0, 4294967295),
     bool('smtp_alert', 'smtpAlert'),
-    str('virtualhost', 'virtualhost'),
+    str('virtualhost', 'virtualhost', { bare: 'error' }),
     ...CHECK_TIMING,
+    bool('alpha', 'alpha'),
     bool('inhibit_on_failure', 'inhibitOnFailure'),
     later('snmp_name'),
     later('track_file'),
@@ -197,7 +201,7 @@ export const VIRTUAL_SERVER: BlockSpec = {
     str('persistence_engine', 'persistenceEngine'),
     flag('ha_suspend', 'haSuspend', { default: false }),
     bool('smtp_alert', 'smtpAlert'),
-    str('virtualhost', 'virtualhost'),
+    str('virtualhost', 'virtualhost', { bare: 'error' }),
     flag('omega', 'omega', { default: false }),
     int('quorum', 'quorum', 1, 4294967295, { default: 1 }),
     int('hysteresis', 'hysteresis', 0, 4294967295, { default: 0 }),
@@ -207,7 +211,9 @@ export const VIRTUAL_SERVER: BlockSpec = {
     special('sorry_server', 'sorry-server', 'sorryServer'),
     flag('sorry_server_inhibit', 'sorryServerInhibit', { default: false }),
     ...CHECK_TIMING,
-    bool('inhibit_on_failure', 'inhibitOnFailure'),
+    // keepalived 2.2.7 takes these bare in a virtual_server (any word after them is ignored).
+    flag('alpha', 'alpha'),
+    flag('inhibit_on_failure', 'inhibitOnFailure'),
     {
       name: 'real_server',
       kind: { t: 'block', block: REAL_SERVER, multi: true },
@@ -215,7 +221,7 @@ export const VIRTUAL_SERVER: BlockSpec = {
       default: [],
     },
     later('sorry_server_lvs_method'),
-    later('snmp_name'),
+    later('snmp_name', { minArgs: 1, bare: 'error' }),
     later('flag-1'),
     later('flag-2'),
     later('flag-3'),

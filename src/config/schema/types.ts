@@ -58,7 +58,8 @@ export type SpecialReader =
   | 'sorry-server'
   | 'use-vmac'
   | 'garp-interval'
-  | 'digest';
+  | 'digest'
+  | 'init-file';
 
 export interface KeywordSpec {
   readonly name: string;

@@ -18,7 +18,7 @@ import {
 export const VRRP_SCRIPT: BlockSpec = {
   name: 'vrrp_script',
   keywords: [
-    script('script', 'script', {}, false),
+    script('script', 'script', { bare: 'error' }, false),
     // keepalived 2.2.7 reads these as whole seconds.
     wholeSecondsMs('interval', 'intervalMs', 1, 4294, { default: 1000 }),
     wholeSecondsMs('timeout', 'timeoutMs', 1, 4294),
@@ -33,9 +33,9 @@ export const VRRP_SCRIPT: BlockSpec = {
 export const TRACK_FILE: BlockSpec = {
   name: 'track_file',
   keywords: [
-    str('file', 'file'),
-    special('weight', 'weight', 'weight', { default: 1, note: '-2147483647..2147483647' }),
-    words('init_file', 'initFile'),
+    str('file', 'file', { bare: 'error' }),
+    special('weight', 'weight', 'weight', { default: 1, note: '-254..254', bare: 'error' }),
+    special('init_file', 'init-file', 'initFile'),
   ],
 };
 
@@ -49,7 +49,7 @@ export const TRACK_PROCESS: BlockSpec = {
       field: 'paramMatch',
       bare: 'accepted',
     },
-    special('weight', 'weight', 'weight', { default: 1, note: '-254..254' }),
+    special('weight', 'weight', 'weight', { default: 1, note: '-254..254', bare: 'error' }),
     int('quorum', 'quorum', 1, 65535, { default: 1 }),
     int('quorum_max', 'quorumMax', 0, 65535),
     secondsMs('fork_delay', 'forkDelayMs', 0.000001, 3600),
@@ -82,7 +82,6 @@ export const SYNC_GROUP: BlockSpec = {
     special('group', 'sync-members', 'group', { default: [] }),
     ...TRACKS,
     ...NOTIFY,
-    script('notify_deleted', 'notifyDeleted'),
     bool('notify_priority_changes', 'notifyPriorityChanges'),
     bool('smtp_alert', 'smtpAlert'),
     // Deprecated in 2.2.7 (a config error there); vigil warns.
@@ -149,11 +148,13 @@ export const VRRP_INSTANCE: BlockSpec = {
     bool('notify_priority_changes', 'notifyPriorityChanges'),
     ...NOTIFY,
     script('notify_master_rx_lower_pri', 'notifyMasterRxLowerPri'),
+    // keepalived 2.2.7: `notify_deleted [SCRIPT]` (an instance keyword; bare it only sends the notification).
+    script('notify_deleted', 'notifyDeleted', { bare: 'accepted' }),
     special('use_vmac', 'use-vmac', 'useVmac', { notImplemented: true }),
     flag('promote_secondaries', 'promoteSecondaries', { default: false, notImplemented: true }),
     bool('lower_prio_no_advert', 'lowerPrioNoAdvert'),
     bool('higher_prio_send_advert', 'higherPrioSendAdvert'),
-    later('debug', { minArgs: 1 }),
+    later('debug', { minArgs: 1, kind: { t: 'int', min: 0, max: 4 } }),
     later('vrf', { minArgs: 1 }),
     later('use_vmac_addr'),
     later('vmac_xmit_base'),
@@ -162,8 +163,8 @@ export const VRRP_INSTANCE: BlockSpec = {
     later('track_src_ip'),
     later('unicast_fault_no_peer'),
     later('old_unicast_checksum'),
-    later('garp_extra_if', { minArgs: 1 }),
-    later('kernel_rx_buf_size', { minArgs: 1 }),
+    later('garp_extra_if', { minArgs: 1, bare: 'error' }),
+    later('kernel_rx_buf_size', { minArgs: 1, bare: 'error', kind: { t: 'int', min: 0, max: 4294967295 } }),
     later('linkbeat_use_polling'),
     // keepalived 2.2.7: "Specifying lvs_sync_daemon_interface against a vrrp is deprecated" (a config error).
     later('lvs_sync_daemon_interface', { deprecatedFor: 'global_defs lvs_sync_daemon', minArgs: 1 }),

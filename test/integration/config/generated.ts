@@ -367,8 +367,15 @@ function fmtNum(n: number): string {
   return Number.isInteger(n) ? String(n) : String(n);
 }
 
+/** CPU numbers depend on the host: only CPU 0 is sure to exist. */
+const VALUE_OVERRIDES: Record<string, readonly string[]> = Object.fromEntries(
+  ['vrrp_cpu_affinity', 'checker_cpu_affinity', 'bfd_cpu_affinity'].map((k) => [k, ['0', 'x', '']]),
+);
+
 /** Values for one keyword, from its kind: valid, boundaries, just outside, malformed, bare. */
 function valuesFor(k: KeywordSpec): string[] {
+  const override = VALUE_OVERRIDES[k.name];
+  if (override !== undefined) return [...override];
   const kind = k.kind;
   switch (kind.t) {
     case 'flag':
@@ -382,7 +389,8 @@ function valuesFor(k: KeywordSpec): string[] {
       return out;
     }
     case 'decimal': {
-      const out = [kind.min, kind.max, kind.max + 1].map(fmtNum);
+      // Timers keepalived keeps in 64 bits have no practical maximum.
+      const out = (kind.max > 1e12 ? [kind.min, 1e9] : [kind.min, kind.max, kind.max + 1]).map(fmtNum);
       out.push(kind.min > 0 ? '0' : '-1', 'x', '1.5', '', '2');
       return out;
     }

@@ -39,5 +39,5 @@ test('vigil -t --strict: a warning becomes an error (exit 5), with its file:line
 
 test('vigil -t --strict: a clean config still exits 0; errors keep their status', () => {
   assert.equal(vigilT('global_defs {\n  router_id r1\n}\n', '--strict').status, 0);
-  assert.equal(vigilT('global_defs {\n  router_id\n}\n', '--strict').status, 2);
+  assert.equal(vigilT('global_defs {\n  vrrp_version\n}\n', '--strict').status, 2);
 });
