@@ -459,4 +459,6 @@ export interface KeepalivedConfig {
   readonly opaque: OpaqueBlock[];
   /** The names of the `bfd_instance` blocks (not implemented; kept for references). */
   readonly bfdInstances?: { readonly name: string; readonly pos: SourcePos }[];
+  /** Interfaces named by linkbeat_interfaces / interface_up_down_delays (not implemented; checked to exist). */
+  readonly opaqueInterfaces?: { readonly name: string; readonly block: string; readonly pos: SourcePos }[];
 }

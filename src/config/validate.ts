@@ -346,6 +346,25 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       code: 'vmac-xmit-base',
     });
   }
+  const ipvlan = i.unimplemented.use_ipvlan;
+  if (
+    ipvlan !== undefined &&
+    instanceFamily(i)?.family !== 6 &&
+    !ipvlan.some((w) => ipFamily(w.split('/')[0] ?? '') === 4)
+  ) {
+    sink.error(
+      at('unimplemented.use_ipvlan'),
+      `${name} an IPv4 use_ipvlan needs a source address (ADDRESS/PREFIX)`,
+      {
+        code: 'ipvlan-address',
+      },
+    );
+  }
+  if (i.unimplemented.vrf !== undefined && i.interface !== undefined) {
+    sink.error(at('unimplemented.vrf'), `${name} vrf cannot be combined with interface`, {
+      code: 'vrf-interface',
+    });
+  }
   if (i.unimplemented.native_ipv6 !== undefined && instanceFamily(i)?.family === 4) {
     sink.error(at('unimplemented.native_ipv6'), `${name} native_ipv6 cannot be used with IPv4 addresses`, {
       code: 'native-ipv6-family',
@@ -646,6 +665,39 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       });
     }
   }
+  const members =
+    vs.address.kind === 'group'
+      ? (cfg.virtualServerGroups.find((g) => g.name === (vs.address as { group: string }).group)?.members ??
+        [])
+      : [];
+  for (const m of members) {
+    // keepalived 2.2.7 objects to the protocol only for a group of fwmarks alone.
+    if (
+      m.words[0] === 'fwmark' &&
+      vs.keyPos.protocol !== undefined &&
+      members.every((x) => x.words[0] === 'fwmark')
+    ) {
+      sink.error(
+        m.pos,
+        `virtual_server_group member 'fwmark ${m.words[1] ?? ''}': protocol does not apply to a fwmark service`,
+        {
+          code: 'fwmark-protocol',
+        },
+      );
+    } else if (
+      m.words[0] !== 'fwmark' &&
+      Number(m.words[1] ?? 0) === 0 &&
+      vs.persistenceTimeoutS === undefined
+    ) {
+      sink.error(
+        m.pos,
+        `virtual_server_group member '${m.words.join(' ')}': a zero or absent port is only valid for persistent services`,
+        {
+          code: 'vs-port',
+        },
+      );
+    }
+  }
   if (vs.address.kind === 'fwmark' && vs.keyPos.protocol !== undefined) {
     // keepalived 2.2.7 reports this as a config error ("protocol will be ignored").
     sink.error(
@@ -737,6 +789,15 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
     }
   }
   // Quorum is compared with the sum of real-server weights (keepalived check_data.c).
+  if (vs.keyPos['unimplemented.ops'] !== undefined && vs.protocol !== 'UDP') {
+    sink.error(
+      vs.keyPos['unimplemented.ops']!,
+      `virtual_server ${where}: ops (one-packet scheduling) requires protocol UDP`,
+      {
+        code: 'vs-ops',
+      },
+    );
+  }
   // keepalived 2.2.7: "sh-port only applies to sh scheduler - ignoring" (and mh-* to mh).
   for (const [flagName, sched] of [
     ['sh-port', 'sh'],
@@ -810,9 +871,45 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
         { code: 'rs-port' },
       );
     }
+    const seenAt = vs.realServers.find((o) => o.address === rs.address && o.port === rs.port);
+    if (seenAt !== undefined && seenAt !== rs) {
+      sink.error(
+        rs.pos,
+        `real_server ${rs.address} ${rs.port ?? ''} is defined twice in virtual_server ${where}`,
+        {
+          code: 'duplicate-real-server',
+          related: [{ pos: seenAt.pos, message: 'first definition' }],
+        },
+      );
+    }
     for (const c of rs.checkers) {
       if (c.type === 'MISC_CHECK' && c.miscPath === undefined) {
         sink.error(c.pos, 'MISC_CHECK needs misc_path', { code: 'missing-value' });
+      }
+      if (c.type === 'FILE_CHECK' && c.trackFile === undefined) {
+        sink.error(c.pos, 'FILE_CHECK needs track_file', { code: 'checker-incomplete' });
+      }
+      if (c.type === 'BFD_CHECK' && c.name === undefined) {
+        sink.error(c.pos, 'BFD_CHECK needs name', { code: 'checker-incomplete' });
+      }
+      // The source address must be of the family of the address checked.
+      const target = c.connectIp ?? rs.address;
+      // (SMTP_CHECK resolves its hosts at run time: keepalived does not compare the families.)
+      if (c.type !== 'SMTP_CHECK' && c.bindto !== undefined && ipFamily(c.bindto) !== ipFamily(target)) {
+        sink.error(
+          c.keyPos.bindto ?? c.pos,
+          `${c.type} bindto ${c.bindto} is not of the family of ${target}`,
+          {
+            code: 'checker-family',
+          },
+        );
+      }
+      if (c.type === 'UDP_CHECK' && (c.minReplyLength ?? 0) > (c.maxReplyLength ?? 255)) {
+        sink.error(
+          c.keyPos.minReplyLength ?? c.pos,
+          `UDP_CHECK min_reply_length ${c.minReplyLength} is above max_reply_length ${c.maxReplyLength ?? 255}: the check always fails`,
+          { code: 'udp-reply-length' },
+        );
       }
       if (c.type === 'UDP_CHECK' && c.payload !== undefined && !/^([0-9a-f]{2})+$/i.test(c.payload)) {
         sink.error(c.keyPos.payload ?? c.pos, `UDP_CHECK payload '${c.payload}' is not a hex string`, {
@@ -894,7 +991,8 @@ function allScripts(cfg: KeepalivedConfig): { script: ScriptSpec; what: string; 
           out.push({
             script: { ...c.miscPath, ...(c.user ? { user: c.user } : {}) },
             what: 'MISC_CHECK misc_path',
-            tracked: false,
+            // keepalived resolves a MISC_CHECK user at parse time, like a vrrp_script user.
+            tracked: c.user !== undefined,
           });
       }
     }
@@ -980,6 +1078,13 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
 
 function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSink): void {
   const have = new Set(host.interfaces);
+  for (const o of cfg.opaqueInterfaces ?? []) {
+    // keepalived 2.2.7 stops with KEEPALIVED_EXIT_CONFIG here ("unknown interface ... specified").
+    if (!have.has(o.name))
+      sink.error(o.pos, `${o.block}: interface '${o.name}' does not exist on this host`, {
+        code: 'fatal-config',
+      });
+  }
   for (const i of cfg.instances) {
     const vmac = i.useVmac?.name;
     if (vmac !== undefined && have.has(vmac)) {
@@ -1167,6 +1272,20 @@ export function validateModel(
         },
       );
     }
+    for (const vs of cfg.virtualServers)
+      for (const rs of vs.realServers)
+        for (const c of rs.checkers) {
+          if (
+            c.type === 'MISC_CHECK' &&
+            c.group !== undefined &&
+            host.groupExists !== undefined &&
+            !host.groupExists(c.group)
+          ) {
+            sink.error(c.keyPos.user ?? c.pos, `MISC_CHECK: group '${c.group}' does not exist`, {
+              code: 'script-user',
+            });
+          }
+        }
     for (const s of cfg.instances.length > 0 ? cfg.vrrpScripts : []) {
       if (s.group !== undefined && host.groupExists !== undefined && !host.groupExists(s.group)) {
         sink.error(s.keyPos.user ?? s.pos, `vrrp_script ${s.name}: group '${s.group}' does not exist`, {

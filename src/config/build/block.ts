@@ -17,7 +17,6 @@ const NAMED = new Set([
   'vrrp_script',
   'track_file',
   'vrrp_track_process',
-  'vrrp_sync_group',
   'vrrp_instance',
   'virtual_server_group',
   'virtual_server',
@@ -114,6 +113,10 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     });
     if (replacement === undefined) {
       draft.unimplemented[word] = argTexts(node);
+      return;
+    }
+    if (kw.bare !== undefined && node.args.length === 0 && glued === undefined) {
+      reportBare(kw, pos, ctx);
       return;
     }
     kw = replacement;

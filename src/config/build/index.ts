@@ -168,8 +168,29 @@ export function buildModel(nodes: readonly ConfigNode[], sink = new DiagnosticSi
       });
     }
   }
+  // Other blocks vigil does not implement yet, checked as far as keepalived -t rejects them.
+  const opaqueInterfaces: { name: string; block: string; pos: SourcePos }[] = [];
+  for (const n of nodes) {
+    const kids = n.children ?? [];
+    const has = (k: string) => kids.some((c) => c.keyword.text === k);
+    const k = n.keyword.text;
+    if (k === 'garp_group' && !has('garp_interval') && !has('gna_interval')) {
+      sink.error(n.keyword.pos, 'garp_group has no garp_interval or gna_interval (keepalived removes it)', {
+        code: 'garp-group-no-delay',
+      });
+    }
+    if (k === 'track_group' && (n.args.length === 0 || !has('group'))) {
+      sink.error(n.keyword.pos, 'track_group needs a name and a group { ... } of instances', {
+        code: 'track-group-incomplete',
+      });
+    }
+    if (k === 'linkbeat_interfaces' || k === 'interface_up_down_delays') {
+      for (const c of kids) opaqueInterfaces.push({ name: c.keyword.text, block: k, pos: c.keyword.pos });
+    }
+  }
   const model = {
     bfdInstances,
+    opaqueInterfaces,
     globalDefs,
     staticIpaddress: top.staticIpaddress ?? [],
     staticRoutes: top.staticRoutes ?? [],

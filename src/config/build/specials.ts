@@ -533,6 +533,35 @@ export function readSpecial(
       set(v);
       return;
     }
+    case 'garp-extra-if': {
+      // keepalived 2.2.7: `[vrrp_]garp_extra_if [all] SECONDS` (not implemented by vigil: checked only).
+      const rest = node.args[0]?.text === 'all' ? node.args.slice(1) : node.args;
+      const secs = rest[0];
+      if (secs === undefined || !readInt(secs.text, 0, 86400).ok) {
+        ctx.sink.error(secs?.pos ?? pos, `${kw.name}: expected [all] SECONDS (0..86400)`, {
+          code: 'invalid-value',
+        });
+      }
+      return;
+    }
+    case 'lvs-timeouts': {
+      // keepalived 2.2.7: `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (not implemented by vigil: checked only).
+      const a = node.args;
+      for (let i = 0; i < a.length; i += 2) {
+        const v = a[i + 1];
+        if (
+          !['tcp', 'tcpfin', 'udp'].includes(a[i]!.text) ||
+          v === undefined ||
+          !readInt(v.text, 0, 2678400).ok
+        ) {
+          ctx.sink.error(a[i]!.pos, `lvs_timeouts: expected tcp|tcpfin|udp SECONDS pairs`, {
+            code: 'invalid-value',
+          });
+          return;
+        }
+      }
+      return;
+    }
     case 'init-file': {
       // keepalived 2.2.7 track_file: `init_file [VALUE] [overwrite]`, VALUE an integer.
       for (const w of node.args) {

@@ -97,11 +97,11 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
     },
     valueIfBare: true,
   },
-  lvs_timeouts: { kind: { t: 'words' }, minArgs: 2, bare: 'error' },
+  lvs_timeouts: { kind: { t: 'special', reader: 'lvs-timeouts' }, minArgs: 2, bare: 'error' },
   notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
   vrrp_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
   lvs_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
-  vrrp_garp_extra_if: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  vrrp_garp_extra_if: { kind: { t: 'special', reader: 'garp-extra-if' }, minArgs: 1, bare: 'error' },
   child_wait_time: { kind: { t: 'int', min: 0, max: 4294967295 } },
   // keepalived 2.2.7 as built with nftables reports these as config errors ("iptables not supported").
   vrrp_iptables: {

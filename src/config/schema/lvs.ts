@@ -12,6 +12,7 @@ import {
   secondsMs,
   special,
   str,
+  wholeSecondsMs,
   words,
 } from './types.js';
 
@@ -41,7 +42,8 @@ const CHECKER_TIMING: readonly KeywordSpec[] = [
   secondsMs('delay_loop', 'delayLoopMs', 0.000001, LONG_TIMER_MAX_S),
   bool('alpha', 'alpha'),
   bool('log_all_failures', 'logAllFailures'),
-  alias('nb_get_retry', 'retry'),
+  // Outside HTTP_GET/SSL_GET keepalived 2.2.7 does not know it (bare, that is a plain config error).
+  { ...alias('nb_get_retry', 'retry'), bare: 'error' },
 ];
 
 const CHECKER_COMMON: readonly KeywordSpec[] = [
@@ -76,7 +78,8 @@ export const HTTP_URL: BlockSpec = {
 };
 
 const HTTP_KEYWORDS: readonly KeywordSpec[] = [
-  ...CHECKER_COMMON,
+  ...CHECKER_COMMON.filter((k) => k.name !== 'nb_get_retry'),
+  alias('nb_get_retry', 'retry'),
   { name: 'url', kind: { t: 'block', block: HTTP_URL, multi: true }, field: 'url', default: [] },
   {
     name: 'http_protocol',
@@ -90,7 +93,7 @@ const HTTP_KEYWORDS: readonly KeywordSpec[] = [
 
 export const CHECKERS: Record<string, BlockSpec> = {
   HTTP_GET: { name: 'HTTP_GET', keywords: HTTP_KEYWORDS },
-  SSL_GET: { name: 'SSL_GET', keywords: [...HTTP_KEYWORDS, flag('enable_sni', 'enableSni')] },
+  SSL_GET: { name: 'SSL_GET', keywords: [...HTTP_KEYWORDS, bool('enable_sni', 'enableSni')] },
   TCP_CHECK: { name: 'TCP_CHECK', keywords: CHECKER_COMMON },
   SMTP_CHECK: {
     name: 'SMTP_CHECK',
@@ -107,7 +110,7 @@ export const CHECKERS: Record<string, BlockSpec> = {
     keywords: [
       ...CHECKER_TIMING,
       script('misc_path', 'miscPath', { bare: 'error' }, false),
-      secondsMs('misc_timeout', 'miscTimeoutMs', 0, 4294967),
+      wholeSecondsMs('misc_timeout', 'miscTimeoutMs', 0, 4294),
       flag('misc_dynamic', 'miscDynamic', { default: false }),
       special('user', 'script-user', undefined, { bare: 'error' }),
     ],
@@ -175,8 +178,7 @@ export const REAL_SERVER: BlockSpec = {
     ...CHECK_TIMING,
     bool('alpha', 'alpha'),
     bool('inhibit_on_failure', 'inhibitOnFailure'),
-    later('snmp_name'),
-    later('track_file'),
+    later('snmp_name', { minArgs: 1, bare: 'error' }),
     ...CHECKER_KEYWORDS,
   ],
 };
@@ -230,6 +232,5 @@ export const VIRTUAL_SERVER: BlockSpec = {
     later('mh-port'),
     later('mh-fallback'),
     later('ops'),
-    later('lvs_flush_on_stop'),
   ],
 };

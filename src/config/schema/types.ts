@@ -59,7 +59,9 @@ export type SpecialReader =
   | 'use-vmac'
   | 'garp-interval'
   | 'digest'
-  | 'init-file';
+  | 'init-file'
+  | 'garp-extra-if'
+  | 'lvs-timeouts';
 
 export interface KeywordSpec {
   readonly name: string;

@@ -163,7 +163,7 @@ export const VRRP_INSTANCE: BlockSpec = {
     later('track_src_ip'),
     later('unicast_fault_no_peer'),
     later('old_unicast_checksum'),
-    later('garp_extra_if', { minArgs: 1, bare: 'error' }),
+    later('garp_extra_if', { minArgs: 1, bare: 'error', kind: { t: 'special', reader: 'garp-extra-if' } }),
     later('kernel_rx_buf_size', { minArgs: 1, bare: 'error', kind: { t: 'int', min: 0, max: 4294967295 } }),
     later('linkbeat_use_polling'),
     // keepalived 2.2.7: "Specifying lvs_sync_daemon_interface against a vrrp is deprecated" (a config error).

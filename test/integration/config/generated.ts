@@ -339,6 +339,9 @@ const SPECIAL_VALUES: Record<string, readonly string[]> = {
   ],
   'use-vmac': ['', 'vrrp.51', 'vigil0'],
   'garp-interval': ['0', '0.000001', '0.001', '1', '4294.967295', '4294.967296', '5000', 'x', '-1'],
+  'garp-extra-if': ['5', 'all 5', 'x', 'all', '86401'],
+  'lvs-timeouts': ['tcp 60 tcpfin 10 udp 30', 'tcp x', 'bogus 1', 'tcp'],
+  'init-file': ['', '5', 'overwrite', '5 overwrite', 'x'],
   digest: [
     '640205b7b0fc66c1ea91c463fac6334d',
     '640205b7b0fc66c1ea91c463fac6334',

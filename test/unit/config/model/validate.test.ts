@@ -451,7 +451,9 @@ test('HTTP_GET url blocks need a path; checker timers have keepalived’s ranges
 test('virtual_server_group members: addresses, ranges, ports and fwmarks', () => {
   const g = (m: string) =>
     `virtual_server_group G {\n ${m}\n}\nvirtual_server group G {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n }\n}\n`;
-  accepts(g('192.0.2.3-10 80\n fwmark 7\n 2001:db8::1-ff 80'));
+  accepts(g('192.0.2.3-10 80\n 2001:db8::1-ff 80'));
+  // keepalived 2.2.7: "protocol specified for fwmark - protocol will be ignored".
+  rejects(g('fwmark 7'), /protocol does not apply to a fwmark service/);
   rejects(g('192.0.2.10-3 80'), /range end is not greater than its start/);
   rejects(g('ae00::1000-9 80'), /range end is not greater than its start/);
   rejects(g('192.0.2.x 80'), /invalid address '192\.0\.2\.x'/);
