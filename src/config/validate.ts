@@ -203,7 +203,8 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       sink.warning(apos, `${name} authentication has no auth_type: adverts will not be authenticated`, {
         code: 'auth-type',
       });
-    if (auth.type === 'AH' && i.state === 'MASTER') {
+    // (the address owner, priority 255, may start as MASTER: it needs no sequence number first)
+    if (auth.type === 'AH' && i.state === 'MASTER' && i.priority !== 255) {
       sink.error(apos, `${name} initial state MASTER is incompatible with AH authentication`, {
         code: 'ah-master',
       });

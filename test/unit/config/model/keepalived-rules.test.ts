@@ -78,3 +78,9 @@ test('checker keyword sets and ranges are keepalived’s', () => {
   verdict(vs('NAT', '198.51.100.1 80', ' retry 0'), ExitCode.CONFIG, 'invalid-value');
   verdict(vs('NAT', '198.51.100.1 80', ' alpha whatever'), ExitCode.OK);
 });
+
+test('AH with state MASTER is an error except for the address owner', () => {
+  const ah = '  authentication {\n    auth_type AH\n    auth_pass 1111\n  }';
+  verdict(instance(`  state MASTER\n  priority 100\n${ah}`), ExitCode.CONFIG, 'ah-master');
+  assert.ok(!errors(check(instance(`  state MASTER\n${ah}`))).some((d) => d.code === 'ah-master'));
+});

@@ -95,7 +95,10 @@ test('authentication: auth_pass longer than 8, AH with MASTER, auth with VRRPv3'
     instance('authentication {\n auth_type PASS\n auth_pass 123456789\n}'),
     /auth_pass is longer than 8 characters/,
   );
-  rejects(instance('state MASTER\nauthentication {\n auth_type AH\n auth_pass 1\n}'), /incompatible with AH/);
+  rejects(
+    instance('state MASTER\npriority 100\nauthentication {\n auth_type AH\n auth_pass 1\n}'),
+    /incompatible with AH/,
+  );
   rejects(
     instance('version 3\nauthentication {\n auth_type PASS\n auth_pass 1\n}'),
     /VRRPv3 has no authentication/,
