@@ -79,7 +79,7 @@ export const GENERATED_DELIBERATE: readonly {
   },
   {
     label:
-      /^combo:.*instance (track_interface|track_script|track_file|track_process|track_bfd|virtual_rules|virtual_routes|virtual_ipaddress_excluded|authentication)(;|$)/,
+      /^combo:.*instance (track_interface|track_script|track_file|track_process|track_bfd|virtual_rules|virtual_routes|virtual_ipaddress|virtual_ipaddress_excluded|authentication)(;|$)/,
     keepalived: 5,
     vigil: [0, 2, 6],
     reason:

@@ -84,3 +84,8 @@ test('AH with state MASTER is an error except for the address owner', () => {
   verdict(instance(`  state MASTER\n  priority 100\n${ah}`), ExitCode.CONFIG, 'ah-master');
   assert.ok(!errors(check(instance(`  state MASTER\n${ah}`))).some((d) => d.code === 'ah-master'));
 });
+
+test('unicast keywords without peers are errors unless unicast_fault_no_peer allows that', () => {
+  verdict(instance('  unicast_src_ip 192.0.2.1'), ExitCode.CONFIG, 'unicast-without-peers');
+  verdict(instance('  unicast_src_ip 192.0.2.1\n  unicast_fault_no_peer'), ExitCode.OK);
+});
