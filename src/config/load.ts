@@ -48,7 +48,7 @@ export function configTestExitCode(diags: readonly Diagnostic[]): ExitCode {
   // keepalived exits with KEEPALIVED_EXIT_CONFIG (4) there only when nothing else was reported.
   if (errors.some((d) => d.code === 'fatal-config') && errors.every((d) => d.code === 'fatal-config'))
     return ExitCode.FILE;
-  if (errors.some((d) => d.code === 'no-such-interface')) return ExitCode.CONFIG;
+  if (errors.some((d) => d.code === 'no-such-interface' || d.code === 'script-group')) return ExitCode.CONFIG;
   if (errors.some((d) => d.class === 'security')) return ExitCode.SECURITY;
   return ExitCode.CONFIG;
 }

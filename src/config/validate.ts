@@ -1022,7 +1022,12 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
   // keepalived: scripts run as script_user, else keepalived_script if that user exists, else root.
   const defaultUser =
     g.scriptUser ?? (host.userExists('keepalived_script') ? 'keepalived_script' : undefined);
-  if (defaultUser === undefined && g.enableScriptSecurity) {
+  // keepalived needs the default user only for a script that names no user of its own.
+  if (
+    defaultUser === undefined &&
+    g.enableScriptSecurity &&
+    scripts.some((x) => x.script.user === undefined)
+  ) {
     sink.error(
       g.keyPos.enableScriptSecurity ?? g.pos,
       'enable_script_security is set but no script_user is configured and user keepalived_script does not exist: set script_user',
@@ -1266,11 +1271,12 @@ export function validateModel(
     }
     const sg = cfg.globalDefs.scriptGroup;
     if (sg !== undefined && host.groupExists !== undefined && !host.groupExists(sg)) {
+      // keepalived: "Error setting global script uid/gid"; -t then exits 5 even with insecure scripts.
       sink.error(
         cfg.globalDefs.keyPos.scriptUser ?? cfg.globalDefs.pos,
         `script_user group '${sg}' does not exist`,
         {
-          code: 'script-user',
+          code: 'script-group',
         },
       );
     }

@@ -89,3 +89,10 @@ test('unicast keywords without peers are errors unless unicast_fault_no_peer all
   verdict(instance('  unicast_src_ip 192.0.2.1'), ExitCode.CONFIG, 'unicast-without-peers');
   verdict(instance('  unicast_src_ip 192.0.2.1\n  unicast_fault_no_peer'), ExitCode.OK);
 });
+
+test('enable_script_security without a script user matters only for scripts that name no user', () => {
+  const g = 'global_defs {\n enable_script_security\n}\n';
+  verdict(`${g}${instance('  notify_master /bin/true')}`, ExitCode.CONFIG, 'script-user');
+  const r = check(`${g}${instance('  notify_master /bin/true root')}`);
+  assert.ok(!errors(r).some((d) => d.code === 'script-user'), show(r));
+});
