@@ -716,7 +716,8 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
         ? `fwmark ${a.fwmark}`
         : `group ${a.group}`;
   // keepalived 2.2.7 fills these in with a default but reports each as a config error (exit 5).
-  if (a.kind === 'ip' && vs.keyPos.protocol === undefined) {
+  const hasAddresses = a.kind === 'ip' || members.some((m) => m.words[0] !== 'fwmark');
+  if (hasAddresses && vs.keyPos.protocol === undefined) {
     sink.error(
       vs.pos,
       `virtual_server ${where}: no protocol set (keepalived defaults to UDP); add protocol TCP|UDP|SCTP`,
@@ -896,7 +897,22 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       }
       // The source address must be of the family of the address checked.
       const target = c.connectIp ?? rs.address;
-      // (SMTP_CHECK resolves its hosts at run time: keepalived does not compare the families.)
+      // SMTP_CHECK compares the families only inside each `host { }` (with its own connect_ip).
+      for (const h of c.type === 'SMTP_CHECK' ? c.hosts : []) {
+        if (
+          h.bindto !== undefined &&
+          h.connectIp !== undefined &&
+          ipFamily(h.bindto) !== ipFamily(h.connectIp)
+        ) {
+          sink.error(
+            h.keyPos.bindto ?? h.pos,
+            `SMTP_CHECK host bindto ${h.bindto} is not of the family of ${h.connectIp}`,
+            {
+              code: 'checker-family',
+            },
+          );
+        }
+      }
       if (c.type !== 'SMTP_CHECK' && c.bindto !== undefined && ipFamily(c.bindto) !== ipFamily(target)) {
         sink.error(
           c.keyPos.bindto ?? c.pos,

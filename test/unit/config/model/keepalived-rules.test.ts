@@ -96,3 +96,19 @@ test('enable_script_security without a script user matters only for scripts that
   const r = check(`${g}${instance('  notify_master /bin/true root')}`);
   assert.ok(!errors(r).some((d) => d.code === 'script-user'), show(r));
 });
+
+test('SMTP_CHECK hosts: bindto of the family of their connect_ip; a group of addresses needs a protocol', () => {
+  const smtp = (b: string) =>
+    vs('NAT', '198.51.100.1 25').replace(
+      '  weight 1',
+      `  weight 1\n  SMTP_CHECK {\n   host {\n    connect_ip 2001:db8::1\n    bindto ${b}\n   }\n  }`,
+    );
+  verdict(smtp('192.0.2.1'), ExitCode.CONFIG, 'checker-family');
+  verdict(smtp('2001:db8::2'), ExitCode.OK);
+  const group = 'virtual_server_group G {\n 192.0.2.10 80\n}\n';
+  verdict(
+    `${group}${vs('NAT', '198.51.100.1 80').replace('192.0.2.10 80', 'group G').replace(' protocol TCP\n', '')}`,
+    5,
+    'vs-default',
+  );
+});
