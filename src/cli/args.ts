@@ -20,6 +20,8 @@ export interface DaemonOptions {
   readonly configId: string | undefined;
   /** --json (vigil extension, with -t: print the normalized model as JSON) */
   readonly json: boolean;
+  /** --strict (vigil extension, with -t: every warning is an error) */
+  readonly strict: boolean;
 }
 
 export interface SubcommandOptions {
@@ -44,6 +46,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
   let logConsole = false;
   let logDetail = false;
   let json = false;
+  let strict = false;
   let pidFile: string | undefined;
   let configId: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -97,6 +100,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
       case '--json':
         json = true;
         break;
+      case '--strict':
+        strict = true;
+        break;
       case '-h':
       case '--help':
         return { command: 'help' };
@@ -117,6 +123,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
     pidFile,
     configId,
     json,
+    strict,
   };
 }
 
@@ -134,6 +141,7 @@ keepalived-compatible options:
   -p, --pid=FILE          use the specified pidfile
   -i, --config-id ID      skip any configuration lines beginning '@' that don't match ID
       --json              with -t: print the normalized configuration model as JSON
+      --strict            with -t: every warning is an error (exit 5 when there are any)
   -h, --help              display this help message
   -v, --version           display the version number
 `;

@@ -1,18 +1,19 @@
 /**
- * `vigil -t -f FILE [-i ID] [--json]`: check a config like `keepalived -t`. Thin: the pipeline is
+ * `vigil -t -f FILE [-i ID] [--json] [--strict]`: check a config like `keepalived -t`. Thin: the pipeline is
  * src/config/load.ts; this module only gathers host facts, prints and picks the exit status.
  */
 import { hostname } from 'node:os';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, strictResult } from '../config/load.js';
 import { summarizeModel } from '../config/summary.js';
 import type { DaemonOptions } from './args.js';
 
 export async function runConfigTest(opts: DaemonOptions): Promise<number> {
   const configId = opts.configId ?? hostname().split('.')[0] ?? '';
-  const result = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
+  const loaded = loadConfig(opts.configFile, { configId, source: fsConfigSource(), host: readHostFacts() });
+  const result = opts.strict ? strictResult(loaded) : loaded;
   for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (result.model !== undefined) {
     if (opts.json) process.stdout.write(`${JSON.stringify(result.model, null, 2)}\n`);

@@ -24,7 +24,12 @@ export type DiagnosticClass =
   /** Any syntax or validation error in the config. */
   | 'config'
   /** A script would run as root without `enable_script_security`, or fails the security check. */
-  | 'security';
+  | 'security'
+  /**
+   * A keyword written without the value keepalived reads unconditionally: keepalived 2.2.7 stops
+   * the parse there ("missing a parameter") with KEEPALIVED_EXIT_CONFIG (2). vigil goes on checking.
+   */
+  | 'missing-parameter';
 
 export interface RelatedInfo {
   readonly pos: SourcePos;
@@ -51,6 +56,8 @@ export interface Diagnostic {
 /** keepalived's exit statuses for `-t` (keepalived 2.2.7 lib/utils.h KEEPALIVED_EXIT_*). */
 export const ExitCode = {
   OK: 0,
+  /** KEEPALIVED_EXIT_CONFIG (2): keepalived aborted the parse on a keyword missing its parameter. */
+  MISSING_PARAMETER: 2,
   /** KEEPALIVED_EXIT_CONFIG: fatal config problem, e.g. the file cannot be read. */
   FILE: 4,
   /** KEEPALIVED_EXIT_CONFIG_TEST: `-t` found errors. */

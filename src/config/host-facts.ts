@@ -6,6 +6,19 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fsSecurityHost } from '../scripts/fs-host.js';
 import type { FileInfo, HostFacts } from './validate.js';
 
+/** The first field of each line of /etc/passwd or /etc/group (empty when unreadable). */
+function namesIn(path: string): Set<string> {
+  try {
+    return new Set(
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .map((l) => l.split(':')[0] ?? ''),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
 export function readHostFacts(): HostFacts {
   let interfaces: string[] = [];
   try {
@@ -13,13 +26,8 @@ export function readHostFacts(): HostFacts {
   } catch {
     interfaces = [];
   }
-  let passwd = '';
-  try {
-    passwd = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    passwd = '';
-  }
-  const users = new Set(passwd.split('\n').map((l) => l.split(':')[0]));
+  const users = namesIn('/etc/passwd');
+  const groups = namesIn('/etc/group');
   return {
     interfaces,
     inspectFile(path: string): FileInfo | undefined {
@@ -31,6 +39,7 @@ export function readHostFacts(): HostFacts {
       }
     },
     userExists: (name) => users.has(name),
+    groupExists: (name) => groups.has(name),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
     searchPath: (process.env.PATH ?? '').split(':').filter((p) => p.startsWith('/')),
     // Script security walks every directory above a script (src/scripts/security.ts).

@@ -33,7 +33,8 @@ export interface LoadResult {
 
 /**
  * `keepalived -t`'s exit status for a set of diagnostics, as observed with keepalived 2.2.7:
- * a missing/unreadable file gives 4; a non-existent interface gives 5 (keepalived stops there,
+ * a missing/unreadable file gives 4; a keyword missing its parameter gives 2 (keepalived stops
+ * parsing there); a non-existent interface gives 5 (keepalived stops there,
  * before checking scripts); otherwise a script security violation gives 6 even alongside other
  * errors (its status overrides earlier ones); any other error gives 5. Warnings never count.
  */
@@ -41,10 +42,26 @@ export function configTestExitCode(diags: readonly Diagnostic[]): ExitCode {
   const errors = diags.filter((d) => d.severity === 'error');
   if (errors.length === 0) return ExitCode.OK;
   // A missing file, or a problem keepalived treats as fatal (KEEPALIVED_EXIT_CONFIG).
-  if (errors.some((d) => d.class === 'file' || d.code === 'fatal-config')) return ExitCode.FILE;
-  if (errors.some((d) => d.code === 'no-such-interface')) return ExitCode.CONFIG;
+  if (errors.some((d) => d.class === 'file')) return ExitCode.FILE;
+  // keepalived exits at the first keyword missing its parameter, before any other check.
+  if (errors.some((d) => d.class === 'missing-parameter')) return ExitCode.MISSING_PARAMETER;
+  // keepalived exits with KEEPALIVED_EXIT_CONFIG (4) there only when nothing else was reported.
+  if (errors.some((d) => d.code === 'fatal-config') && errors.every((d) => d.code === 'fatal-config'))
+    return ExitCode.FILE;
+  if (errors.some((d) => d.code === 'no-such-interface' || d.code === 'script-group')) return ExitCode.CONFIG;
   if (errors.some((d) => d.class === 'security')) return ExitCode.SECURITY;
   return ExitCode.CONFIG;
+}
+
+/**
+ * `vigil -t --strict`: every warning becomes an error (same code and position), so a config with
+ * warnings exits 5 (or the status its other errors give).
+ */
+export function strictResult(result: LoadResult): LoadResult {
+  const diagnostics = result.diagnostics.map((d) =>
+    d.severity === 'warning' ? { ...d, severity: 'error' as const } : d,
+  );
+  return { ...result, diagnostics, exitCode: configTestExitCode(diagnostics) };
 }
 
 function finish(

@@ -133,7 +133,8 @@ export interface GlobalDefs extends Located {
   readonly lvsNotifyFifoScript?: ScriptSpec;
   readonly fifoWriteVrrpStatesOnReload: boolean;
   readonly vrrpStartupDelayMs?: number;
-  readonly dynamicInterfaces?: boolean;
+  /** `dynamic_interfaces [allow_if_changes]`: true bare, or the option word. */
+  readonly dynamicInterfaces?: boolean | 'allow_if_changes';
   /** `nftables [TABLE]`: the table for the drop rules of instances not in accept mode. */
   readonly nftables?: string;
   /** `nftables_priority`: the base chains' priority (keepalived: -1). */
@@ -485,4 +486,8 @@ export interface KeepalivedConfig {
   readonly ssl?: SslOptions;
   /** Top-level blocks accepted but not implemented (bfd_instance, garp_group, track_group...). */
   readonly opaque: OpaqueBlock[];
+  /** The names of the `bfd_instance` blocks (not implemented; kept for references). */
+  readonly bfdInstances?: { readonly name: string; readonly pos: SourcePos }[];
+  /** Interfaces named by linkbeat_interfaces / interface_up_down_delays (not implemented; checked to exist). */
+  readonly opaqueInterfaces?: { readonly name: string; readonly block: string; readonly pos: SourcePos }[];
 }

@@ -36,6 +36,8 @@ export interface HostFacts {
   readonly inspectFile: (path: string) => FileInfo | undefined;
   /** Whether a local user exists (for the default script user keepalived_script). */
   readonly userExists: (name: string) => boolean;
+  /** Whether a local group exists (script_user USER GROUP); unchecked when absent. */
+  readonly groupExists?: (name: string) => boolean;
   /** Whether vigil runs as root (scripts then run as root unless a script user is set). */
   readonly isRoot: boolean;
   /** Directories searched for a script given without a path (keepalived uses PATH). */
@@ -120,6 +122,35 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       { code: 'advert-int' },
     );
   }
+  // keepalived 2.2.7 computes the interval in microseconds and rounds it to 10 ms for VRRPv3.
+  if (i.version === 3 && i.advertIntMs % 10 !== 0) {
+    sink.error(
+      at('advertIntMs'),
+      `${name} VRRPv3 advert_int ${i.advertIntMs / 1000}s must be a multiple of 10 ms (keepalived rounds it)`,
+      { code: 'advert-int-units' },
+    );
+  }
+  if (i.interface !== undefined) {
+    for (const t of i.trackInterface) {
+      if (t.name === i.interface) {
+        sink.error(
+          t.pos,
+          `${name} track_interface ${t.name} is the instance's own interface (keepalived ignores it)`,
+          {
+            code: 'track-own-interface',
+          },
+        );
+      }
+    }
+  }
+  checkTrackWeights(i, cfg, sink);
+  for (const r of i.trackBfd) {
+    if (!(cfg.bfdInstances ?? []).some((b) => b.name === r.name)) {
+      sink.error(r.pos, `${name} track_bfd '${r.name}' is not a defined bfd_instance`, {
+        code: 'undefined-reference',
+      });
+    }
+  }
   // keepalived 2.2.7 vrrp_complete_instance: these are reported and corrected, and -t exits 5.
   if (i.nopreempt && i.priority === 255) {
     sink.error(
@@ -177,7 +208,8 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       sink.warning(apos, `${name} authentication has no auth_type: adverts will not be authenticated`, {
         code: 'auth-type',
       });
-    if (auth.type === 'AH' && i.state === 'MASTER') {
+    // (the address owner, priority 255, may start as MASTER: it needs no sequence number first)
+    if (auth.type === 'AH' && i.state === 'MASTER' && i.priority !== 255) {
       sink.error(apos, `${name} initial state MASTER is incompatible with AH authentication`, {
         code: 'ah-master',
       });
@@ -288,12 +320,14 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       );
     }
   }
-  if (i.unicastPeer.length === 0) {
+  // With unicast_fault_no_peer an instance may be unicast with no peers (it stays in FAULT).
+  if (i.unicastPeer.length === 0 && i.unimplemented.unicast_fault_no_peer === undefined) {
     // keepalived 2.2.7: "A unicast keyword has been specified without any unicast peers" (exit 5).
     for (const [field, kw] of [
       ['unicastSrcIp', 'unicast_src_ip'],
       ['checkUnicastSrc', 'check_unicast_src'],
       ['unicastTtl', 'unicast_ttl'],
+      ['unimplemented.old_unicast_checksum', 'old_unicast_checksum'],
     ] as const) {
       if (i.keyPos[field] !== undefined) {
         sink.error(at(field), `${name} ${kw} needs unicast_peer: without peers the instance uses multicast`, {
@@ -302,7 +336,16 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       }
     }
   }
-  if (i.mcastDstIp !== undefined && !isMulticast(i.mcastDstIp)) {
+  const dstFam = instanceFamily(i)?.family;
+  if (i.mcastDstIp !== undefined && dstFam !== undefined && ipFamily(i.mcastDstIp) !== dstFam) {
+    sink.error(
+      at('mcastDstIp'),
+      `${name} mcast_dst_ip ${i.mcastDstIp} is not of the instance's address family (IPv${dstFam})`,
+      {
+        code: 'mcast-dst-family',
+      },
+    );
+  } else if (i.mcastDstIp !== undefined && !isMulticast(i.mcastDstIp)) {
     sink.error(at('mcastDstIp'), `${name} mcast_dst_ip ${i.mcastDstIp} is not a multicast address`, {
       code: 'not-multicast',
     });
@@ -320,6 +363,33 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       },
     );
   }
+  if (i.keyPos.unicastPeer !== undefined && i.unicastPeer.length === 0) {
+    sink.error(at('unicastPeer'), `${name} unicast_peer block is empty`, { code: 'empty-unicast-peer' });
+  }
+  const ipvlan = i.unimplemented.use_ipvlan;
+  if (
+    ipvlan !== undefined &&
+    instanceFamily(i)?.family !== 6 &&
+    !ipvlan.some((w) => ipFamily(w.split('/')[0] ?? '') === 4)
+  ) {
+    sink.error(
+      at('unimplemented.use_ipvlan'),
+      `${name} an IPv4 use_ipvlan needs a source address (ADDRESS/PREFIX)`,
+      {
+        code: 'ipvlan-address',
+      },
+    );
+  }
+  if (i.unimplemented.vrf !== undefined && i.interface !== undefined) {
+    sink.error(at('unimplemented.vrf'), `${name} vrf cannot be combined with interface`, {
+      code: 'vrf-interface',
+    });
+  }
+  if (i.unimplemented.native_ipv6 !== undefined && instanceFamily(i)?.family === 4) {
+    sink.error(at('unimplemented.native_ipv6'), `${name} native_ipv6 cannot be used with IPv4 addresses`, {
+      code: 'native-ipv6-family',
+    });
+  }
   if (i.useVmac !== undefined && i.unicastPeer.length > 0 && !i.vmacXmitBase) {
     sink.error(at('useVmac'), `${name} unicast with use_vmac requires vmac_xmit_base`, {
       code: 'vmac-unicast',
@@ -335,6 +405,15 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       });
     } else tracked.set(t.name, t.pos);
   }
+  reportDuplicateTracks(
+    `${name}`,
+    [
+      [i.trackScript, 'track_script'],
+      [i.trackFile, 'track_file'],
+      [i.trackProcess, 'track_process'],
+    ],
+    sink,
+  );
   const checkRefs = (refs: readonly TrackRef[], defined: readonly { name: string }[], what: string): void => {
     for (const r of refs) {
       if (!defined.some((d) => d.name === r.name)) {
@@ -379,6 +458,11 @@ function inetAton(text: string): boolean {
  */
 function checkGroupMembers(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
   for (const g of cfg.virtualServerGroups) {
+    if (g.members.length === 0) {
+      sink.error(g.pos, `virtual_server_group ${g.name} has no entries (keepalived removes it)`, {
+        code: 'empty-vs-group',
+      });
+    }
     for (const m of g.members) {
       const [first, second] = m.words;
       if (first === 'fwmark') {
@@ -427,11 +511,12 @@ function checkGroupMembers(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
 function checkGlobals(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
   const g = cfg.globalDefs;
   if (g.vrrpIptables !== undefined) {
-    // Debian's keepalived 2.2.7 is built with nftables only (keepalived -v: NFTABLES, no IPTABLES).
-    sink.warning(
+    // Debian's keepalived 2.2.7 is built with nftables only (keepalived -v: NFTABLES, no IPTABLES):
+    // `-t` reports it (exit 5), the daemon runs and uses nftables (src/daemon/firewall.ts).
+    sink.error(
       g.keyPos.vrrpIptables ?? g.pos,
       "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
-      { code: 'iptables-means-nftables' },
+      { code: 'unsupported-keyword' },
     );
   }
   if (g.keyPos.notificationEmail !== undefined && g.notificationEmail.length === 0) {
@@ -499,7 +584,81 @@ function checkVridClashes(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
   }
 }
 
+/**
+ * keepalived 2.2.7 ignores weighted tracking in an instance of a sync group (unless the group has
+ * sync_group_tracking_weight) and in the address owner (priority 255), and reports each as a config
+ * error; a tracked file's default weight 1 counts ("specify weight 0").
+ */
+function checkTrackWeights(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  const sync = cfg.syncGroups.find((g) => g.group.some((m) => m.name === i.name));
+  const why =
+    sync !== undefined && !sync.syncGroupTrackingWeight
+      ? `it is in vrrp_sync_group ${sync.name} (add sync_group_tracking_weight there, or weight 0)`
+      : i.priority === 255
+        ? 'it is the address owner (priority 255)'
+        : undefined;
+  if (why === undefined) return;
+  const report = (r: TrackRef, what: string, weight: number): void => {
+    sink.error(r.pos, `(${i.name}) the weight ${weight} of ${what} ${r.name} is ignored because ${why}`, {
+      code: 'track-weight-ignored',
+    });
+  };
+  for (const r of i.trackInterface) if ((r.weight ?? 0) !== 0) report(r, 'tracked interface', r.weight ?? 0);
+  for (const r of i.trackScript) {
+    const w = r.weight ?? cfg.vrrpScripts.find((s) => s.name === r.name)?.weight ?? 0;
+    if (w !== 0) report(r, 'tracked script', w);
+  }
+  for (const r of i.trackFile) {
+    const f = cfg.trackFiles.find((s) => s.name === r.name);
+    const w = r.weight ?? f?.weight ?? 1;
+    if (f !== undefined && w !== 0) report(r, 'tracked file', w);
+  }
+}
+
+/** keepalived 2.2.7 reports an object listed twice in one track list (the repeat is ignored). */
+function reportDuplicateTracks(
+  owner: string,
+  lists: readonly (readonly [readonly TrackRef[], string])[],
+  sink: DiagnosticSink,
+): void {
+  for (const [list, kw] of lists) {
+    const seen = new Map<string, SourcePos>();
+    for (const r of list) {
+      const prev = seen.get(r.name);
+      if (prev !== undefined) {
+        sink.error(r.pos, `${owner} ${kw} ${r.name} is listed twice`, {
+          code: 'duplicate-track',
+          related: [{ pos: prev, message: 'first listed here' }],
+        });
+      } else seen.set(r.name, r.pos);
+    }
+  }
+}
+
 function checkSyncGroup(sg: SyncGroup, cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  reportDuplicateTracks(
+    `vrrp_sync_group ${sg.name}`,
+    [
+      [sg.trackInterface, 'track_interface'],
+      [sg.trackScript, 'track_script'],
+      [sg.trackFile, 'track_file'],
+      [sg.trackProcess, 'track_process'],
+    ],
+    sink,
+  );
+  // The group's tracked interfaces are tracked by each member: not its own interface.
+  for (const t of sg.trackInterface) {
+    const own = cfg.instances.find((i) => i.interface === t.name && sg.group.some((m) => m.name === i.name));
+    if (own !== undefined) {
+      sink.error(
+        t.pos,
+        `vrrp_sync_group ${sg.name}: track_interface ${t.name} is the own interface of ${own.name} (keepalived ignores it)`,
+        {
+          code: 'track-own-interface',
+        },
+      );
+    }
+  }
   if (sg.group.length === 1) {
     sink.error(
       sg.pos,
@@ -523,6 +682,7 @@ function checkSyncGroup(sg: SyncGroup, cfg: KeepalivedConfig, sink: DiagnosticSi
     [sg.trackScript, cfg.vrrpScripts, 'track script'],
     [sg.trackFile, cfg.trackFiles, 'track file'],
     [sg.trackProcess, cfg.trackProcesses, 'track process'],
+    [sg.trackBfd, cfg.bfdInstances ?? [], 'track bfd'],
   ];
   for (const [list, defined, what] of refs) {
     for (const r of list) {
@@ -551,6 +711,39 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
       });
     }
   }
+  const members =
+    vs.address.kind === 'group'
+      ? (cfg.virtualServerGroups.find((g) => g.name === (vs.address as { group: string }).group)?.members ??
+        [])
+      : [];
+  for (const m of members) {
+    // keepalived 2.2.7 objects to the protocol only for a group of fwmarks alone.
+    if (
+      m.words[0] === 'fwmark' &&
+      vs.keyPos.protocol !== undefined &&
+      members.every((x) => x.words[0] === 'fwmark')
+    ) {
+      sink.error(
+        m.pos,
+        `virtual_server_group member 'fwmark ${m.words[1] ?? ''}': protocol does not apply to a fwmark service`,
+        {
+          code: 'fwmark-protocol',
+        },
+      );
+    } else if (
+      m.words[0] !== 'fwmark' &&
+      Number(m.words[1] ?? 0) === 0 &&
+      vs.persistenceTimeoutS === undefined
+    ) {
+      sink.error(
+        m.pos,
+        `virtual_server_group member '${m.words.join(' ')}': a zero or absent port is only valid for persistent services`,
+        {
+          code: 'vs-port',
+        },
+      );
+    }
+  }
   if (vs.address.kind === 'fwmark' && vs.keyPos.protocol !== undefined) {
     // keepalived 2.2.7 reports this as a config error ("protocol will be ignored").
     sink.error(
@@ -567,7 +760,8 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
         ? `fwmark ${a.fwmark}`
         : `group ${a.group}`;
   // keepalived 2.2.7 fills these in with a default but reports each as a config error (exit 5).
-  if (a.kind === 'ip' && vs.keyPos.protocol === undefined) {
+  const hasAddresses = a.kind === 'ip' || members.some((m) => m.words[0] !== 'fwmark');
+  if (hasAddresses && vs.keyPos.protocol === undefined) {
     sink.error(
       vs.pos,
       `virtual_server ${where}: no protocol set (keepalived defaults to UDP); add protocol TCP|UDP|SCTP`,
@@ -642,6 +836,29 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
     }
   }
   // Quorum is compared with the sum of real-server weights (keepalived check_data.c).
+  if (vs.keyPos['unimplemented.ops'] !== undefined && vs.protocol !== 'UDP') {
+    sink.error(
+      vs.keyPos['unimplemented.ops']!,
+      `virtual_server ${where}: ops (one-packet scheduling) requires protocol UDP`,
+      {
+        code: 'vs-ops',
+      },
+    );
+  }
+  // keepalived 2.2.7: "sh-port only applies to sh scheduler - ignoring" (and mh-* to mh).
+  for (const [flagName, sched] of [
+    ['sh-port', 'sh'],
+    ['sh-fallback', 'sh'],
+    ['mh-port', 'mh'],
+    ['mh-fallback', 'mh'],
+  ] as const) {
+    const p = vs.keyPos[`unimplemented.${flagName}`];
+    if (p !== undefined && vs.lvsSched !== sched) {
+      sink.error(p, `virtual_server ${where}: ${flagName} only applies to the ${sched} scheduler`, {
+        code: 'vs-sched-flag',
+      });
+    }
+  }
   const totalWeight = vs.realServers.reduce((n, rs) => n + rs.weight, 0);
   let quorum = vs.quorum;
   if (vs.realServers.length > 0 && quorum > totalWeight) {
@@ -665,6 +882,28 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
     });
   }
   for (const rs of vs.realServers) {
+    const method = rs.lvsMethod ?? vs.lvsMethod;
+    // keepalived 2.2.7 check_data.c: only NAT may map the port; it resets the real server's port.
+    if (a.kind === 'ip' && method !== 'NAT' && (rs.port ?? 0) !== 0 && rs.port !== (a.port ?? 0)) {
+      sink.error(
+        rs.pos,
+        `real_server ${rs.address} ${rs.port}: with lb_kind ${method} the port must be the virtual_server's (${a.port ?? 0}); only NAT maps ports`,
+        { code: 'rs-port-mismatch' },
+      );
+    }
+    const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false;
+    if (
+      sorry !== undefined &&
+      sorry.address === rs.address &&
+      sorry.port === rs.port &&
+      vs.sorryServerInhibit !== inhibit
+    ) {
+      sink.error(
+        sorry.pos,
+        `virtual_server ${where}: sorry_server ${sorry.address} is also a real server, with another inhibit setting (keepalived makes them the same)`,
+        { code: 'sorry-inhibit' },
+      );
+    }
     if (a.kind === 'ip' && rs.family !== a.family && (rs.lvsMethod ?? vs.lvsMethod) !== 'TUN') {
       sink.error(
         rs.pos,
@@ -672,20 +911,80 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
         { code: 'rs-family' },
       );
     }
-    if (a.kind === 'fwmark' && rs.port !== undefined) {
+    if (a.kind === 'fwmark' && method !== 'NAT' && (rs.port ?? 0) !== 0) {
       sink.error(
         rs.pos,
         `real_server ${rs.address} ${rs.port}: a fwmark virtual_server's real servers take no port (keepalived clears it)`,
         { code: 'rs-port' },
       );
     }
+    const seenAt = vs.realServers.find((o) => o.address === rs.address && o.port === rs.port);
+    if (seenAt !== undefined && seenAt !== rs) {
+      sink.error(
+        rs.pos,
+        `real_server ${rs.address} ${rs.port ?? ''} is defined twice in virtual_server ${where}`,
+        {
+          code: 'duplicate-real-server',
+          related: [{ pos: seenAt.pos, message: 'first definition' }],
+        },
+      );
+    }
     for (const c of rs.checkers) {
       if (c.type === 'MISC_CHECK' && c.miscPath === undefined) {
         sink.error(c.pos, 'MISC_CHECK needs misc_path', { code: 'missing-value' });
       }
+      if (c.type === 'FILE_CHECK' && c.trackFile === undefined) {
+        sink.error(c.pos, 'FILE_CHECK needs track_file', { code: 'checker-incomplete' });
+      }
+      if (c.type === 'BFD_CHECK' && c.name === undefined) {
+        sink.error(c.pos, 'BFD_CHECK needs name', { code: 'checker-incomplete' });
+      }
+      // The source address must be of the family of the address checked.
+      const target = c.connectIp ?? rs.address;
+      // SMTP_CHECK compares the families only inside each `host { }` (with its own connect_ip).
+      for (const h of c.type === 'SMTP_CHECK' ? c.hosts : []) {
+        if (
+          h.bindto !== undefined &&
+          h.connectIp !== undefined &&
+          ipFamily(h.bindto) !== ipFamily(h.connectIp)
+        ) {
+          sink.error(
+            h.keyPos.bindto ?? h.pos,
+            `SMTP_CHECK host bindto ${h.bindto} is not of the family of ${h.connectIp}`,
+            {
+              code: 'checker-family',
+            },
+          );
+        }
+      }
+      if (c.type !== 'SMTP_CHECK' && c.bindto !== undefined && ipFamily(c.bindto) !== ipFamily(target)) {
+        sink.error(
+          c.keyPos.bindto ?? c.pos,
+          `${c.type} bindto ${c.bindto} is not of the family of ${target}`,
+          {
+            code: 'checker-family',
+          },
+        );
+      }
+      if (c.type === 'UDP_CHECK' && (c.minReplyLength ?? 0) > (c.maxReplyLength ?? 255)) {
+        sink.error(
+          c.keyPos.minReplyLength ?? c.pos,
+          `UDP_CHECK min_reply_length ${c.minReplyLength} is above max_reply_length ${c.maxReplyLength ?? 255}: the check always fails`,
+          { code: 'udp-reply-length' },
+        );
+      }
       if (c.type === 'UDP_CHECK' && c.payload !== undefined && !/^([0-9a-f]{2})+$/i.test(c.payload)) {
         sink.error(c.keyPos.payload ?? c.pos, `UDP_CHECK payload '${c.payload}' is not a hex string`, {
           code: 'invalid-value',
+        });
+      }
+      if (
+        c.type === 'BFD_CHECK' &&
+        c.name !== undefined &&
+        !(cfg.bfdInstances ?? []).some((b) => b.name === c.name)
+      ) {
+        sink.error(c.keyPos.name ?? c.pos, `BFD_CHECK name '${c.name}' is not a defined bfd_instance`, {
+          code: 'undefined-reference',
         });
       }
       if (
@@ -754,7 +1053,8 @@ function allScripts(cfg: KeepalivedConfig): { script: ScriptSpec; what: string; 
           out.push({
             script: { ...c.miscPath, ...(c.user ? { user: c.user } : {}) },
             what: 'MISC_CHECK misc_path',
-            tracked: false,
+            // keepalived resolves a MISC_CHECK user at parse time, like a vrrp_script user.
+            tracked: c.user !== undefined,
           });
       }
     }
@@ -782,7 +1082,12 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
   // keepalived: scripts run as script_user, else keepalived_script if that user exists, else root.
   const defaultUser =
     g.scriptUser ?? (host.userExists('keepalived_script') ? 'keepalived_script' : undefined);
-  if (defaultUser === undefined && g.enableScriptSecurity) {
+  // keepalived needs the default user only for a script that names no user of its own.
+  if (
+    defaultUser === undefined &&
+    g.enableScriptSecurity &&
+    scripts.some((x) => x.script.user === undefined)
+  ) {
     sink.error(
       g.keyPos.enableScriptSecurity ?? g.pos,
       'enable_script_security is set but no script_user is configured and user keepalived_script does not exist: set script_user',
@@ -840,12 +1145,31 @@ function checkScripts(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSi
 
 function checkInterfaces(cfg: KeepalivedConfig, host: HostFacts, sink: DiagnosticSink): void {
   const have = new Set(host.interfaces);
+  for (const o of cfg.opaqueInterfaces ?? []) {
+    // keepalived 2.2.7 stops with KEEPALIVED_EXIT_CONFIG here ("unknown interface ... specified").
+    if (!have.has(o.name))
+      sink.error(o.pos, `${o.block}: interface '${o.name}' does not exist on this host`, {
+        code: 'fatal-config',
+      });
+  }
+  for (const i of cfg.instances) {
+    const vmac = i.useVmac?.name;
+    if (vmac !== undefined && have.has(vmac)) {
+      sink.error(
+        i.keyPos.useVmac ?? i.pos,
+        `(${i.name}) use_vmac ${vmac}: an interface of that name already exists (keepalived ignores the name)`,
+        {
+          code: 'vmac-name-exists',
+        },
+      );
+    }
+  }
   const check = (ifname: string | undefined, pos: SourcePos, what: string): void => {
     if (ifname === undefined) return;
     if (have.has(ifname)) return;
     // keepalived 2.2.7 if_get_by_ifname: a named interface that does not exist stops the VRRP
     // process ("Non-existent interface specified"), unless dynamic_interfaces waits for it to appear.
-    if (cfg.globalDefs.dynamicInterfaces === true)
+    if (cfg.globalDefs.dynamicInterfaces !== undefined && cfg.globalDefs.dynamicInterfaces !== false)
       sink.warning(pos, `interface '${ifname}' ${what} does not exist yet; it will be used once it appears`, {
         code: 'no-such-interface',
       });
@@ -918,7 +1242,13 @@ export function validateModel(
       sink.error(t.pos, `track_file ${t.name} has no 'file' line`, { code: 'no-file' });
   }
   for (const p of cfg.trackProcesses) {
-    if (p.quorumMax !== undefined && p.quorumMax < p.quorum) {
+    // quorum_max 0 means no maximum.
+    if (p.process === undefined) {
+      sink.error(p.pos, `vrrp_track_process ${p.name} has no process line`, {
+        code: 'track-process-no-process',
+      });
+    }
+    if (p.quorumMax !== undefined && p.quorumMax !== 0 && p.quorumMax < p.quorum) {
       sink.error(
         p.keyPos.quorumMax ?? p.pos,
         `vrrp_track_process ${p.name}: quorum_max ${p.quorumMax} is less than quorum ${p.quorum}`,
@@ -973,12 +1303,18 @@ export function validateModel(
     }
   }
   for (const i of cfg.instances) checkRules(i.virtualRules, sink);
-  for (const [field, kw] of [
-    ['vrrpMcastGroup4', 'vrrp_mcast_group4'],
-    ['vrrpMcastGroup6', 'vrrp_mcast_group6'],
+  for (const [field, kw, fam] of [
+    ['vrrpMcastGroup4', 'vrrp_mcast_group4', 4],
+    ['vrrpMcastGroup6', 'vrrp_mcast_group6', 6],
   ] as const) {
     const addr = cfg.globalDefs[field];
-    if (!isMulticast(addr))
+    if (ipFamily(addr) !== fam)
+      sink.error(
+        cfg.globalDefs.keyPos[field] ?? cfg.globalDefs.pos,
+        `${kw} ${addr} is not an IPv${fam} address`,
+        { code: 'mcast-group-family' },
+      );
+    else if (!isMulticast(addr))
       sink.error(
         cfg.globalDefs.keyPos[field] ?? cfg.globalDefs.pos,
         `${kw} ${addr} is not a multicast address`,
@@ -998,6 +1334,38 @@ export function validateModel(
           code: 'script-user',
         },
       );
+    }
+    const sg = cfg.globalDefs.scriptGroup;
+    if (sg !== undefined && host.groupExists !== undefined && !host.groupExists(sg)) {
+      // keepalived: "Error setting global script uid/gid"; -t then exits 5 even with insecure scripts.
+      sink.error(
+        cfg.globalDefs.keyPos.scriptUser ?? cfg.globalDefs.pos,
+        `script_user group '${sg}' does not exist`,
+        {
+          code: 'script-group',
+        },
+      );
+    }
+    for (const vs of cfg.virtualServers)
+      for (const rs of vs.realServers)
+        for (const c of rs.checkers) {
+          if (
+            c.type === 'MISC_CHECK' &&
+            c.group !== undefined &&
+            host.groupExists !== undefined &&
+            !host.groupExists(c.group)
+          ) {
+            sink.error(c.keyPos.user ?? c.pos, `MISC_CHECK: group '${c.group}' does not exist`, {
+              code: 'script-user',
+            });
+          }
+        }
+    for (const s of cfg.instances.length > 0 ? cfg.vrrpScripts : []) {
+      if (s.group !== undefined && host.groupExists !== undefined && !host.groupExists(s.group)) {
+        sink.error(s.keyPos.user ?? s.pos, `vrrp_script ${s.name}: group '${s.group}' does not exist`, {
+          code: 'script-user',
+        });
+      }
     }
     checkScripts(cfg, host, sink);
   }

@@ -13,6 +13,17 @@ import type { ConfigNode, Token } from '../tree.js';
 import { readSpecial } from './specials.js';
 import { makeScript, readBool, readDecimal, readInt, readPrefix } from './values.js';
 
+/** Blocks whose keyword is followed by a name or an address. */
+const NAMED = new Set([
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_process',
+  'vrrp_instance',
+  'virtual_server_group',
+  'virtual_server',
+  'real_server',
+]);
+
 /** A block under construction: model fields plus bookkeeping. */
 export type Draft = Record<string, unknown> & {
   keyPos: Record<string, SourcePos>;
@@ -93,7 +104,7 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     if (kw === undefined) return;
   }
   if (kw.minArgs !== undefined && node.args.length + (glued ? 1 : 0) < kw.minArgs) {
-    missingValue(ctx, pos, kw, spec);
+    reportBare(kw, pos, ctx, undefined, spec);
     return;
   }
   if (kw.deprecatedFor !== undefined) {
@@ -105,7 +116,15 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
       draft.unimplemented[word] = argTexts(node);
       return;
     }
+    if (kw.bare !== undefined && node.args.length === 0 && glued === undefined) {
+      reportBare(kw, pos, ctx, undefined, spec);
+      return;
+    }
     kw = replacement;
+  }
+  if (kw.unsupported !== undefined) {
+    ctx.sink.error(pos, `'${kw.name}': ${kw.unsupported}`, { code: 'unsupported-keyword' });
+    return;
   }
   if (kw.notImplemented === true) {
     ctx.sink.warning(pos, `'${kw.name}' is accepted but not implemented by vigil yet`, {
@@ -116,6 +135,9 @@ function readStatement(node: ConfigNode, spec: BlockSpec, draft: Draft, ctx: Bui
     if (kw.field === undefined) {
       draft.unimplemented[kw.name] = argTexts(node);
       draft.keyPos[`unimplemented.${kw.name}`] = pos;
+      // The value is still checked when its syntax is known (as keepalived reads it).
+      if (kw.kind.t === 'words' || (kw.valueIfBare !== undefined && node.args.length === 0)) return;
+      readValue(node, kw, spec, draft, ctx);
       return;
     }
   }
@@ -144,9 +166,34 @@ function setField(draft: Draft, kw: KeywordSpec, value: unknown, pos: SourcePos,
   draft.keyPos[kw.field] = pos;
 }
 
+/**
+ * A keyword written without its value: as keepalived 2.2.7 treats that keyword (KeywordSpec.bare).
+ * Where keepalived stops reading (lib/parser.c null_strvec exits), its VRRP process stops too,
+ * unless the block is one only its checker process reads.
+ */
+export function reportBare(
+  kw: KeywordSpec,
+  pos: SourcePos,
+  ctx: BuildContext,
+  what = 'a value',
+  /** The block it is in, when known: without it the daemon is not stopped (it runs when unsure). */
+  spec?: BlockSpec,
+): void {
+  const message = `'${kw.name}' needs ${what}`;
+  if (kw.bare === 'accepted')
+    ctx.sink.warning(pos, `${message}; the line is ignored`, { code: 'missing-value' });
+  else if (kw.bare === 'error') ctx.sink.error(pos, message, { code: 'missing-value' });
+  else
+    ctx.sink.error(pos, `${message} (keepalived stops reading the config here: exit 2)`, {
+      code: 'missing-value',
+      class: 'missing-parameter',
+      stopsDaemon: spec !== undefined && !CHECKER_BLOCKS.has(spec.name),
+    });
+}
+
 function needArg(node: ConfigNode, kw: KeywordSpec, spec: BlockSpec, ctx: BuildContext): Token | undefined {
   const a = node.args[0];
-  if (a === undefined) missingValue(ctx, node.keyword.pos, kw, spec);
+  if (a === undefined) reportBare(kw, node.keyword.pos, ctx, undefined, spec);
   return a;
 }
 
@@ -231,7 +278,7 @@ function readValue(
       const a = needArg(node, kw, spec, ctx);
       if (a === undefined) return;
       const r = readPrefix(a.text);
-      if (!r.ok || r.value.hasLen) {
+      if (!r.ok || (r.value.hasLen && k.prefixOk !== true)) {
         ctx.sink.error(a.pos, `${kw.name}: invalid IP address '${a.text}'`, { code: 'invalid-address' });
       } else setField(draft, kw, r.value.address, pos);
       return;
@@ -270,6 +317,16 @@ function readValue(
       return;
     }
     case 'block': {
+      if (node.children === undefined && node.args.length === 0 && NAMED.has(k.block.name)) {
+        // keepalived reads the name (or address) unconditionally: "missing a parameter", exit 2.
+        reportBare(
+          kw,
+          pos,
+          ctx,
+          k.block.name === 'virtual_server' || k.block.name === 'real_server' ? 'an address' : 'a name',
+        );
+        return;
+      }
       if (node.children === undefined) {
         ctx.sink.error(pos, `'${kw.name}' needs a { ... } block`, { code: 'missing-block' });
         return;

@@ -50,7 +50,14 @@ function finish(sink: DiagnosticSink) {
     if (NAMED_BLOCKS.has(block.name)) {
       const name = node.args[0];
       if (name === undefined) {
-        sink.error(node.keyword.pos, `${kw} needs a name`, { code: 'missing-name' });
+        sink.error(
+          node.keyword.pos,
+          `${kw} needs a name (keepalived stops reading the config here: exit 2)`,
+          {
+            code: 'missing-name',
+            class: 'missing-parameter',
+          },
+        );
         return undefined;
       }
       d.name = name.text;
@@ -63,7 +70,14 @@ function finish(sink: DiagnosticSink) {
       d.kind = block.name;
       const a = node.args[0];
       if (a === undefined) {
-        sink.error(node.keyword.pos, `${kw} needs an address`, { code: 'missing-value' });
+        sink.error(
+          node.keyword.pos,
+          `${kw} needs an address (keepalived stops reading the config here: exit 2)`,
+          {
+            code: 'missing-value',
+            class: 'missing-parameter',
+          },
+        );
         return undefined;
       }
       if (block.name === 'virtual_server' && (a.text === 'fwmark' || a.text === 'group')) {
@@ -141,7 +155,42 @@ export function buildModel(nodes: readonly ConfigNode[], sink = new DiagnosticSi
     pos: top.keyPos[`unimplemented.${keyword}`] ?? topPos,
     keyPos: {},
   }));
+  // bfd_instance is not implemented, but keepalived 2.2.7 rejects one without a neighbor and
+  // references to undefined ones (track_bfd, BFD_CHECK name).
+  const bfdInstances: { name: string; pos: SourcePos }[] = [];
+  for (const n of nodes) {
+    if (n.keyword.text !== 'bfd_instance' || n.children === undefined) continue;
+    const name = n.args[0]?.text;
+    if (name !== undefined) bfdInstances.push({ name, pos: n.keyword.pos });
+    if (!n.children.some((c) => c.keyword.text === 'neighbor_ip' && c.args.length > 0)) {
+      sink.error(n.keyword.pos, `bfd_instance ${name ?? ''} has no neighbor_ip (keepalived disables it)`, {
+        code: 'bfd-no-neighbor',
+      });
+    }
+  }
+  // Other blocks vigil does not implement yet, checked as far as keepalived -t rejects them.
+  const opaqueInterfaces: { name: string; block: string; pos: SourcePos }[] = [];
+  for (const n of nodes) {
+    const kids = n.children ?? [];
+    const has = (k: string) => kids.some((c) => c.keyword.text === k);
+    const k = n.keyword.text;
+    if (k === 'garp_group' && !has('garp_interval') && !has('gna_interval')) {
+      sink.error(n.keyword.pos, 'garp_group has no garp_interval or gna_interval (keepalived removes it)', {
+        code: 'garp-group-no-delay',
+      });
+    }
+    if (k === 'track_group' && (n.args.length === 0 || !has('group'))) {
+      sink.error(n.keyword.pos, 'track_group needs a name and a group { ... } of instances', {
+        code: 'track-group-incomplete',
+      });
+    }
+    if (k === 'linkbeat_interfaces' || k === 'interface_up_down_delays') {
+      for (const c of kids) opaqueInterfaces.push({ name: c.keyword.text, block: k, pos: c.keyword.pos });
+    }
+  }
   const model = {
+    bfdInstances,
+    opaqueInterfaces,
     globalDefs,
     staticIpaddress: top.staticIpaddress ?? [],
     staticRoutes: top.staticRoutes ?? [],

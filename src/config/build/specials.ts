@@ -8,13 +8,17 @@ import type { SourcePos } from '../diagnostics.js';
 import type { IpAddressSpec, RouteSpec, RuleSpec, TrackRef } from '../model.js';
 import type { BlockSpec, KeywordSpec, SpecialReader } from '../schema/types.js';
 import type { ConfigNode, Token } from '../tree.js';
-import type { BuildContext, Draft } from './block.js';
+import { type BuildContext, type Draft, reportBare } from './block.js';
 import { ipFamily, readDecimal, readInt, readPrefix } from './values.js';
 
 /** The words of each line of a `{ ... }` value block, keyword included. */
 function lines(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token[][] | undefined {
   if (node.children === undefined) {
-    ctx.sink.error(node.keyword.pos, `'${kw.name}' needs a { ... } block`, { code: 'missing-block' });
+    // keepalived 2.2.7 ignores a list keyword written without its block.
+    const message = `'${kw.name}' needs a { ... } block`;
+    if (kw.bare === 'accepted')
+      ctx.sink.warning(node.keyword.pos, `${message}; the line is ignored`, { code: 'missing-block' });
+    else ctx.sink.error(node.keyword.pos, message, { code: 'missing-block' });
     return undefined;
   }
   return node.children.map((c) => [c.keyword, ...c.args]);
@@ -24,7 +28,7 @@ function lines(node: ConfigNode, kw: KeywordSpec, ctx: BuildContext): Token[][] 
 const WEIGHT_RANGE: Record<string, [number, number]> = {
   vrrp_script: [-253, 253],
   vrrp_track_process: [-254, 254],
-  track_file: [-2147483647, 2147483647],
+  track_file: [-254, 254],
   FILE_CHECK: [-2147483647, 2147483647],
   track_interface: [-253, 253],
   track_script: [-253, 253],
@@ -409,7 +413,9 @@ export function readSpecial(
       if (!ls) return;
       const peers = [];
       for (const l of ls) {
-        const t = l[0]!;
+        // keepalived 2.2.7 reads a peer as ADDR[/LEN] and ignores the length.
+        const t0 = l[0]!;
+        const t = t0.text.includes('/') ? { ...t0, text: t0.text.slice(0, t0.text.indexOf('/')) } : t0;
         const fam = ipFamily(t.text);
         // Per-peer options: min_ttl N, max_ttl N.
         for (let i = 1; i < l.length; i++) {
@@ -433,7 +439,7 @@ export function readSpecial(
       const range = WEIGHT_RANGE[block.name] ?? [-253, 253];
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'weight' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       const r = readInt(a.text, range[0], range[1]);
@@ -461,7 +467,7 @@ export function readSpecial(
     case 'smtp-server': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'smtp_server' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       let port = 25;
@@ -477,7 +483,7 @@ export function readSpecial(
     case 'script-user': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'${kw.name}' needs a user name`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx, 'a user name');
         return;
       }
       const [uf, gf] = kw.field === 'scriptUser' ? ['scriptUser', 'scriptGroup'] : ['user', 'group'];
@@ -503,7 +509,11 @@ export function readSpecial(
     }
     case 'sorry-server': {
       const a = node.args[0];
-      if (a === undefined || ipFamily(a.text) === undefined) {
+      if (a === undefined) {
+        reportBare(kw, pos, ctx, 'an address');
+        return;
+      }
+      if (ipFamily(a.text) === undefined) {
         ctx.sink.error(a?.pos ?? pos, `invalid sorry_server address '${a?.text ?? ''}'`, {
           code: 'invalid-address',
         });
@@ -542,10 +552,56 @@ export function readSpecial(
       set(v);
       return;
     }
+    case 'garp-extra-if': {
+      // keepalived 2.2.7: `[vrrp_]garp_extra_if [all] SECONDS` (not implemented by vigil: checked only).
+      const rest = node.args[0]?.text === 'all' ? node.args.slice(1) : node.args;
+      const secs = rest[0];
+      if (secs === undefined || !readInt(secs.text, 0, 86400).ok) {
+        ctx.sink.error(secs?.pos ?? pos, `${kw.name}: expected [all] SECONDS (0..86400)`, {
+          code: 'invalid-value',
+        });
+      }
+      return;
+    }
+    case 'lvs-timeouts': {
+      // keepalived 2.2.7: `lvs_timeouts [tcp N] [tcpfin N] [udp N]` (not implemented by vigil: checked only).
+      const a = node.args;
+      for (let i = 0; i < a.length; i += 2) {
+        const v = a[i + 1];
+        if (
+          !['tcp', 'tcpfin', 'udp'].includes(a[i]!.text) ||
+          v === undefined ||
+          !readInt(v.text, 0, 2678400).ok
+        ) {
+          ctx.sink.error(a[i]!.pos, `lvs_timeouts: expected tcp|tcpfin|udp SECONDS pairs`, {
+            code: 'invalid-value',
+          });
+          return;
+        }
+      }
+      return;
+    }
+    case 'init-file': {
+      // keepalived 2.2.7 track_file: `init_file [VALUE] [overwrite]`, VALUE an integer.
+      for (const w of node.args) {
+        if (w.text !== 'overwrite' && !readInt(w.text, -2147483648, 2147483647).ok) {
+          ctx.sink.error(
+            w.pos,
+            `track_file init_file: '${w.text}' is neither an integer value nor 'overwrite'`,
+            {
+              code: 'invalid-value',
+            },
+          );
+          return;
+        }
+      }
+      set(node.args.map((t) => t.text));
+      return;
+    }
     case 'digest': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'digest' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       if (!/^[0-9a-f]{32}$/i.test(a.text)) {
@@ -567,7 +623,7 @@ export function readSpecial(
     case 'garp-interval': {
       const a = node.args[0];
       if (a === undefined) {
-        ctx.sink.error(pos, `'${kw.name}' needs a value`, { code: 'missing-value' });
+        reportBare(kw, pos, ctx);
         return;
       }
       // keepalived 2.2.7 reads these in [0.000001, 4294.967295] seconds: 0 is rejected.

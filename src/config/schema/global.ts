@@ -45,20 +45,113 @@ const NEEDS_VALUE = new Set([
   'vmac_addr_prefix',
   'reload_time_file',
   'net_namespace',
-  'net_namespace_ipvs',
   'instance',
   'child_wait_time',
 ]);
 
+/**
+ * How keepalived 2.2.7 reads the value of a not-yet-implemented global keyword, so that vigil
+ * rejects what it rejects (the value is still not acted on).
+ */
+const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
+  startup_script_timeout: { kind: { t: 'int', min: 1, max: 1000 } },
+  shutdown_script_timeout: { kind: { t: 'int', min: 1, max: 1000 } },
+  nftables_priority: { kind: { t: 'int', min: -2147483648, max: 2147483647 } },
+  nftables_ipvs_priority: { kind: { t: 'int', min: -2147483648, max: 2147483647 } },
+  nftables_ipvs_start_fwmark: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  max_auto_priority: { kind: { t: 'int', min: -1, max: 99 }, valueIfBare: true },
+  min_auto_priority_delay: { kind: { t: 'int', min: 1, max: 10000000 }, bare: 'error' },
+  vrrp_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
+  checker_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
+  bfd_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
+  vrrp_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
+  checker_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
+  bfd_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
+  vrrp_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  checker_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  bfd_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
+  vrrp_cpu_affinity: { kind: { t: 'int', min: 0, max: 4095 } },
+  checker_cpu_affinity: { kind: { t: 'int', min: 0, max: 4095 } },
+  bfd_cpu_affinity: { kind: { t: 'int', min: 0, max: 4095 } },
+  vrrp_netlink_cmd_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  vrrp_netlink_monitor_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  lvs_netlink_cmd_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  lvs_netlink_monitor_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  process_monitor_rcv_bufs: { kind: { t: 'int', min: 0, max: 4294967295 }, bare: 'error' },
+  vrrp_netlink_cmd_rcv_bufs_force: { kind: { t: 'bool' } },
+  vrrp_netlink_monitor_rcv_bufs_force: { kind: { t: 'bool' } },
+  lvs_netlink_cmd_rcv_bufs_force: { kind: { t: 'bool' } },
+  lvs_netlink_monitor_rcv_bufs_force: { kind: { t: 'bool' } },
+  process_monitor_rcv_bufs_force: { kind: { t: 'bool' } },
+  rs_init_notifies: { kind: { t: 'bool' } },
+  no_checker_emails: { kind: { t: 'bool' } },
+  data_use_instance: { kind: { t: 'bool' } },
+  vrrp_rx_bufs_policy: { kind: { t: 'enum', values: ['MTU', 'ADVERT', 'mtu', 'advert'] }, bare: 'error' },
+  vrrp_rx_bufs_multiplier: { kind: { t: 'int', min: 1, max: 4294967295 }, bare: 'error' },
+  // keepalived reads it with strtol(..., 0) and rejects bits outside 0777 (decimal 511).
+  umask: { kind: { t: 'int', min: 0, max: 511 } },
+  random_seed: { kind: { t: 'int', min: 0, max: 4294967295 } },
+  lvs_flush_on_stop: { kind: { t: 'enum', values: ['VS'] }, valueIfBare: true },
+  include_check: {
+    kind: {
+      t: 'enum',
+      values: ['read', 'match', 'wildcard_match', 'brace_match'].flatMap((w) => [w, `+${w}`, `-${w}`]),
+    },
+    valueIfBare: true,
+  },
+  lvs_timeouts: { kind: { t: 'special', reader: 'lvs-timeouts' }, minArgs: 2, bare: 'error' },
+  notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  vrrp_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  lvs_notify_fifo_script: { kind: { t: 'words' }, minArgs: 1, bare: 'error' },
+  vrrp_garp_extra_if: { kind: { t: 'special', reader: 'garp-extra-if' }, minArgs: 1, bare: 'error' },
+  child_wait_time: { kind: { t: 'int', min: 0, max: 4294967295 } },
+  // keepalived 2.2.7 as built with nftables reports these as config errors ("iptables not supported").
+  vrrp_iptables: {
+    unsupported: "iptables is not supported by keepalived 2.2.7 (built with nftables): use 'nftables'",
+  },
+  vrrp_ipsets: {
+    unsupported: "ipsets are not supported by keepalived 2.2.7 (built with nftables): use 'nftables'",
+  },
+};
+
+/** Keywords that keepalived 2.2.7 checks for a value itself: bare, they are an ordinary config error. */
+const BARE_ERROR = new Set([
+  'net_namespace',
+  'instance',
+  'tmp_config_directory',
+  'startup_script',
+  'startup_script_timeout',
+  'shutdown_script',
+  'shutdown_script_timeout',
+  'lvs_sync_daemon',
+  'vrrp_cpu_affinity',
+  'checker_cpu_affinity',
+  'bfd_cpu_affinity',
+  'vrrp_rt_priority',
+  'checker_rt_priority',
+  'bfd_rt_priority',
+  'snmp_socket',
+  'dbus_service_name',
+  'reload_time_file',
+]);
+
+function laterExtra(n: string): Partial<KeywordSpec> {
+  return {
+    ...(NEEDS_VALUE.has(n) ? { minArgs: 1 } : {}),
+    ...(BARE_ERROR.has(n) ? { bare: 'error' as const } : {}),
+    ...LATER_CHECKS[n],
+  };
+}
+
 export const GLOBAL_DEFS: BlockSpec = {
   name: 'global_defs',
   keywords: [
-    str('router_id', 'routerId'),
+    str('router_id', 'routerId', { bare: 'error' }),
     { name: 'notification_email', kind: { t: 'lines' }, field: 'notificationEmail', default: [] },
-    str('notification_email_from', 'notificationEmailFrom'),
+    str('notification_email_from', 'notificationEmailFrom', { bare: 'error' }),
     special('smtp_server', 'smtp-server', 'smtpServer'),
-    str('smtp_helo_name', 'smtpHeloName'),
-    wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 0, 4294, { default: 30000 }),
+    str('smtp_helo_name', 'smtpHeloName', { bare: 'accepted' }),
+    wholeSecondsMs('smtp_connect_timeout', 'smtpConnectTimeoutMs', 1, 4294, { default: 30000 }),
     bool('smtp_alert', 'smtpAlert'),
     bool('smtp_alert_vrrp', undefined, { notImplemented: true }),
     bool('smtp_alert_checker', undefined, { notImplemented: true }),
@@ -66,13 +159,13 @@ export const GLOBAL_DEFS: BlockSpec = {
     flag('no_email_faults', undefined, { notImplemented: true }),
     { name: 'vrrp_mcast_group4', kind: { t: 'ip' }, field: 'vrrpMcastGroup4', default: '224.0.0.18' },
     { name: 'vrrp_mcast_group6', kind: { t: 'ip' }, field: 'vrrpMcastGroup6', default: 'ff02::12' },
-    str('default_interface', 'defaultInterface'),
-    wholeSecondsMs('vrrp_garp_master_delay', 'vrrpGarpMasterDelayMs', 0, 4294967, { default: 5000 }),
-    int('vrrp_garp_master_repeat', 'vrrpGarpMasterRepeat', 1, 2147483647, { default: 5 }),
-    wholeSecondsMs('vrrp_garp_lower_prio_delay', 'vrrpGarpLowerPrioDelayMs', 0, 4294967),
+    str('default_interface', 'defaultInterface', { bare: 'error' }),
+    wholeSecondsMs('vrrp_garp_master_delay', 'vrrpGarpMasterDelayMs', 0, 4294, { default: 5000 }),
+    int('vrrp_garp_master_repeat', 'vrrpGarpMasterRepeat', 1, 4294967295, { default: 5 }),
+    wholeSecondsMs('vrrp_garp_lower_prio_delay', 'vrrpGarpLowerPrioDelayMs', 0, 4294),
     int('vrrp_garp_lower_prio_repeat', 'vrrpGarpLowerPrioRepeat', 0, 2147483647),
-    wholeSecondsMs('vrrp_garp_master_refresh', 'vrrpGarpMasterRefreshMs', 0, 4294967, { default: 0 }),
-    int('vrrp_garp_master_refresh_repeat', 'vrrpGarpMasterRefreshRepeat', 1, 2147483647, { default: 1 }),
+    wholeSecondsMs('vrrp_garp_master_refresh', 'vrrpGarpMasterRefreshMs', 0, 4294967295, { default: 0 }),
+    int('vrrp_garp_master_refresh_repeat', 'vrrpGarpMasterRefreshRepeat', 1, 4294967295, { default: 1 }),
     special('vrrp_garp_interval', 'garp-interval', 'vrrpGarpIntervalUs', {
       default: 0,
       note: GARP_RANGE_NOTE,
@@ -80,7 +173,7 @@ export const GLOBAL_DEFS: BlockSpec = {
     special('vrrp_gna_interval', 'garp-interval', 'vrrpGnaIntervalUs', { default: 0, note: GARP_RANGE_NOTE }),
     int('vrrp_down_timer_adverts', 'vrrpDownTimerAdverts', 1, 100),
     bool('vrrp_min_garp', undefined, { notImplemented: true }),
-    later('vrrp_garp_extra_if'),
+    later('vrrp_garp_extra_if', laterExtra('vrrp_garp_extra_if')),
     bool('vrrp_lower_prio_no_advert', 'vrrpLowerPrioNoAdvert'),
     bool('vrrp_higher_prio_send_advert', 'vrrpHigherPrioSendAdvert'),
     { name: 'vrrp_version', kind: { t: 'int', min: 2, max: 3 }, field: 'vrrpVersion', default: 2 },
@@ -88,19 +181,25 @@ export const GLOBAL_DEFS: BlockSpec = {
     flag('vrrp_skip_check_adv_addr', 'vrrpSkipCheckAdvAddr', { default: false }),
     flag('vrrp_strict', 'vrrpStrict', { default: false }),
     bool('vrrp_notify_priority_changes', 'vrrpNotifyPriorityChanges'),
-    special('script_user', 'script-user', 'scriptUser'),
+    special('script_user', 'script-user', 'scriptUser', { bare: 'error' }),
     flag('enable_script_security', 'enableScriptSecurity', { default: false }),
     // `notify_fifo FILE [user [group]]`: the FIFO vigil creates is given to that owner.
-    str('notify_fifo', 'notifyFifo', { ownerField: 'notifyFifoOwner' }),
+    str('notify_fifo', 'notifyFifo', { ownerField: 'notifyFifoOwner', bare: 'error' }),
     script('notify_fifo_script', 'notifyFifoScript'),
-    str('vrrp_notify_fifo', 'vrrpNotifyFifo', { ownerField: 'vrrpNotifyFifoOwner' }),
+    str('vrrp_notify_fifo', 'vrrpNotifyFifo', { ownerField: 'vrrpNotifyFifoOwner', bare: 'error' }),
     script('vrrp_notify_fifo_script', 'vrrpNotifyFifoScript'),
-    str('lvs_notify_fifo', 'lvsNotifyFifo', { ownerField: 'lvsNotifyFifoOwner' }),
+    str('lvs_notify_fifo', 'lvsNotifyFifo', { ownerField: 'lvsNotifyFifoOwner', bare: 'error' }),
     script('lvs_notify_fifo_script', 'lvsNotifyFifoScript'),
     // On reload, instances and groups whose state did not change write it to the FIFO again.
     flag('fifo_write_vrrp_states_on_reload', 'fifoWriteVrrpStatesOnReload', { default: false }),
-    secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0, 3600),
-    bool('dynamic_interfaces', 'dynamicInterfaces'),
+    secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0.001, 4294.967295),
+    // keepalived 2.2.7: `dynamic_interfaces [allow_if_changes]`; any other word is an error.
+    {
+      name: 'dynamic_interfaces',
+      kind: { t: 'enum', values: ['allow_if_changes'] },
+      field: 'dynamicInterfaces',
+      valueIfBare: true,
+    },
     // keepalived 2.2.7's firewall for instances not in accept mode (src/daemon/firewall.ts).
     str('nftables', 'nftables', { valueIfBare: 'keepalived' }),
     int('nftables_priority', 'nftablesPriority', -2147483648, 2147483647),
@@ -180,7 +279,7 @@ export const GLOBAL_DEFS: BlockSpec = {
       'reload_repeat',
       'reload_file',
       'data_use_instance',
-    ].map((n) => later(n, NEEDS_VALUE.has(n) ? { minArgs: 1 } : {})),
+    ].map((n) => later(n, laterExtra(n))),
   ],
 };
 
@@ -193,7 +292,7 @@ export const TOP_LEVEL_GLOBALS: readonly KeywordSpec[] = [
   'use_pid_dir',
   'linkbeat_use_polling',
   'child_wait_time',
-].map((n) => later(n, NEEDS_VALUE.has(n) ? { minArgs: 1 } : {}));
+].map((n) => later(n, laterExtra(n)));
 
 /** Top-level blocks accepted but not modelled yet. */
 export const OPAQUE_TOP_BLOCKS: readonly KeywordSpec[] = [

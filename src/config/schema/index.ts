@@ -8,10 +8,10 @@ import { SYNC_GROUP, TRACK_FILE, TRACK_PROCESS, VRRP_INSTANCE, VRRP_SCRIPT } fro
 export const SSL: BlockSpec = {
   name: 'SSL',
   keywords: [
-    str('password', 'password'),
-    str('ca', 'ca'),
-    str('certificate', 'certificate'),
-    str('key', 'key'),
+    str('password', 'password', { bare: 'error' }),
+    str('ca', 'ca', { bare: 'error' }),
+    str('certificate', 'certificate', { bare: 'error' }),
+    str('key', 'key', { bare: 'error' }),
   ],
 };
 

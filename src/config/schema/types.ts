@@ -27,7 +27,8 @@ export type ValueKind =
   | { readonly t: 'string' }
   /** One of `values`; `caseInsensitive` compares upper-cased. */
   | { readonly t: 'enum'; readonly values: readonly string[]; readonly caseInsensitive?: boolean }
-  | { readonly t: 'ip' }
+  /** An IP address; `prefixOk`: keepalived also takes ADDR/LEN and ignores the length. */
+  | { readonly t: 'ip'; readonly prefixOk?: boolean }
   /**
    * A script command. `withUser`: the command is the first argument and the next two are
    * user and group (notify scripts); otherwise every argument is part of the command.
@@ -57,7 +58,10 @@ export type SpecialReader =
   | 'sorry-server'
   | 'use-vmac'
   | 'garp-interval'
-  | 'digest';
+  | 'digest'
+  | 'init-file'
+  | 'garp-extra-if'
+  | 'lvs-timeouts';
 
 export interface KeywordSpec {
   readonly name: string;
@@ -75,6 +79,17 @@ export interface KeywordSpec {
   readonly notImplemented?: boolean;
   /** The value when the keyword is written without an argument (e.g. `persistence_timeout` = 360 s). */
   readonly valueIfBare?: unknown;
+  /**
+   * What keepalived 2.2.7 does with the keyword written bare when it needs a value. Default:
+   * it aborts the parse ("missing a parameter", exit 2). 'accepted': it ignores the line (vigil
+   * warns); 'error': an ordinary config error (exit 5).
+   */
+  readonly bare?: 'accepted' | 'error';
+  /**
+   * keepalived 2.2.7 reports the keyword itself as a config error (e.g. `vrrp_iptables` in a
+   * build without iptables): the message says why.
+   */
+  readonly unsupported?: string;
   /** Fewest arguments the keyword needs (checked for every kind; keepalived rejects it bare). */
   readonly minArgs?: number;
   /** Short note shown with range errors, e.g. the keepalived behaviour. */

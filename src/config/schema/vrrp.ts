@@ -19,10 +19,10 @@ import {
 export const VRRP_SCRIPT: BlockSpec = {
   name: 'vrrp_script',
   keywords: [
-    script('script', 'script', {}, false),
+    script('script', 'script', { bare: 'error' }, false),
     // keepalived 2.2.7 reads these as whole seconds.
-    wholeSecondsMs('interval', 'intervalMs', 1, 2147483, { default: 1000 }),
-    wholeSecondsMs('timeout', 'timeoutMs', 1, 2147483),
+    wholeSecondsMs('interval', 'intervalMs', 1, 4294, { default: 1000 }),
+    wholeSecondsMs('timeout', 'timeoutMs', 1, 4294),
     special('weight', 'weight', 'weight', { default: 0, note: '-253..253' }),
     int('rise', 'rise', 1, 2147483647, { default: 1 }),
     int('fall', 'fall', 1, 2147483647, { default: 1 }),
@@ -34,9 +34,9 @@ export const VRRP_SCRIPT: BlockSpec = {
 export const TRACK_FILE: BlockSpec = {
   name: 'track_file',
   keywords: [
-    str('file', 'file'),
-    special('weight', 'weight', 'weight', { default: 1, note: '-2147483647..2147483647' }),
-    words('init_file', 'initFile'),
+    str('file', 'file', { bare: 'error' }),
+    special('weight', 'weight', 'weight', { default: 1, note: '-254..254', bare: 'error' }),
+    special('init_file', 'init-file', 'initFile'),
   ],
 };
 
@@ -44,13 +44,18 @@ export const TRACK_PROCESS: BlockSpec = {
   name: 'vrrp_track_process',
   keywords: [
     words('process', 'process', { minArgs: 1 }),
-    { name: 'param_match', kind: { t: 'enum', values: ['initial', 'partial'] }, field: 'paramMatch' },
-    special('weight', 'weight', 'weight', { default: 1, note: '-254..254' }),
+    {
+      name: 'param_match',
+      kind: { t: 'enum', values: ['initial', 'partial'] },
+      field: 'paramMatch',
+      bare: 'accepted',
+    },
+    special('weight', 'weight', 'weight', { default: 1, note: '-254..254', bare: 'error' }),
     int('quorum', 'quorum', 1, 65535, { default: 1 }),
-    int('quorum_max', 'quorumMax', 1, 65535),
-    secondsMs('fork_delay', 'forkDelayMs', 0, 3600),
-    secondsMs('terminate_delay', 'terminateDelayMs', 0, 3600),
-    secondsMs('delay', 'delayMs', 0, 3600),
+    int('quorum_max', 'quorumMax', 0, 65535),
+    secondsMs('fork_delay', 'forkDelayMs', 0.000001, 3600),
+    secondsMs('terminate_delay', 'terminateDelayMs', 0.000001, 3600),
+    secondsMs('delay', 'delayMs', 0.000001, 3600),
     flag('full_command', 'fullCommand', { default: false }),
   ],
 };
@@ -64,11 +69,12 @@ const NOTIFY: readonly KeywordSpec[] = [
 ];
 
 const TRACKS: readonly KeywordSpec[] = [
-  special('track_interface', 'track-interface', 'trackInterface', { default: [] }),
-  special('track_script', 'track-list', 'trackScript', { default: [] }),
-  special('track_file', 'track-list', 'trackFile', { default: [] }),
-  special('track_process', 'track-list', 'trackProcess', { default: [] }),
-  special('track_bfd', 'track-list', 'trackBfd', { default: [], notImplemented: true }),
+  // keepalived 2.2.7 ignores a track list written without its block.
+  special('track_interface', 'track-interface', 'trackInterface', { default: [], bare: 'accepted' }),
+  special('track_script', 'track-list', 'trackScript', { default: [], bare: 'accepted' }),
+  special('track_file', 'track-list', 'trackFile', { default: [], bare: 'accepted' }),
+  special('track_process', 'track-list', 'trackProcess', { default: [], bare: 'accepted' }),
+  special('track_bfd', 'track-list', 'trackBfd', { default: [], notImplemented: true, bare: 'accepted' }),
 ];
 
 export const SYNC_GROUP: BlockSpec = {
@@ -77,7 +83,6 @@ export const SYNC_GROUP: BlockSpec = {
     special('group', 'sync-members', 'group', { default: [] }),
     ...TRACKS,
     ...NOTIFY,
-    script('notify_deleted', 'notifyDeleted'),
     bool('notify_priority_changes', 'notifyPriorityChanges'),
     bool('smtp_alert', 'smtpAlert'),
     // Deprecated in 2.2.7 (a config error there); vigil warns.
@@ -111,20 +116,27 @@ export const VRRP_INSTANCE: BlockSpec = {
     secondsMs('preempt_delay', 'preemptDelayMs', 0, 1000, { default: 0 }),
     { name: 'authentication', kind: { t: 'block', block: AUTHENTICATION }, field: 'authentication' },
     special('virtual_ipaddress', 'vips', 'virtualIpaddress', { default: [] }),
-    special('virtual_ipaddress_excluded', 'vips', 'virtualIpaddressExcluded', { default: [] }),
-    special('virtual_routes', 'routes', 'virtualRoutes', { default: [] }),
-    special('virtual_rules', 'rules', 'virtualRules', { default: [], notImplemented: true }),
+    special('virtual_ipaddress_excluded', 'vips', 'virtualIpaddressExcluded', {
+      default: [],
+      bare: 'accepted',
+    }),
+    special('virtual_routes', 'routes', 'virtualRoutes', { default: [], bare: 'accepted' }),
+    special('virtual_rules', 'rules', 'virtualRules', {
+      default: [],
+      notImplemented: true,
+      bare: 'accepted',
+    }),
     ...TRACKS,
-    { name: 'mcast_src_ip', kind: { t: 'ip' }, field: 'mcastSrcIp' },
+    { name: 'mcast_src_ip', kind: { t: 'ip', prefixOk: true }, field: 'mcastSrcIp' },
     { name: 'unicast_src_ip', kind: { t: 'ip' }, field: 'unicastSrcIp' },
     { name: 'mcast_dst_ip', kind: { t: 'ip' }, field: 'mcastDstIp' },
     special('unicast_peer', 'peers', 'unicastPeer', { default: [] }),
     int('unicast_ttl', 'unicastTtl', 0, 255),
-    wholeSecondsMs('garp_master_delay', 'garpMasterDelayMs', 0, 4294967),
-    int('garp_master_repeat', 'garpMasterRepeat', 1, 2147483647),
-    wholeSecondsMs('garp_master_refresh', 'garpMasterRefreshMs', 0, 4294967),
-    int('garp_master_refresh_repeat', 'garpMasterRefreshRepeat', 1, 2147483647),
-    wholeSecondsMs('garp_lower_prio_delay', 'garpLowerPrioDelayMs', 0, 4294967),
+    wholeSecondsMs('garp_master_delay', 'garpMasterDelayMs', 0, 4294),
+    int('garp_master_repeat', 'garpMasterRepeat', 1, 4294967295),
+    wholeSecondsMs('garp_master_refresh', 'garpMasterRefreshMs', 0, 4294967295),
+    int('garp_master_refresh_repeat', 'garpMasterRefreshRepeat', 1, 4294967295),
+    wholeSecondsMs('garp_lower_prio_delay', 'garpLowerPrioDelayMs', 0, 4294),
     int('garp_lower_prio_repeat', 'garpLowerPrioRepeat', 0, 2147483647),
     int('down_timer_adverts', 'downTimerAdverts', 1, 100),
     flag('dont_track_primary', 'dontTrackPrimary', { default: false }),
@@ -137,12 +149,14 @@ export const VRRP_INSTANCE: BlockSpec = {
     bool('notify_priority_changes', 'notifyPriorityChanges'),
     ...NOTIFY,
     script('notify_master_rx_lower_pri', 'notifyMasterRxLowerPri'),
+    // keepalived 2.2.7: `notify_deleted [SCRIPT]` (an instance keyword; bare it only sends the notification).
+    script('notify_deleted', 'notifyDeleted', { bare: 'accepted' }),
     special('use_vmac', 'use-vmac', 'useVmac'),
     flag('vmac_xmit_base', 'vmacXmitBase', { default: false }),
     flag('promote_secondaries', 'promoteSecondaries', { default: false }),
     bool('lower_prio_no_advert', 'lowerPrioNoAdvert'),
     bool('higher_prio_send_advert', 'higherPrioSendAdvert'),
-    later('debug', { minArgs: 1 }),
+    later('debug', { minArgs: 1, kind: { t: 'int', min: 0, max: 4 } }),
     later('vrf', { minArgs: 1 }),
     later('use_vmac_addr'),
     later('use_ipvlan'),
@@ -150,8 +164,8 @@ export const VRRP_INSTANCE: BlockSpec = {
     later('track_src_ip'),
     later('unicast_fault_no_peer'),
     later('old_unicast_checksum'),
-    later('garp_extra_if', { minArgs: 1 }),
-    later('kernel_rx_buf_size', { minArgs: 1 }),
+    later('garp_extra_if', { minArgs: 1, bare: 'error', kind: { t: 'special', reader: 'garp-extra-if' } }),
+    later('kernel_rx_buf_size', { minArgs: 1, bare: 'error', kind: { t: 'int', min: 0, max: 4294967295 } }),
     later('linkbeat_use_polling'),
     // keepalived 2.2.7: "Specifying lvs_sync_daemon_interface against a vrrp is deprecated" (a config error).
     later('lvs_sync_daemon_interface', { deprecatedFor: 'global_defs lvs_sync_daemon', minArgs: 1 }),

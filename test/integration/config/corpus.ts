@@ -103,20 +103,6 @@ export const DELIBERATE: readonly {
   reason: string;
 }[] = [
   {
-    line: 'priority',
-    keepalived: 2,
-    vigil: 5,
-    reason:
-      'a keyword missing its value is a config error (5); keepalived aborts the parse with its fatal status 2',
-  },
-  {
-    line: 'debug',
-    keepalived: 2,
-    vigil: 5,
-    reason:
-      'a keyword missing its value is a config error (5); keepalived aborts the parse with its fatal status 2',
-  },
-  {
     line: 'priority 100\u00a0',
     keepalived: 5,
     vigil: 0,
@@ -262,6 +248,8 @@ function targeted(): Features[] {
     }
     out.push({ ...VALID, strict, rawLine: 'accept' }, { ...VALID, strict, version: '3', rawLine: 'accept' });
   }
+  // A keyword missing its value: keepalived stops parsing (exit 2), and so does vigil's verdict.
+  for (const rawLine of ['priority', 'debug']) out.push({ ...VALID, rawLine });
   for (const extra of EXTRAS) out.push({ ...VALID, extra });
   for (const d of DELIBERATE) {
     out.push(

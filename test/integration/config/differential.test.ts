@@ -5,45 +5,19 @@
  * veth pair vigil0/vigil1), so interface checks agree. Needs root and keepalived; skips otherwise.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { corpus, DELIBERATE, type Features, renderConfig, sampleMutations } from './corpus.js';
+import { deleteNamespace, inNs, makeNamespace, skipReason } from './keepalived-ns.js';
 
 const VIGIL = fileURLToPath(new URL('../../../../bin/vigil', import.meta.url));
 const SAMPLES = '/usr/share/doc/keepalived/samples';
 const NS = `vigil-cfg-${process.pid}`;
 
-function skipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces and keepalived -t)';
-  const k = spawnSync('keepalived', ['-v'], { encoding: 'utf8' });
-  if (k.error !== undefined) return 'keepalived is not installed';
-  if (!/v2\.2\.7/.test(`${k.stdout}${k.stderr}`)) return 'the reference keepalived is not 2.2.7';
-  if (spawnSync('ip', ['-V']).error !== undefined) return 'iproute2 (ip) is not installed';
-  return undefined;
-}
 const skip = skipReason();
-
-function ip(...args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** Runs a command inside the namespace; resolves with its exit status (never rejects). */
-function inNs(cmd: string, args: string[], cwd: string): Promise<number> {
-  return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', NS, cmd, ...args], { cwd, timeout: 20_000 }, (err) => {
-      if (err === null) resolve(0);
-      else if (typeof err.code === 'number') resolve(err.code);
-      // Killed by a signal: report it as the shell does (128 + signal number), e.g. 139 for SIGSEGV.
-      else if (err.signal) resolve(128 + (constants.signals[err.signal] ?? 0));
-      else resolve(-1);
-    });
-  });
-}
 
 /**
  * Why vigil deliberately exits differently from keepalived for this config, or undefined.
@@ -58,15 +32,12 @@ let dir = '';
 before(() => {
   if (skip !== undefined) return;
   dir = mkdtempSync(join(tmpdir(), 'vigil-cfg-diff-'));
-  ip('netns', 'add', NS);
-  ip('-n', NS, 'link', 'add', 'vigil0', 'type', 'veth', 'peer', 'name', 'vigil1');
-  ip('-n', NS, 'link', 'set', 'vigil0', 'up');
-  ip('-n', NS, 'link', 'set', 'vigil1', 'up');
+  makeNamespace(NS);
 });
 
 after(() => {
   if (skip !== undefined) return;
-  spawnSync('ip', ['netns', 'del', NS]);
+  deleteNamespace(NS);
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
@@ -80,11 +51,11 @@ async function compareAll(texts: readonly string[], prefix: string): Promise<{ k
       const i = next++;
       const file = join(dir, `${prefix}${String(i).padStart(3, '0')}.conf`);
       writeFileSync(file, texts[i]!);
-      const k = await inNs('keepalived', ['-t', '-l', '-n', '-f', file], dir);
-      let v = await inNs(VIGIL, ['-t', '-f', file], dir);
-      // vigil -t only exits 0/4/5/6; anything else is a crash, which is retried once because the
+      const k = await inNs(NS, 'keepalived', ['-t', '-l', '-n', '-f', file], dir);
+      let v = await inNs(NS, VIGIL, ['-t', '-f', file], dir);
+      // vigil -t only exits 0/2/4/5/6; anything else is a crash, which is retried once because the
       // shared dist/ tree may be mid-rebuild by a concurrent `tsc` (a second crash is reported).
-      if (![0, 4, 5, 6].includes(v)) v = await inNs(VIGIL, ['-t', '-f', file], dir);
+      if (![0, 2, 4, 5, 6].includes(v)) v = await inNs(NS, VIGIL, ['-t', '-f', file], dir);
       results[i] = { k, v };
     }
   };

@@ -131,7 +131,7 @@ test("daemon verdict: config errors keepalived's daemon runs with do not stop vi
     `${inst(VIP)}\nvirtual_server 192.0.2.100 80 {\n  lb_kind nat\n  quorum 100\n  real_server 198.51.100.1 80 {\n    weight\n  }\n}\n`,
   ]) {
     const { r, v } = verdictOf(text);
-    assert.equal(r.exitCode, 5, `-t finds errors in:\n${text}`);
+    assert.notEqual(r.exitCode, 0, `-t finds errors in:\n${text}`);
     assert.equal(v.run, true, `the daemon runs:\n${text}\n${r.diagnostics.map((d) => d.message).join('\n')}`);
   }
 });

@@ -102,11 +102,11 @@ test('every checker type builds into its own union member', () => {
   const body = types
     .map(
       (t) =>
-        `  ${t} {\n${t === 'MISC_CHECK' ? '   misc_path "/bin/true arg"\n' : ''}${t.endsWith('_GET') ? '   url {\n    path /\n   }\n' : ''}  }`,
+        `  ${t} {\n${t === 'MISC_CHECK' ? '   misc_path "/bin/true arg"\n' : ''}${t.endsWith('_GET') ? '   url {\n    path /\n   }\n' : ''}${t === 'FILE_CHECK' ? '   track_file tf\n' : ''}${t === 'BFD_CHECK' ? '   name b1\n' : ''}  }`,
     )
     .join('\n');
   const r = check(
-    `virtual_server fwmark 5 {\n lb_algo rr\n lb_kind DR\n real_server 198.51.100.2 {\n${body}\n }\n}`,
+    `track_file tf {\n file /tmp/tf\n}\nbfd_instance b1 {\n neighbor_ip 192.0.2.9\n}\nvirtual_server fwmark 5 {\n lb_algo rr\n lb_kind DR\n real_server 198.51.100.2 {\n${body}\n }\n}`,
   );
   assert.equal(errors(r).length, 0, show(r));
   const cs = r.model!.virtualServers[0]!.realServers[0]!.checkers;

@@ -12,6 +12,15 @@ function rejects(text: string, re: RegExp, host = {}): void {
   );
   assert.equal(r.exitCode, ExitCode.CONFIG, show(r));
 }
+/** Asserts keepalived would stop at a keyword missing its parameter (exit 2), with an error matching `re`. */
+function missingParameter(text: string, re: RegExp): void {
+  const r = check(text);
+  assert.ok(
+    errors(r).some((d) => re.test(d.message) && d.class === 'missing-parameter'),
+    show(r),
+  );
+  assert.equal(r.exitCode, ExitCode.MISSING_PARAMETER, show(r));
+}
 function accepts(text: string, host = {}): void {
   const r = check(text, host);
   assert.equal(errors(r).length, 0, show(r));
@@ -86,7 +95,10 @@ test('authentication: auth_pass longer than 8, AH with MASTER, auth with VRRPv3'
     instance('authentication {\n auth_type PASS\n auth_pass 123456789\n}'),
     /auth_pass is longer than 8 characters/,
   );
-  rejects(instance('state MASTER\nauthentication {\n auth_type AH\n auth_pass 1\n}'), /incompatible with AH/);
+  rejects(
+    instance('state MASTER\npriority 100\nauthentication {\n auth_type AH\n auth_pass 1\n}'),
+    /incompatible with AH/,
+  );
   rejects(
     instance('version 3\nauthentication {\n auth_type PASS\n auth_pass 1\n}'),
     /VRRPv3 has no authentication/,
@@ -419,9 +431,9 @@ test('an IPv6 instance runs VRRPv3 even when version 2 is configured (RFC 3768 i
 });
 
 test('not-implemented keywords that need a value are rejected bare, like keepalived', () => {
-  rejects(instance('debug'), /'debug' needs a value/);
+  missingParameter(instance('debug'), /'debug' needs a value/);
   accepts(instance('debug 1'));
-  rejects('global_defs {\n process_name\n}\n', /'process_name' needs a value/);
+  missingParameter('global_defs {\n process_name\n}\n', /'process_name' needs a value/);
 });
 
 test('namespace keywords are top-level only (keepalived rejects them inside global_defs)', () => {
@@ -460,7 +472,9 @@ test('HTTP_GET url blocks need a path; checker timers have keepalived’s ranges
 test('virtual_server_group members: addresses, ranges, ports and fwmarks', () => {
   const g = (m: string) =>
     `virtual_server_group G {\n ${m}\n}\nvirtual_server group G {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.1 80 {\n }\n}\n`;
-  accepts(g('192.0.2.3-10 80\n fwmark 7\n 2001:db8::1-ff 80'));
+  accepts(g('192.0.2.3-10 80\n 2001:db8::1-ff 80'));
+  // keepalived 2.2.7: "protocol specified for fwmark - protocol will be ignored".
+  rejects(g('fwmark 7'), /protocol does not apply to a fwmark service/);
   rejects(g('192.0.2.10-3 80'), /range end is not greater than its start/);
   rejects(g('ae00::1000-9 80'), /range end is not greater than its start/);
   rejects(g('192.0.2.x 80'), /invalid address '192\.0\.2\.x'/);
@@ -545,7 +559,7 @@ test('vrrp_script: whole-second interval/timeout, weight options, script users m
   const bin = { files: { '/bin/true': { isFile: true, mode: 0o755, uid: 0 } }, users: ['nobody'] };
   const s = (line: string) => `vrrp_script s {\n script /bin/true\n ${line}\n}\n${instance()}`;
   rejects(s('interval 1.5'), /invalid number '1\.5' \(whole seconds\)/, bin);
-  rejects(s('interval 0'), /outside the range 1\.\.2147483/, bin);
+  rejects(s('interval 0'), /outside the range 1\.\.4294/, bin);
   rejects(s('weight 10 foo'), /unknown option 'foo' \(only 'reverse'\)/, bin);
   accepts(s('weight -10 reverse\n rise 1000000'), bin);
   rejects(s('user nosuchuser'), /user 'nosuchuser' does not exist/, bin);
@@ -611,7 +625,7 @@ test('sync group track references, track_file needs a file, track_process quorum
     'vrrp_track_process p {\n process nginx\n quorum 3\n quorum_max 2\n}\n',
     /quorum_max 2 is less than quorum 3/,
   );
-  rejects('vrrp_track_process p {\n process\n}\n', /'process' needs a value/);
+  missingParameter('vrrp_track_process p {\n process\n}\n', /'process' needs a value/);
   rejects('static_routes {\n 10.8.0.0/16 via 10.9.9.1\n}\n', /static route 10\.8\.0\.0\/16 has no dev/);
   accepts(
     'static_routes {\n 10.8.0.0/16 via 10.9.9.1 dev eth0\n}\nstatic_ipaddress {\n 10.9.9.9/24 dev eth0\n}\n',
