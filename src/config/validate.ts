@@ -1041,6 +1041,15 @@ function allScripts(cfg: KeepalivedConfig): { script: ScriptSpec; what: string; 
         tracked: true,
       });
   }
+  // The notify FIFOs' reader scripts, checked like notify scripts; the LVS one only by keepalived's
+  // checker process, which runs only when there are virtual servers.
+  const g = cfg.globalDefs;
+  for (const [s, what] of [
+    [g.notifyFifoScript, 'notify_fifo_script'],
+    [g.vrrpNotifyFifoScript, 'vrrp_notify_fifo_script'],
+    [cfg.virtualServers.length > 0 ? g.lvsNotifyFifoScript : undefined, 'lvs_notify_fifo_script'],
+  ] as const)
+    if (s !== undefined) out.push({ script: s, what, tracked: false });
   for (const i of cfg.instances) notify(i as unknown as Record<string, unknown>, `vrrp_instance ${i.name}`);
   for (const g of cfg.syncGroups)
     notify(g as unknown as Record<string, unknown>, `vrrp_sync_group ${g.name}`);

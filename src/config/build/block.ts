@@ -197,18 +197,6 @@ function needArg(node: ConfigNode, kw: KeywordSpec, spec: BlockSpec, ctx: BuildC
   return a;
 }
 
-/**
- * keepalived 2.2.7 (lib/parser.c null_strvec) exits with KEEPALIVED_EXIT_CONFIG when a keyword's
- * value is missing. Only the process that reads the block does: the VRRP process skips the
- * checker's blocks, so a missing value there does not stop VRRP.
- */
-function missingValue(ctx: BuildContext, pos: SourcePos, kw: KeywordSpec, spec: BlockSpec): void {
-  ctx.sink.error(pos, `'${kw.name}' needs a value`, {
-    code: 'missing-value',
-    stopsDaemon: !CHECKER_BLOCKS.has(spec.name),
-  });
-}
-
 function rangeNote(kw: KeywordSpec): string {
   return kw.note !== undefined ? ` (${kw.note})` : '';
 }

@@ -185,11 +185,11 @@ export const GLOBAL_DEFS: BlockSpec = {
     flag('enable_script_security', 'enableScriptSecurity', { default: false }),
     // `notify_fifo FILE [user [group]]`: the FIFO vigil creates is given to that owner.
     str('notify_fifo', 'notifyFifo', { ownerField: 'notifyFifoOwner', bare: 'error' }),
-    script('notify_fifo_script', 'notifyFifoScript'),
+    script('notify_fifo_script', 'notifyFifoScript', { bare: 'error' }),
     str('vrrp_notify_fifo', 'vrrpNotifyFifo', { ownerField: 'vrrpNotifyFifoOwner', bare: 'error' }),
-    script('vrrp_notify_fifo_script', 'vrrpNotifyFifoScript'),
+    script('vrrp_notify_fifo_script', 'vrrpNotifyFifoScript', { bare: 'error' }),
     str('lvs_notify_fifo', 'lvsNotifyFifo', { ownerField: 'lvsNotifyFifoOwner', bare: 'error' }),
-    script('lvs_notify_fifo_script', 'lvsNotifyFifoScript'),
+    script('lvs_notify_fifo_script', 'lvsNotifyFifoScript', { bare: 'error' }),
     // On reload, instances and groups whose state did not change write it to the FIFO again.
     flag('fifo_write_vrrp_states_on_reload', 'fifoWriteVrrpStatesOnReload', { default: false }),
     secondsMs('vrrp_startup_delay', 'vrrpStartupDelayMs', 0.001, 4294.967295),

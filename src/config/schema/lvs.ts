@@ -222,7 +222,7 @@ export const VIRTUAL_SERVER: BlockSpec = {
       field: 'realServers',
       default: [],
     },
-    { name: 'sorry_server_lvs_method', kind: LVS_METHOD, field: 'sorryServerLvsMethod' },
+    { name: 'sorry_server_lvs_method', kind: LVS_METHOD, field: 'sorryServerLvsMethod', bare: 'error' },
     later('snmp_name', { minArgs: 1, bare: 'error' }),
     later('flag-1'),
     later('flag-2'),

@@ -71,6 +71,13 @@ export const GENERATED_DELIBERATE: readonly {
     reason: 'not implemented by vigil yet: accepted with a warning, the interfaces named are not checked',
   },
   {
+    label: /auth_type[= ]AH/,
+    keepalived: 0,
+    vigil: 5,
+    reason:
+      'auth_type AH is refused with the fix (vigil does not implement IPsec AH; adverts to peers expecting AH would be dropped)',
+  },
+  {
     label: /smtp_server[= ]mail\.example\.org/,
     keepalived: 5,
     vigil: 0,
