@@ -93,6 +93,8 @@ export function openConnection(
       signal.removeEventListener('abort', onAbort);
       socket.removeListener('error', onError);
       socket.removeListener('connect', onConnect);
+      // An error between now and the caller's own listener must not be thrown (it shows as a closed socket).
+      socket.on('error', () => {});
       if (!r.ok) socket.destroy();
       resolve(r);
     };

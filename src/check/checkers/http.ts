@@ -137,8 +137,8 @@ function handshake(
       signal.removeEventListener('abort', onAbort);
       t.removeListener('secureConnect', onSecure);
       t.removeListener('error', onError);
+      t.on('error', () => {});
       if ('reason' in r) {
-        t.on('error', () => {});
         t.destroy();
         raw.destroy();
       }
