@@ -362,6 +362,19 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
     await expect({ spec, target: to(FLAKY), timeoutMs: 1000 }, OK);
   });
 
+  test('HTTP_GET: aborted mid-read; a Content-Length mismatch is logged', async () => {
+    const spec = http([url('/')]);
+    await fault(FLAKY, 'http-drip');
+    const rep = await expect({ spec, target: to(FLAKY), timeoutMs: 5000, abortAfterMs: 300 }, 'aborted');
+    assert.ok(rep.ms < 1000, `abort took ${rep.ms} ms`);
+    await fault(FLAKY, 'http-short');
+    const short = await expect({ spec, target: to(FLAKY), timeoutMs: 1000 }, OK);
+    assert.deepEqual(short.logs, [
+      'info: http_check url /: content_length (100) does not match received bytes (5)',
+    ]);
+    await fault(FLAKY, 'http-ok');
+  });
+
   test('HTTP_GET: several urls in one attempt, or one url per attempt', async () => {
     const spec = http([url('/index.html'), url('/status503'), url('/host')]);
     await expect({ spec, target: to(80), timeoutMs: 2000 }, 'HTTP status code error to');
@@ -418,6 +431,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
       ['garbage', 'SSL handshake/communication error connecting to', 1000],
       ['hang', 'Timeout connecting', 300],
       ['tls-silent', 'Timeout WEB read', 300],
+      ['tls-drip', 'Timeout SSL read', 200],
       ['closed', 'Connection failed', 1000],
       ['smtp-multiline', 'SSL handshake/communication error connecting to', 1000], // a plain-text server
     ];
