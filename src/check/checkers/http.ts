@@ -30,13 +30,15 @@
  * does not carry: pass them as the optional last argument (`HttpInherited`); without it only the
  * url's and the checker's virtualhost are used.
  *
- * Not implemented: the global `SSL { ca certificate key password }` client certificate,
- * tls_compliant/sni_name/regex_options/regex offsets (keepalived 2.2.7 has no sni_name; the model
- * has none of the others). Regexes are JavaScript RegExps, not PCRE2.
+ * The global `SSL { ca certificate key password }` block gives SSL_GET its client certificate
+ * (`HttpInherited.ssl`, read once at create). Not implemented: tls_compliant, regex_options,
+ * regex_stack and the regex offsets (the model has none of them; keepalived 2.2.7 has no sni_name).
+ * Regexes are JavaScript RegExps, not PCRE2.
  */
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import type { HttpChecker } from '../../config/model.js';
+import type { HttpChecker, SslOptions } from '../../config/model.js';
 import { canonicalAddress } from '../../net/addr.js';
 import type {
   AttemptContext,
@@ -59,10 +61,55 @@ import {
   type UrlExpectation,
 } from './http-protocol.js';
 
-/** Virtualhosts the checker inherits (keepalived's checker->rs->virtualhost, checker->vs->virtualhost). */
+/**
+ * What the checker inherits from around it: keepalived's checker->rs->virtualhost and
+ * checker->vs->virtualhost, and the global `SSL { }` block (SSL_GET's client certificate).
+ */
 export interface HttpInherited {
   readonly realServerVirtualhost?: string;
   readonly virtualServerVirtualhost?: string;
+  readonly ssl?: Pick<SslOptions, 'certificate' | 'key' | 'ca' | 'password'>;
+}
+
+/** The client side of the TLS context (keepalived's build_ssl_ctx with a global SSL block). */
+export interface TlsClientCredentials {
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly ca?: Buffer;
+  readonly passphrase?: string;
+}
+
+/**
+ * Reads the global SSL block's files once, as keepalived loads them into its SSL_CTX at start-up.
+ * keepalived stops its checker process when one cannot be loaded; vigil logs keepalived's message and
+ * goes on without a client certificate.
+ */
+export function loadTlsClient(
+  ssl: HttpInherited['ssl'],
+  env: CheckerEnv,
+  read: (path: string) => Buffer = readFileSync,
+): TlsClientCredentials | undefined {
+  if (ssl === undefined) return undefined;
+  const files: [keyof TlsClientCredentials, string | undefined, string][] = [
+    ['cert', ssl.certificate, 'certificate'],
+    ['key', ssl.key, 'key'],
+    ['ca', ssl.ca, 'CA'],
+  ];
+  const out: { -readonly [K in keyof TlsClientCredentials]: TlsClientCredentials[K] } = {};
+  for (const [field, path, what] of files) {
+    if (path === undefined) continue;
+    try {
+      (out as Record<string, Buffer>)[field] = read(path);
+    } catch (e) {
+      env.log(
+        'error',
+        `SSL error : Cant load ${what} file ${path} (${(e as Error).message}); SSL_GET runs without a client certificate`,
+      );
+      return undefined;
+    }
+  }
+  if (ssl.password !== undefined) out.passphrase = ssl.password;
+  return out;
 }
 
 export interface FetchLimits {
@@ -78,7 +125,7 @@ export const CHECKER_LIMITS: FetchLimits = { maxResponseBytes: 16 << 20, maxDura
 export interface FetchRequest {
   readonly target: ConnectTarget;
   /** TLS (SSL_GET); `servername` = SNI, undefined = none. */
-  readonly tls?: { readonly servername?: string };
+  readonly tls?: { readonly servername?: string; readonly client?: TlsClientCredentials };
   readonly request: Buffer;
   readonly reader: ResponseReader;
   readonly limits?: FetchLimits;
@@ -110,7 +157,7 @@ export async function fetchOnce(req: FetchRequest, ctx: AttemptContext): Promise
   if (!c.ok) return { ok: false, reason: connectReason(c) };
   let sock: Socket | TLSSocket = c.socket;
   if (req.tls !== undefined) {
-    const hs = await handshake(c.socket, req.tls.servername, c.deadline - Date.now(), ctx.signal);
+    const hs = await handshake(c.socket, req.tls, c.deadline - Date.now(), ctx.signal);
     if ('reason' in hs) return hs;
     sock = hs.socket;
   }
@@ -119,7 +166,7 @@ export async function fetchOnce(req: FetchRequest, ctx: AttemptContext): Promise
 
 function handshake(
   raw: Socket,
-  servername: string | undefined,
+  tls: NonNullable<FetchRequest['tls']>,
   remainingMs: number,
   signal: AbortSignal,
 ): Promise<{ socket: TLSSocket } | { ok: false; reason: string }> {
@@ -127,7 +174,8 @@ function handshake(
     const t = tlsConnect({
       socket: raw,
       rejectUnauthorized: false,
-      ...(servername !== undefined ? { servername } : {}),
+      ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+      ...tls.client,
     });
     let done = false;
     const finish = (r: { socket: TLSSocket } | { ok: false; reason: string }) => {
@@ -260,6 +308,7 @@ function urlAttempts(
   inherited: HttpInherited | undefined,
 ): CheckAttempt[] {
   const address = canonicalAddress(target.address)?.address ?? target.address;
+  const client = tls ? loadTlsClient(inherited?.ssl, env) : undefined;
   return prepareUrls(spec, env).map((url) => {
     const sources = {
       url: url.virtualhost,
@@ -288,7 +337,14 @@ function urlAttempts(
           request,
           reader,
           limits: CHECKER_LIMITS,
-          ...(tls ? { tls: servername !== undefined ? { servername } : {} } : {}),
+          ...(tls
+            ? {
+                tls: {
+                  ...(servername !== undefined ? { servername } : {}),
+                  ...(client !== undefined ? { client } : {}),
+                },
+              }
+            : {}),
         },
         ctx,
       );

@@ -139,6 +139,21 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
       '-subj',
       '/CN=rs.test',
     ]);
+    await topo.exec('rs', 'openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'client-key.pem'),
+      '-out',
+      join(dir, 'client-cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=vigil-client',
+    ]);
     writeFileSync(
       join(prefix, 'nginx.conf'),
       nginxConf(
@@ -149,9 +164,11 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
           'listen 443 ssl;',
           `ssl_certificate ${cert};`,
           `ssl_certificate_key ${key};`,
+          'ssl_verify_client optional_no_ca;',
           `root ${join(prefix, 'html')};`,
           'location = /host { return 200 "$http_host"; }',
           'location = /sni { return 200 "[$ssl_server_name]"; }',
+          'location = /client { return 200 "[$ssl_client_s_dn]"; }',
           'location = /peer { return 200 "$remote_addr:$remote_port"; }',
           'location = /status503 { return 503; }',
         ],
@@ -423,6 +440,32 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
       { spec: ssl([url('/status503')]), target: to(443), timeoutMs: 2000 },
       'HTTP status code error to',
     );
+  });
+
+  test('SSL_GET: the global SSL block’s client certificate', async () => {
+    const client = (dn: string) => ssl([url('/client', { digests: [md5(`[${dn}]`)] })]);
+    await expect({ spec: client(''), target: to(443), timeoutMs: 2000 }, OK);
+    const certificate = join(dir, 'client-cert.pem');
+    const key = join(dir, 'client-key.pem');
+    await expect(
+      {
+        spec: client('CN=vigil-client'),
+        target: to(443),
+        timeoutMs: 2000,
+        inherited: { ssl: { certificate, key } },
+      },
+      OK,
+    );
+    const missing = await expect(
+      {
+        spec: client(''),
+        target: to(443),
+        timeoutMs: 2000,
+        inherited: { ssl: { certificate: join(dir, 'nope.pem'), key } },
+      },
+      OK,
+    );
+    assert.match(missing.logs.join('\n'), /^error: SSL error : Cant load certificate file .*nope\.pem/);
   });
 
   test('SSL_GET: every failure reason, each followed by recovery', async () => {
