@@ -124,36 +124,25 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
     writeFileSync(join(prefix, 'html', 'big.bin'), BIG);
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    await topo.exec('rs', 'openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=rs.test',
-    ]);
-    await topo.exec('rs', 'openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'client-key.pem'),
-      '-out',
-      join(dir, 'client-cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=vigil-client',
-    ]);
+    // A self-signed certificate for nginx, another for SSL_GET's client certificate.
+    const selfSigned = (keyOut: string, certOut: string, cn: string) =>
+      topo.exec('rs', 'openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        keyOut,
+        '-out',
+        certOut,
+      ]);
+    await selfSigned(key, cert, 'rs.test');
+    await selfSigned(join(dir, 'client-key.pem'), join(dir, 'client-cert.pem'), 'vigil-client');
     writeFileSync(
       join(prefix, 'nginx.conf'),
       nginxConf(
