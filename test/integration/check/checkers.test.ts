@@ -534,6 +534,21 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
         const ours = await run(args);
         assert.deepEqual([ours.stdout, ours.code], [ka.stdout, ka.code], `genhash ${args.join(' ')}`);
       }
+      // keepalived's genhash sends its checker's request: ours must be the same bytes.
+      await fault(FLAKY, 'http-ok');
+      for (const args of [
+        ['-s', RS, '-p', String(FLAKY), '-u', '/x?y=1'],
+        ['-s', RS, '-p', String(FLAKY), '-u', '/', '-P', '1.1', '-V', 'www.example'],
+        ['-s', RS, '-p', String(FLAKY), '-u', '/', '-P', '1.0c'],
+        ['-s', RS6, '-p', String(FLAKY), '-u', '/v6'],
+      ]) {
+        const before = (await faults.call<string[]>('received', { port: FLAKY })).length;
+        await topo.exec('lb', 'keepalived', ['--genhash', ...args], { allowFail: true });
+        await run(args);
+        const got = await faults.call<string[]>('received', { port: FLAKY });
+        assert.equal(got.length, before + 2, `both genhash reached the server: ${args.join(' ')}`);
+        assert.equal(got[before + 1], got[before], `request of genhash ${args.join(' ')}`);
+      }
     }
   });
 });
