@@ -97,6 +97,8 @@ export async function genhash(o: GenhashOptions, out: GenhashOutput, signal: Abo
     { timeoutMs: o.timeoutMs, signal },
   );
   if (!r.ok) {
+    // Stopped by SIGINT/SIGTERM: keepalived's genhash just ends.
+    if (signal.aborted) return;
     out.stdout(`${r.reason}\n`);
   } else if (!r.summary.extracted) {
     out.stderr('no data received from remote webserver\n');
