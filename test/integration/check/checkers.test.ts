@@ -196,6 +196,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
 
   test('TCP_CHECK: success, refused then recovered, connect timeout then recovered', async () => {
     await expect({ spec: tcp, target: to(80), timeoutMs: 2000 }, OK);
+    await expect({ spec: tcp, target: to(80, { family: 'ipv6', address: RS6 }), timeoutMs: 2000 }, OK);
     await fault(REFUSED, 'closed');
     await expect({ spec: tcp, target: to(REFUSED), timeoutMs: 2000 }, 'failed (ECONNREFUSED)');
     await fault(REFUSED, 'hang');
@@ -497,6 +498,16 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
     }
     const got = await faults.call<string[]>('received', { port: SMTP_FAULT });
     assert.equal(got.at(-1), 'HELO lb.example\r\nQUIT\r\n');
+    await fault(SMTP_FAULT, 'smtp-multiline');
+    await expect(
+      {
+        spec: smtp(),
+        target: to(SMTP_FAULT, { family: 'ipv6', address: '2001:DB8:0::12' }),
+        timeoutMs: 1000,
+      },
+      `Bad greeting banner from server [${RS6}]:${SMTP_FAULT}`,
+    );
+    await fault(SMTP_FAULT, 'smtp-ok');
     await expect({ spec: smtp(), target: to(SMTP_FAULT), timeoutMs: 1000 }, OK);
     assert.equal(
       (await faults.call<string[]>('received', { port: SMTP_FAULT })).at(-1),
