@@ -53,8 +53,7 @@ import {
   buildRequest,
   evaluateResponse,
   HTTP_REASON,
-  ResponseReader as Reader,
-  type ResponseReader,
+  ResponseReader,
   type ResponseSummary,
   requestVirtualhost,
   sniName,
@@ -327,7 +326,7 @@ function urlAttempts(
     const servername = tls ? sniName(spec.enableSni, sources) : undefined;
     let lenMismatch = 0;
     return async (ctx: AttemptContext): Promise<CheckOutcome> => {
-      const reader = new Reader({
+      const reader = new ResponseReader({
         digest: url.digests.length > 0,
         ...(url.regex ? { regex: url.regex } : {}),
       });
