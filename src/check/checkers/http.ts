@@ -365,7 +365,12 @@ function urlAttempts(
   });
 }
 
-export interface HttpCheckerModule extends CheckerModule<HttpChecker['type']> {
+/**
+ * HTTP_GET's or SSL_GET's module. Its `type` is one literal, so that it is a `CheckerModule<'HTTP_GET'>`
+ * (resp. `<'SSL_GET'>`) for a registry keyed by type; `create` takes the HttpChecker both share.
+ */
+export interface HttpCheckerModule<T extends HttpChecker['type'] = HttpChecker['type']>
+  extends CheckerModule<T> {
   /** One attempt that checks every url in order, stopping at the first failure. */
   create(spec: HttpChecker, target: ConnectTarget, env: CheckerEnv, inherited?: HttpInherited): CheckAttempt;
   /** How many urls the checker has (urls without a path do not count, as in keepalived). */
@@ -380,7 +385,7 @@ export interface HttpCheckerModule extends CheckerModule<HttpChecker['type']> {
   ): CheckAttempt;
 }
 
-function httpModule(type: HttpChecker['type'], tls: boolean): HttpCheckerModule {
+function httpModule<T extends HttpChecker['type']>(type: T, tls: boolean): HttpCheckerModule<T> {
   return {
     type,
     defaults: { retry: 1, delayBeforeRetryMs: 3000 },
@@ -404,5 +409,5 @@ function httpModule(type: HttpChecker['type'], tls: boolean): HttpCheckerModule 
   };
 }
 
-export const httpCheck: HttpCheckerModule = httpModule('HTTP_GET', false);
-export const sslCheck: HttpCheckerModule = httpModule('SSL_GET', true);
+export const httpCheck: HttpCheckerModule<'HTTP_GET'> = httpModule('HTTP_GET', false);
+export const sslCheck: HttpCheckerModule<'SSL_GET'> = httpModule('SSL_GET', true);

@@ -176,9 +176,14 @@ function converse(
   });
 }
 
-export const smtpCheck: CheckerModule<'SMTP_CHECK'> = {
+/**
+ * `retriesEachCycle`: every delay_loop cycle starts with retry_it = 0 and retries happen while down
+ * (checkers.md G3; the life cycle's policy flag, see the chk-core branch's types.ts).
+ */
+export const smtpCheck: CheckerModule<'SMTP_CHECK'> & { readonly retriesEachCycle: true } = {
   type: 'SMTP_CHECK',
   defaults: { retry: 1, delayBeforeRetryMs: 1000 },
+  retriesEachCycle: true,
   create(spec, target): CheckAttempt {
     const address = canonicalAddress(target.address)?.address ?? target.address;
     const server = formatPair(address, target.port);

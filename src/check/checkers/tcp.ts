@@ -27,9 +27,14 @@ export function tcpOutcome(r: ConnectResult): CheckOutcome {
   }
 }
 
-export const tcpCheck: CheckerModule<'TCP_CHECK'> = {
+/**
+ * `retriesWhileDown`: keepalived 2.2.7's tcp_epilog retries a down checker's failure after
+ * delay_before_retry too (the life cycle's policy flag; see the chk-core branch's types.ts).
+ */
+export const tcpCheck: CheckerModule<'TCP_CHECK'> & { readonly retriesWhileDown: true } = {
   type: 'TCP_CHECK',
   defaults: { retry: 1, delayBeforeRetryMs: 1000 },
+  retriesWhileDown: true,
   create(_spec, target): CheckAttempt {
     return async (ctx) => {
       const r = await openConnection(target, ctx.timeoutMs, ctx.signal);

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyConnectError, formatPair } from '../../../src/check/checkers/connect.js';
-import { tcpOutcome } from '../../../src/check/checkers/tcp.js';
+import { httpCheck, sslCheck } from '../../../src/check/checkers/http.js';
+import { smtpCheck } from '../../../src/check/checkers/smtp.js';
+import { tcpCheck, tcpOutcome } from '../../../src/check/checkers/tcp.js';
+import type { CheckerModule } from '../../../src/check/types.js';
+import type { CheckerType } from '../../../src/config/model.js';
 
 test('connect errors fall into keepalived’s classes', () => {
   assert.equal(classifyConnectError('ECONNREFUSED', 'connect'), 'fail');
@@ -24,4 +28,22 @@ test('TCP_CHECK reasons start with keepalived’s word', () => {
     reason: 'socket bind failed (EADDRNOTAVAIL)',
   });
   assert.equal(formatPair('2001:db8::1', 25), '[2001:db8::1]:25');
+});
+
+test('every module is a CheckerModule of its one type (what a registry keyed by type needs)', () => {
+  type AnyCheckerModule = { [T in CheckerType]: CheckerModule<T> }[CheckerType];
+  const modules: AnyCheckerModule[] = [tcpCheck, httpCheck, sslCheck, smtpCheck];
+  assert.deepEqual(
+    modules.map((m) => m.type),
+    ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'SMTP_CHECK'],
+  );
+  assert.deepEqual(
+    modules.map((m) => m.defaults),
+    [
+      { retry: 1, delayBeforeRetryMs: 1000 },
+      { retry: 1, delayBeforeRetryMs: 3000 },
+      { retry: 1, delayBeforeRetryMs: 3000 },
+      { retry: 1, delayBeforeRetryMs: 1000 },
+    ],
+  );
 });
