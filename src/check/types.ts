@@ -8,7 +8,7 @@
  * behind `CheckAttempt`. Timers and retries are not a checker's business: the life cycle decides
  * when to run an attempt and what its result means.
  */
-import type { Checker, CheckerType } from '../config/model.js';
+import type { Checker, CheckerType, TrackFile } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
 
 /**
@@ -70,11 +70,46 @@ export interface CheckerModule<T extends CheckerType = CheckerType> {
    * MISC) and delay_before_retry in ms (undefined = delay_loop).
    */
   readonly defaults: { readonly retry: number; readonly delayBeforeRetryMs?: number };
+  /**
+   * MISC_CHECK: the next attempt is timed from the start of the previous one (keepalived
+   * `last_ran + delay`), not from its end. Default false.
+   */
+  readonly scheduleFromStart?: boolean;
+  /**
+   * SMTP_CHECK (checkers.md G3): every delay_loop cycle starts with a fresh retry count and retries
+   * happen even while the checker is down, so each verdict (also the first one) takes retry+1
+   * failures. Default false: the common state machine (checkers.md 2.1).
+   */
+  readonly retriesEachCycle?: boolean;
+  /**
+   * TCP_CHECK in keepalived 2.2.7 (check_tcp.c tcp_epilog): a checker that is already down still
+   * retries a failure after delay_before_retry (silently) before waiting delay_loop again, so a
+   * recovery is seen sooner. Default false (UDP, PING, DNS, MISC, HTTP: a down checker's failure
+   * waits delay_loop).
+   */
+  readonly retriesWhileDown?: boolean;
   create(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt;
 }
 
+/**
+ * The configuration a checker module may need beyond its own block, resolved by the plan
+ * (src/check/plan.ts) as plain data so it crosses into the checker thread.
+ */
+export interface CheckerContext {
+  /** The virtual server's delay_loop in ms: MISC_CHECK's limit when misc_timeout is not given. */
+  readonly vsDelayLoopMs?: number;
+  /** The real server's configured weight (FILE_CHECK's weight is relative to it). */
+  readonly realServerWeight?: number;
+  /** global_defs enable_script_security, script_user USER [GROUP] (MISC_CHECK). */
+  readonly enableScriptSecurity?: boolean;
+  readonly scriptUser?: string;
+  readonly scriptGroup?: string;
+  /** The config's track_file blocks (FILE_CHECK names one). */
+  readonly trackFiles?: readonly TrackFile[];
+}
+
 /** What a checker may need from the process around it (injected; tests pass fakes). */
-export interface CheckerEnv {
+export interface CheckerEnv extends CheckerContext {
   /** Log a line (keepalived's wording), for checkers that log per attempt (log_all_failures). */
   readonly log: (level: 'info' | 'warning' | 'error', message: string) => void;
 }

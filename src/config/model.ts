@@ -207,7 +207,10 @@ export interface VrrpInstance extends Located, NotifyScripts {
   readonly checkUnicastSrc: boolean;
   readonly smtpAlert?: boolean;
   readonly notifyPriorityChanges?: boolean;
+  /** use_vmac [NAME] [MAC]: `mac` is six octets, or five (the VRID is the sixth), lower case. */
   readonly useVmac?: { readonly name?: string; readonly mac?: string };
+  /** vmac_xmit_base: adverts go out of (and are read on) the base interface, VIPs stay on the VMAC. */
+  readonly vmacXmitBase: boolean;
   readonly promoteSecondaries: boolean;
   readonly lowerPrioNoAdvert?: boolean;
   readonly higherPrioSendAdvert?: boolean;
@@ -440,6 +443,8 @@ export interface VirtualServer extends Located, CheckerDefaults {
   readonly ipFamily?: 'inet' | 'inet6';
   readonly sorryServer?: { readonly address: string; readonly port?: number; readonly pos: SourcePos };
   readonly sorryServerInhibit: boolean;
+  /** The sorry server's forwarding method; default the virtual server's lvs_method. */
+  readonly sorryServerLvsMethod?: LvsMethod;
   readonly realServers: RealServer[];
   readonly unimplemented: Record<string, string[]>;
 }

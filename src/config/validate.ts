@@ -307,7 +307,20 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
       code: 'not-multicast',
     });
   }
-  if (i.useVmac !== undefined && i.unicastPeer.length > 0 && i.unimplemented.vmac_xmit_base === undefined) {
+  if (i.vmacXmitBase && i.useVmac === undefined) {
+    sink.error(at('vmacXmitBase'), `${name} vmac_xmit_base is only valid with use_vmac`, {
+      code: 'xmit-base-without-vmac',
+    });
+  } else if (i.vmacXmitBase && strict) {
+    sink.error(
+      at('vmacXmitBase'),
+      `${name} vmac_xmit_base is incompatible with strict mode (keepalived resets it)`,
+      {
+        code: 'strict-xmit-base',
+      },
+    );
+  }
+  if (i.useVmac !== undefined && i.unicastPeer.length > 0 && !i.vmacXmitBase) {
     sink.error(at('useVmac'), `${name} unicast with use_vmac requires vmac_xmit_base`, {
       code: 'vmac-unicast',
     });
@@ -437,6 +450,21 @@ function checkGlobals(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
     if (!valid) {
       sink.error(g.keyPos.smtpServer ?? g.pos, `invalid smtp_server '${host}'`, { code: 'invalid-address' });
     }
+  }
+}
+
+/** keepalived: "VRRP instance X is already using NAME - ignoring name" for a use_vmac name. */
+function checkVmacNames(cfg: KeepalivedConfig, sink: DiagnosticSink): void {
+  const owner = new Map<string, VrrpInstance>();
+  for (const i of cfg.instances) {
+    const want = i.useVmac?.name;
+    if (want === undefined) continue;
+    const prev = owner.get(want);
+    if (prev === undefined) owner.set(want, i);
+    else
+      sink.error(i.keyPos.useVmac ?? i.pos, `(${i.name}) use_vmac ${want} is already used by ${prev.name}`, {
+        code: 'vmac-name-in-use',
+      });
   }
 }
 
@@ -603,7 +631,7 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
   // keepalived reads these in order: they must follow a sorry_server line.
   for (const [key, kw] of [
     ['sorryServerInhibit', 'sorry_server_inhibit'],
-    ['unimplemented.sorry_server_lvs_method', 'sorry_server_lvs_method'],
+    ['sorryServerLvsMethod', 'sorry_server_lvs_method'],
   ] as const) {
     const p = vs.keyPos[key];
     const sp = vs.keyPos.sorryServer;
@@ -905,6 +933,7 @@ export function validateModel(
       sink.error(s.pos, `vrrp_script ${s.name} has no 'script' line`, { code: 'no-script' });
   }
   for (const i of cfg.instances) checkInstance(i, cfg, sink);
+  checkVmacNames(cfg, sink);
   for (const sg of cfg.syncGroups) checkSyncGroup(sg, cfg, sink);
   // An instance can be in one sync group only.
   const memberOf = new Map<string, { group: string; pos: SourcePos }>();

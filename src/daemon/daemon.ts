@@ -8,6 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { type CheckPlan, planChecks } from '../check/plan.js';
+import { defaultRegistry } from '../check/registry.js';
 import type { DaemonOptions } from '../cli/args.js';
 import { DaemonExit, daemonSeverity, daemonVerdict } from '../config/daemon-verdict.js';
 import { formatDiagnosticUntagged } from '../config/diagnostics.js';
@@ -16,6 +18,7 @@ import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
+import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
@@ -53,17 +56,31 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
     firewall: planFirewall(model, plans).settings,
     plans,
     groups: model.syncGroups.map((g) => ({ name: g.name, members: g.group.map((m) => m.name) })),
-    primary: model.instances.map((vi) => ({
-      instance: vi.name,
-      interface: vi.dontTrackPrimary ? null : (vi.interface ?? model.globalDefs.defaultInterface ?? null),
-    })),
+    primary: model.instances.map((vi) => {
+      const vmac = plans.find((p) => p.name === vi.name)?.vmac?.name;
+      return {
+        instance: vi.name,
+        interface: vi.dontTrackPrimary ? null : (vi.interface ?? model.globalDefs.defaultInterface ?? null),
+        ...(vmac !== undefined && !vi.dontTrackPrimary ? { vmac } : {}),
+      };
+    }),
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
   };
 }
 
-type Loaded = { ok: true; config: WorkerConfig; model: KeepalivedConfig } | { ok: false; code: number };
+type Loaded =
+  | { ok: true; config: WorkerConfig; model: KeepalivedConfig; checks: CheckPlan }
+  | { ok: false; code: number };
+
+/** The health checker's plan, with the defaults of the checker modules this build has. */
+export function checkPlan(model: KeepalivedConfig): CheckPlan {
+  return planChecks(model, {
+    defaultsFor: (t) => defaultRegistry.get(t)?.defaults,
+    hostname: hostname(),
+  });
+}
 
 /**
  * Loads the config as keepalived's daemon does: every diagnostic is logged once with file:line:col,
@@ -82,7 +99,7 @@ function load(opts: DaemonOptions, log: Logger): Loaded {
     const config = workerConfig(r.model, osPlanHost());
     for (const p of config.plans) for (const w of p.warnings) log.log('warning', w);
     for (const n of planFirewall(r.model, config.plans).notes) log.log('info', n);
-    return { ok: true, config, model: r.model };
+    return { ok: true, config, model: r.model, checks: checkPlan(r.model) };
   } catch (e) {
     if (e instanceof PlanError) {
       log.log('error', e.message);
@@ -213,7 +230,24 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     void shutdown(1);
   });
 
+  // The health checker runs in its own thread while the config has virtual servers.
+  let checker: CheckerSupervisor | undefined;
+  const startChecker = (plan: CheckPlan) => {
+    checker = new CheckerSupervisor(
+      { plan },
+      {
+        onEvent: (e) => {
+          if (e.type === 'log') log.log(e.level, e.message);
+          else services.onCheckerEvent(e);
+        },
+        log: (level, message) => log.log(level, message),
+      },
+    );
+  };
+  if (first.checks.virtualServers.length > 0) startChecker(first.checks);
+
   const report = async (): Promise<StatusReport> => {
+    const virtualServers = checker?.status() ?? Promise.resolve([]);
     const id = nextId++;
     const instances = await new Promise<InstanceStatus[]>((resolve, reject) => {
       pending.set(id, resolve);
@@ -222,7 +256,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         if (pending.delete(id)) reject(new Error('the VRRP worker did not answer'));
       }, 2000).unref();
     });
-    return { pid: process.pid, configFile: opts.configFile, startedAt, instances };
+    return {
+      pid: process.pid,
+      configFile: opts.configFile,
+      startedAt,
+      instances,
+      virtualServers: await virtualServers,
+    };
   };
   const statusServer = await startStatusServer(statusSocketPath(pidFile), report);
 
@@ -239,6 +279,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000).unref())]);
       }
       await worker.terminate();
+      // The checker's shutdown notifications (omega) go out before the services close.
+      await checker?.stop();
       // notify_stop scripts get their second; then nothing we started may outlive us.
       await Promise.race([services.stop(), new Promise((r) => setTimeout(r, 3000).unref())]);
       killRemainingScripts();
@@ -258,6 +300,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       return;
     }
     send({ type: 'reload', config: next.config });
+    if (checker !== undefined) checker.reload({ plan: next.checks });
+    else if (next.checks.virtualServers.length > 0) startChecker(next.checks);
     const old = services;
     void old.stop();
     services = startServices(next.model, old);

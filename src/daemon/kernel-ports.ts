@@ -1,7 +1,7 @@
 /**
  * The engine's ports on a real host (worker thread): VRRP sockets shared per (interface, family,
- * source), VIPs over rtnetlink, gratuitous ARP / unsolicited NA, and link state from the netlink
- * link watcher feeding track_interface.
+ * source), VIPs over rtnetlink, gratuitous ARP / unsolicited NA, link state from the netlink
+ * link watcher feeding track_interface, and the use_vmac interfaces the plans ask for.
  */
 
 import { GarpSender, NaSender } from '../kernel/announce.js';
@@ -10,7 +10,9 @@ import { isLinkUsable } from '../kernel/link-state.js';
 import { LinkWatcher } from '../kernel/link-watcher.js';
 import { RtnlClient } from '../kernel/netlink.js';
 import { type InterfaceAddress, parseScope } from '../kernel/netlink-codec.js';
-import { readInterfaceSysctl, writeInterfaceSysctl } from '../kernel/sysctl.js';
+import { procSysctl } from '../kernel/sysctl.js';
+import { VmacManager } from '../kernel/vmac.js';
+import { VmacSysctls } from '../kernel/vmac-sysctl.js';
 import { VrrpSocket } from '../kernel/vrrp-socket.js';
 import { sameAddress } from '../net/addr.js';
 import type { AdvertInput } from '../vrrp/receive.js';
@@ -21,11 +23,18 @@ import type { InstancePlan, PlanHost, Vip } from './plan.js';
 import type { PlannedRoute } from './routes.js';
 import type { AdvertChannel, EngineEvent, EnginePorts } from './vrrp-engine.js';
 
+/** How long starting an instance waits for its new VMAC to come up. */
+const VMAC_UP_WAIT_MS = 2000;
+
 /** IFA_F_NODAD: an IPv6 VIP is usable at once, without duplicate address detection. */
 const IFA_F_NODAD = 0x02;
 
 interface SharedSocket {
   socket: VrrpSocket;
+  /** The interface it is bound to. */
+  readonly ifname: string;
+  /** Closes the socket and opens it again (its interface was recreated). */
+  reopen(): void;
   /** vrid -> receivers */
   receivers: Map<number, Set<(input: AdvertInput) => void>>;
   users: number;
@@ -48,6 +57,12 @@ export interface KernelPorts {
   onLink(cb: (name: string, up: boolean) => void): void;
   /** New firewall settings (reload), applied with the engine's next firewall update. */
   configureFirewall(settings: FirewallSettings | null): void;
+  /** use_vmac: makes every planned VMAC exist and be up (before the instances start or reload). */
+  ensureVmacs(plans: readonly InstancePlan[]): Promise<void>;
+  /** Removes the VMACs no plan names any more (after a reload). */
+  pruneVmacs(plans: readonly InstancePlan[]): Promise<void>;
+  /** Removes every VMAC (and restores the sysctls changed for them), then closes everything. */
+  shutdown(): Promise<void>;
   close(): void;
 }
 
@@ -72,8 +87,28 @@ export async function createKernelPorts(
     emit({ type: 'log', level, message });
 
   for (const l of await rtnl.listLinks()) linkUp.set(l.name, isLinkUsable(l));
+  const vmacs = new VmacManager(
+    rtnl,
+    new VmacSysctls(procSysctl(), (level, message) => log(level, message)),
+    (level, message) => log(level, message),
+  );
+  /** VMAC changes (start, reload, recreation, stop) one at a time. */
+  let vmacQueue: Promise<void> = Promise.resolve();
+  const queued = (fn: () => Promise<void>): Promise<void> => {
+    const run = vmacQueue.then(fn);
+    vmacQueue = run.catch(() => {});
+    return run;
+  };
+  /** Announcement senders hold an interface's index and MAC: a recreated VMAC needs new ones. */
+  const forgetSenders = (dev: string) => {
+    garp.get(dev)?.close();
+    garp.delete(dev);
+    na.delete(dev);
+  };
+
   const watcher = await LinkWatcher.start({
     onLinkChange: (c) => {
+      if (c.kind === 'removed' && vmacs.owns(c.link.name)) void queued(() => recreateVmac(c.link.name));
       const up = c.kind !== 'removed' && isLinkUsable(c.link);
       if (linkUp.get(c.link.name) === up) return;
       linkUp.set(c.link.name, up);
@@ -100,36 +135,69 @@ export async function createKernelPorts(
   };
 
   const openShared = (plan: InstancePlan & { srcAddress: string }): SharedSocket => {
-    const key = `${plan.interface}|${plan.family}|${plan.srcAddress}|${plan.unicastTtl}`;
+    const key = `${plan.advertInterface}|${plan.family}|${plan.srcAddress}|${plan.unicastTtl}`;
     let s = sockets.get(key);
     if (s === undefined) {
-      const socket = VrrpSocket.open({
-        ifname: plan.interface,
-        family: plan.family,
-        srcAddress: plan.srcAddress,
-        multicast: true,
-        unicastTtl: plan.unicastTtl,
-      });
-      const shared: SharedSocket = { socket, receivers: new Map(), users: 0 };
-      socket.onPacket((p) => {
-        const vrid = p.data[1];
-        if (vrid === undefined) return;
-        const input: AdvertInput = {
-          family: p.family,
-          src: p.src,
-          dst: p.dst ?? '',
-          ttl: p.ttl,
-          payload: p.data,
-          ...(p.ah ? { ah: true } : {}),
-        };
-        for (const r of shared.receivers.get(vrid) ?? []) r(input);
-      });
-      socket.onError((e) => log('warning', `VRRP socket on ${plan.interface}: ${e.code}`));
+      const receivers: SharedSocket['receivers'] = new Map();
+      const open = () => {
+        const socket = VrrpSocket.open({
+          ifname: plan.advertInterface,
+          family: plan.family,
+          srcAddress: plan.srcAddress,
+          multicast: true,
+          unicastTtl: plan.unicastTtl,
+        });
+        socket.onPacket((p) => {
+          const vrid = p.data[1];
+          if (vrid === undefined) return;
+          const input: AdvertInput = {
+            family: p.family,
+            src: p.src,
+            dst: p.dst ?? '',
+            ttl: p.ttl,
+            payload: p.data,
+            ...(p.ah ? { ah: true } : {}),
+          };
+          for (const r of receivers.get(vrid) ?? []) r(input);
+        });
+        socket.onError((e) => log('warning', `VRRP socket on ${plan.advertInterface}: ${e.code}`));
+        return socket;
+      };
+      const shared: SharedSocket = {
+        socket: open(),
+        ifname: plan.advertInterface,
+        reopen() {
+          shared.socket.close();
+          shared.socket = open();
+        },
+        receivers,
+        users: 0,
+      };
       sockets.set(key, shared);
       s = shared;
     }
     s.users++;
     return s;
+  };
+
+  const reopenSockets = (ifname: string) => {
+    for (const shared of sockets.values()) if (shared.ifname === ifname) shared.reopen();
+  };
+
+  /**
+   * keepalived recreates a VMAC of its own that someone deleted (while its base exists): the
+   * instance is in FAULT meanwhile (the VMAC is tracked), and the VRRP sockets bound to it are
+   * opened again on the new interface.
+   */
+  const recreateVmac = async (name: string) => {
+    log('warning', `VMAC interface ${name} was deleted: creating it again`);
+    forgetSenders(name);
+    try {
+      await vmacs.recreate(name);
+      reopenSockets(name);
+    } catch (e) {
+      log('error', `cannot recreate VMAC ${name}: ${(e as Error).message}`);
+    }
   };
 
   const ports: EnginePorts = {
@@ -203,24 +271,42 @@ export async function createKernelPorts(
 
   // promote_secondaries that vigil turned on, to turn off again.
   const promoted = new Set<string>();
+  const sysctl = procSysctl();
+  const promotePath = (ifname: string) => `net/ipv4/conf/${ifname}/promote_secondaries`;
   const setPromote = (ifname: string, on: boolean) => {
-    try {
-      writeInterfaceSysctl('ipv4', ifname, 'promote_secondaries', on ? 1 : 0);
-      if (on) promoted.add(ifname);
-      else promoted.delete(ifname);
-    } catch (e) {
-      log('warning', `cannot set promote_secondaries on ${ifname}: ${(e as Error).message}`);
+    if (!sysctl.write(promotePath(ifname), on ? 1 : 0)) {
+      log('warning', `cannot set promote_secondaries on ${ifname}`);
+      return;
     }
+    if (on) promoted.add(ifname);
+    else promoted.delete(ifname);
   };
 
+  const waitUsable = async (name: string) => {
+    const deadline = performance.now() + VMAC_UP_WAIT_MS;
+    while (!linkUp.get(name)) {
+      if (performance.now() > deadline) {
+        log('warning', `VMAC ${name} is not up after ${VMAC_UP_WAIT_MS} ms`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const close = () => {
+    for (const ifname of [...promoted]) setPromote(ifname, false);
+    watcher.close();
+    rtnl.close();
+    for (const s of sockets.values()) s.socket.close();
+    for (const g of garp.values()) g.close();
+    for (const n of na.values()) n.close();
+  };
   return {
     ports,
     host,
     configureInterfaces(plans) {
       const want = new Set(plans.filter((p) => p.promoteSecondaries).map((p) => p.interface));
       for (const ifname of want)
-        if (!promoted.has(ifname) && readInterfaceSysctl('ipv4', ifname, 'promote_secondaries') === 0)
-          setPromote(ifname, true);
+        if (!promoted.has(ifname) && sysctl.read(promotePath(ifname)) === 0) setPromote(ifname, true);
       for (const ifname of [...promoted]) if (!want.has(ifname)) setPromote(ifname, false);
     },
     onAddresses(cb) {
@@ -233,14 +319,35 @@ export async function createKernelPorts(
     configureFirewall(settings) {
       nft.configure(settings);
     },
-    close() {
-      for (const ifname of [...promoted]) setPromote(ifname, false);
-      watcher.close();
-      rtnl.close();
-      for (const s of sockets.values()) s.socket.close();
-      for (const g of garp.values()) g.close();
-      for (const n of na.values()) n.close();
-    },
+    ensureVmacs: (plans) =>
+      queued(async () => {
+        for (const p of plans) {
+          if (p.vmac === undefined) continue;
+          forgetSenders(p.vmac.name);
+          const before = ifNameToIndex(p.vmac.name);
+          await vmacs.ensure(p.vmac);
+          // Replaced by a reload (its base changed): sockets bound to the old one open again.
+          if (before !== undefined && before !== ifNameToIndex(p.vmac.name)) reopenSockets(p.vmac.name);
+          // A macvlan takes its carrier from its base: when the base is usable, wait until the link
+          // watcher has seen the VMAC usable too, so that the instance does not start in FAULT.
+          if (linkUp.get(p.vmac.base)) await waitUsable(p.vmac.name);
+        }
+      }),
+    pruneVmacs: (plans) =>
+      queued(async () => {
+        const wanted = new Set(plans.flatMap((p) => (p.vmac ? [p.vmac.name] : [])));
+        for (const name of vmacs.names()) {
+          if (wanted.has(name)) continue;
+          forgetSenders(name);
+          await vmacs.remove(name);
+        }
+      }),
+    shutdown: () =>
+      queued(async () => {
+        await vmacs.removeAll();
+        close();
+      }),
+    close,
   };
 }
 

@@ -1,11 +1,13 @@
 /**
- * Messages between the daemon's main thread and the VRRP worker thread. Everything is plain
- * data (structured clone).
+ * Messages between the daemon's main thread and its worker threads (VRRP, health checker).
+ * Everything is plain data (structured clone).
  */
+import type { LifecycleEvent } from '../check/lifecycle.js';
+import type { CheckPlan } from '../check/plan.js';
 import type { TrackingStatus } from '../vrrp/types.js';
 import type { FirewallSettings } from './firewall.js';
 import type { InstancePlan } from './plan.js';
-import type { InstanceStatus } from './status-types.js';
+import type { InstanceStatus, VirtualServerStatus } from './status-types.js';
 import type { EngineEvent } from './vrrp-engine.js';
 
 export interface SyncGroupPlan {
@@ -21,6 +23,8 @@ export interface SyncGroupPlan {
 export interface PrimaryInterfacePlan {
   readonly instance: string;
   readonly interface: string | null;
+  /** use_vmac: the VMAC, tracked with the interface (keepalived tracks both). */
+  readonly vmac?: string;
 }
 
 export interface WorkerConfig {
@@ -54,4 +58,22 @@ export type FromWorker =
   | { readonly type: 'stopped' }
   /** A reload is applied; these instances kept their state through it (fifo_write_vrrp_states_on_reload). */
   | { readonly type: 'reloaded'; readonly unchanged: InstanceStatus[] }
+  | { readonly type: 'fatal'; readonly message: string };
+
+/** The checker worker's start data: the health-check plan (src/check/plan.ts). */
+export interface CheckerWorkerConfig {
+  readonly plan: CheckPlan;
+}
+
+export type ToChecker =
+  | { readonly type: 'status'; readonly id: number }
+  | { readonly type: 'reload'; readonly config: CheckerWorkerConfig }
+  | { readonly type: 'stop' };
+
+export type FromChecker =
+  | { readonly type: 'started' }
+  /** A log line, notify script, FIFO line or mail for the main thread to carry out. */
+  | { readonly type: 'event'; readonly event: LifecycleEvent }
+  | { readonly type: 'status'; readonly id: number; readonly virtualServers: VirtualServerStatus[] }
+  | { readonly type: 'stopped' }
   | { readonly type: 'fatal'; readonly message: string };

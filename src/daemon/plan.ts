@@ -3,7 +3,9 @@
  * machine's parameters, the receive checks' expectations and the wire envelope. Pure: the host's
  * interface addresses are injected.
  */
+import { instanceFamily as configFamily } from '../config/build/family.js';
 import type { IpAddressSpec, KeepalivedConfig, VrrpInstance } from '../config/model.js';
+import type { VmacSpec } from '../kernel/vmac-spec.js';
 import type { IpFamily } from '../net/addr.js';
 import type { AdvertCheckConfig } from '../vrrp/receive.js';
 import { DEFAULT_GARP, type InstanceParams, normalizeInstanceParams } from '../vrrp/types.js';
@@ -12,7 +14,7 @@ import { type PlannedRoute, planRoute } from './routes.js';
 /** A VIP as the edge applies it: the config's spec with the device resolved. */
 export interface Vip {
   readonly spec: IpAddressSpec;
-  /** The interface the address goes on (`dev`, else the instance's interface). */
+  /** The interface the address goes on (`dev`, else the instance's VMAC, else its interface). */
   readonly dev: string;
   /** Part of the advert's address list (false for virtual_ipaddress_excluded). */
   readonly advertised: boolean;
@@ -20,7 +22,12 @@ export interface Vip {
 
 export interface InstancePlan {
   readonly name: string;
+  /** The configured interface (the VMAC's base with use_vmac). */
   readonly interface: string;
+  /** Where adverts are sent and read: the VMAC with use_vmac (the base with vmac_xmit_base). */
+  readonly advertInterface: string;
+  /** use_vmac: the macvlan that carries the virtual MAC and the VIPs. */
+  readonly vmac?: VmacSpec;
   readonly family: IpFamily;
   readonly params: InstanceParams<Vip>;
   readonly check: AdvertCheckConfig;
@@ -71,26 +78,97 @@ const famOf = (f: 4 | 6): IpFamily => (f === 4 ? 'ipv4' : 'ipv6');
 
 /** Builds the plan for every instance, or throws PlanError naming the instance and the problem. */
 export function planInstances(model: KeepalivedConfig, host: PlanHost): InstancePlan[] {
-  return model.instances.map((vi) => planInstance(model, vi, host));
+  const vmacNames = assignVmacNames(model.instances);
+  return model.instances.map((vi) => planInstance(model, vi, host, vmacNames.get(vi.name)));
 }
 
-export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: PlanHost): InstancePlan {
+/** keepalived's VMAC MAC for a VRID: 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6). */
+export function vmacAddress(vrid: number, family: IpFamily): string {
+  const hex = vrid.toString(16).padStart(2, '0');
+  return `00:00:5e:00:${family === 'ipv4' ? '01' : '02'}:${hex}`;
+}
+
+/** use_vmac's MAC: five octets given take the VRID as the sixth. */
+function configuredMac(mac: string | undefined, vrid: number): string | undefined {
+  if (mac === undefined || mac.split(':').length === 6) return mac;
+  return `${mac}:${vrid.toString(16).padStart(2, '0')}`;
+}
+
+const IFNAMSIZ = 16;
+
+/**
+ * keepalived's create_vmac_name: `PREFIX.VRID`, then (when that name is taken) `PREFIX6.VRID`
+ * for IPv6 or `PREFIX1.VRID` for IPv4, then on through the numbers (an IPv6 instance skips 6 the
+ * second time); the prefix is shortened to keep the name within 15 characters.
+ */
+export function generateVmacName(
+  vrid: number,
+  family: IpFamily,
+  taken: (name: string) => boolean,
+  prefix = 'vrrp',
+): string {
+  const make = (num: string) => {
+    const tail = `${num}.${vrid}`;
+    return `${prefix.slice(0, Math.max(0, IFNAMSIZ - 1 - tail.length))}${tail}`;
+  };
+  let num = 0;
+  for (let name = make(''); ; name = make(String(num))) {
+    if (!taken(name)) return name;
+    if (family === 'ipv6') num = num === 0 ? 6 : num === 6 ? 1 : num + 1 === 6 ? 7 : num + 1;
+    else num++;
+  }
+}
+
+/**
+ * Each use_vmac instance's macvlan name, as keepalived assigns them: a configured name belongs
+ * to the first instance naming it (a later one gets a generated name), and generated names, in
+ * config order, avoid every name already assigned.
+ */
+function assignVmacNames(instances: readonly VrrpInstance[]): Map<string, string> {
+  const names = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const vi of instances) {
+    const want = vi.useVmac?.name;
+    if (want !== undefined && !taken.has(want)) {
+      names.set(vi.name, want);
+      taken.add(want);
+    }
+  }
+  for (const vi of instances) {
+    if (vi.useVmac === undefined || names.has(vi.name) || vi.virtualRouterId === undefined) continue;
+    const name = generateVmacName(vi.virtualRouterId, instanceFamily(vi), (n) => taken.has(n));
+    names.set(vi.name, name);
+    taken.add(name);
+  }
+  return names;
+}
+
+/** keepalived: the instance's family is set by its first source address, peer or VIP. */
+const instanceFamily = (vi: VrrpInstance): IpFamily => famOf(configFamily(vi)?.family ?? 4);
+
+export function planInstance(
+  model: KeepalivedConfig,
+  vi: VrrpInstance,
+  host: PlanHost,
+  vmacName?: string,
+): InstancePlan {
   const g = model.globalDefs;
   // keepalived's default_interface is eth0; a missing one stops the daemon earlier (validate.ts).
   const ifname = vi.interface ?? g.defaultInterface ?? 'eth0';
   if (vi.virtualRouterId === undefined) throw new PlanError(`(${vi.name}) has no virtual_router_id`);
   const vipSpecs = vi.virtualIpaddress;
-  // keepalived: the instance's family is that of its first VIP (or of unicast_src_ip / peers).
-  const family: IpFamily =
-    vipSpecs[0] !== undefined
-      ? famOf(vipSpecs[0].family)
-      : vi.unicastPeer[0] !== undefined
-        ? famOf(vi.unicastPeer[0].family)
-        : 'ipv4';
+  const family = instanceFamily(vi);
+  // use_vmac: the VIPs (and routes) go on the macvlan unless they name their own device.
+  const vmacIf =
+    vi.useVmac !== undefined
+      ? (vmacName ?? generateVmacName(vi.virtualRouterId, family, () => false))
+      : undefined;
+  const vipIf = vmacIf ?? ifname;
   const vips: Vip[] = [
-    ...vipSpecs.map((spec) => ({ spec, dev: spec.dev ?? ifname, advertised: famOf(spec.family) === family })),
-    ...vi.virtualIpaddressExcluded.map((spec) => ({ spec, dev: spec.dev ?? ifname, advertised: false })),
+    ...vipSpecs.map((spec) => ({ spec, dev: spec.dev ?? vipIf, advertised: famOf(spec.family) === family })),
+    ...vi.virtualIpaddressExcluded.map((spec) => ({ spec, dev: spec.dev ?? vipIf, advertised: false })),
   ];
+  const xmitBase = vmacIf !== undefined && vi.vmacXmitBase;
   const unicast = vi.unicastPeer.length > 0;
   const configuredSrc = vi.unicastSrcIp ?? vi.mcastSrcIp;
   const srcAddress = resolveSource({ configuredSrc, interface: ifname, family, unicast }, host);
@@ -126,7 +204,7 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
   // A route keepalived cannot use is logged and left out; the instance runs without it.
   const routes: PlannedRoute[] = [];
   for (const r of vi.virtualRoutes) {
-    const planned = planRoute(r, ifname);
+    const planned = planRoute(r, vipIf);
     if (planned instanceof Error)
       warnings.push(`(${vi.name}) virtual_routes: ${planned.message}; ignoring it`);
     else routes.push(planned);
@@ -154,9 +232,25 @@ export function planInstance(model: KeepalivedConfig, vi: VrrpInstance, host: Pl
     skipCheckAdvAddr: vi.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     mcastGroup4: g.vrrpMcastGroup4,
   };
+  const vmac: VmacSpec | undefined =
+    vmacIf === undefined
+      ? undefined
+      : {
+          name: vmacIf,
+          base: ifname,
+          mac: configuredMac(vi.useVmac?.mac, vi.virtualRouterId) ?? vmacAddress(vi.virtualRouterId, family),
+          mode: 'private',
+          ipv4Sysctls: family === 'ipv4',
+          ipv6: family === 'ipv6' || vips.some((v) => v.dev === vmacIf && v.spec.family === 6),
+          // keepalived gives the macvlan the advert source (the base's link-local address), so
+          // that adverts carry the virtual MAC but not a VIP as their source.
+          ...(family === 'ipv6' && !xmitBase ? { linkLocal: srcAddress } : {}),
+        };
   return {
     name: vi.name,
     interface: ifname,
+    advertInterface: vmacIf !== undefined && !xmitBase ? vmacIf : ifname,
+    ...(vmac !== undefined ? { vmac } : {}),
     family,
     params,
     check,

@@ -3,6 +3,7 @@
  * vrrp_track_process, track_interface) feeding the engine, and notifications (notify scripts,
  * FIFOs, mail) for every transition the engine reports. Replaced as a whole on reload.
  */
+import type { LifecycleEvent } from '../check/lifecycle.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { type NotificationSetup, setupNotifications } from '../notify/setup.js';
 import { signalAllScripts } from '../scripts/runner.js';
@@ -39,6 +40,14 @@ export class MainServices {
     if (e.type === 'master-rx-lower-pri') n.masterRxLowerPri(e.instance, e.priority);
     else if (e.type === 'priority-change') n.priorityChanged(e.instance, e.state, e.priority);
     else n.handle(e);
+  }
+
+  /** A health-checker notification: a notify/quorum script, a FIFO line or a mail. */
+  onCheckerEvent(e: LifecycleEvent): void {
+    const n = this.notifications;
+    if (e.type === 'script') n.notifier.runCheckerScript(e.what, e.script, e.stopping);
+    else if (e.type === 'fifo') n.lvsFifoWrite(e.line);
+    else if (e.type === 'mail') void n.mailer?.send(e.subject, e.body);
   }
 
   /** A reload kept these instances' states (keepalived writes them again with fifo_write_vrrp_states_on_reload). */

@@ -15,11 +15,47 @@ export interface InstanceStatus {
   readonly counters: Readonly<Record<string, number>>;
 }
 
+/** One checker of a real server: its verdict and its last attempt. */
+export interface CheckerStatus {
+  readonly type: string;
+  /** The checker's verdict (keepalived is_up): false while it counts as failed. */
+  readonly ok: boolean;
+  /** Why the last attempt failed, or null when it succeeded (or none ran yet). */
+  readonly reason: string | null;
+  readonly lastRunAt: string | null;
+}
+
+export interface RealServerStatus {
+  readonly address: string;
+  readonly port: number;
+  /** The configured weight. */
+  readonly weight: number;
+  /** The configured weight moved by dynamic checkers (misc_dynamic); IPVS gets it clamped at 0. */
+  readonly effectiveWeight: number;
+  readonly alive: boolean;
+  readonly checkers: readonly CheckerStatus[];
+}
+
+export interface VirtualServerStatus {
+  /** keepalived's name for it: `[192.0.2.100]:tcp:80`, `FWM 5`, `[group]:0`. */
+  readonly name: string;
+  /** The address, or the group's name for a virtual_server group; '' for fwmark. */
+  readonly address: string;
+  readonly port: number | null;
+  readonly protocol: string;
+  readonly fwmark: number | null;
+  readonly quorumUp: boolean;
+  readonly sorryServerActive: boolean;
+  readonly realServers: readonly RealServerStatus[];
+}
+
 export interface StatusReport {
   readonly pid: number;
   readonly configFile: string;
   readonly startedAt: string;
   readonly instances: readonly InstanceStatus[];
+  /** The health checker's virtual servers (empty without virtual_server blocks). */
+  readonly virtualServers: readonly VirtualServerStatus[];
 }
 
 /** The status socket sits beside the pid file: /run/vigil.pid -> /run/vigil.sock. */

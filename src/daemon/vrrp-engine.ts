@@ -225,7 +225,7 @@ export class VrrpEngine {
   private reloadRuntime(rt: InstanceRuntime, next: InstancePlan): void {
     const old = rt.plan;
     const channelChanged =
-      old.interface !== next.interface ||
+      old.advertInterface !== next.advertInterface ||
       old.srcAddress !== next.srcAddress ||
       JSON.stringify(old.destinations) !== JSON.stringify(next.destinations);
     const routesChanged = JSON.stringify(old.routes) !== JSON.stringify(next.routes);

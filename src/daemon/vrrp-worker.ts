@@ -33,8 +33,11 @@ async function main(config: WorkerConfig): Promise<void> {
   const pushed = new Map<string, string>();
   const retrack = (instance: string, force = false) => {
     const p = primary.find((x) => x.instance === instance);
-    const link =
-      p?.interface != null ? { name: p.interface, up: kernel.links.get(p.interface) ?? false } : undefined;
+    // The instance's interface and its VMAC: the first one down puts the instance in FAULT.
+    const names = p?.interface != null ? [p.interface, ...(p.vmac !== undefined ? [p.vmac] : [])] : [];
+    const down = names.find((n) => !(kernel.links.get(n) ?? false));
+    const first = down ?? names[0];
+    const link = first !== undefined ? { name: first, up: down === undefined } : undefined;
     const plan = plans.get(instance);
     const noSource =
       plan !== undefined && sources.get(instance) === undefined ? noSourceReason(plan) : undefined;
@@ -87,7 +90,11 @@ async function main(config: WorkerConfig): Promise<void> {
         stopping = true;
         busy = busy.then(async () => {
           await engine.stop();
-          kernel.close();
+          // keepalived removes its VMACs on stop (their addresses go with them).
+          await kernel.shutdown().catch((e: unknown) => {
+            post({ type: 'event', event: { type: 'log', level: 'error', message: `stop: ${String(e)}` } });
+            kernel.close();
+          });
           post({ type: 'stopped' });
           port.close();
         });
@@ -99,7 +106,10 @@ async function main(config: WorkerConfig): Promise<void> {
           for (const p of m.config.plans) sources.set(p.name, resolveSource(p, kernel.host));
           kernel.configureInterfaces(m.config.plans);
           kernel.configureFirewall(m.config.firewall);
+          // New or changed VMACs exist before the instances use them; unused ones go afterwards.
+          await kernel.ensureVmacs(m.config.plans);
           const r = await engine.reconfigure(m.config.plans.map(withLiveSource), m.config.groups);
+          await kernel.pruneVmacs(m.config.plans);
           for (const name of r.started) pushed.delete(name);
           retrackAll();
           const same = new Set([...r.kept, ...r.reloaded]);
@@ -127,6 +137,17 @@ async function main(config: WorkerConfig): Promise<void> {
       event: { type: 'log', level: 'info', message: `delaying VRRP startup for ${config.startupDelayMs} ms` },
     });
     await new Promise((r) => setTimeout(r, config.startupDelayMs));
+  }
+  if (stopping) return;
+  // use_vmac: the instances' macvlans exist (and are up) before any socket is bound to them. A
+  // stop meanwhile waits for this (it is on the `busy` chain), then removes them.
+  const setup = kernel.ensureVmacs(config.plans);
+  busy = busy.then(() => setup.catch(() => {}));
+  try {
+    await setup;
+  } catch (e) {
+    await kernel.shutdown().catch(() => {});
+    throw e;
   }
   if (stopping) return;
   // A primary interface that is already down at startup means FAULT from the start.

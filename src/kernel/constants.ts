@@ -111,7 +111,24 @@ export const IFA_F_PERMANENT = 0x80;
 export const IFLA_ADDRESS = 1;
 export const IFLA_IFNAME = 3;
 export const IFLA_MTU = 4;
+export const IFLA_LINK = 5;
 export const IFLA_OPERSTATE = 16;
+export const IFLA_LINKINFO = 18;
+export const IFLA_AF_SPEC = 26;
+// IFLA_LINKINFO nested attributes
+export const IFLA_INFO_KIND = 1;
+export const IFLA_INFO_DATA = 2;
+// IFLA_INFO_DATA for kind "macvlan"
+export const IFLA_MACVLAN_MODE = 1;
+export const MACVLAN_MODE_PRIVATE = 1;
+export const MACVLAN_MODE_VEPA = 2;
+export const MACVLAN_MODE_BRIDGE = 4;
+export const MACVLAN_MODE_PASSTHRU = 8;
+// IFLA_AF_SPEC / AF_INET6 nested attributes
+export const IFLA_INET6_ADDR_GEN_MODE = 8;
+export const IN6_ADDR_GEN_MODE_NONE = 1;
+/** Attribute type flag: the attribute holds nested attributes. */
+export const NLA_F_NESTED = 0x8000;
 
 // Interface flags, <linux/if.h>
 export const IFF_UP = 0x1;

@@ -4,11 +4,9 @@
  * namespace's interfaces.
  */
 import { readFileSync } from 'node:fs';
+import { isValidInterfaceName, parseMac } from '../net/link.js';
 
-/** Linux interface names: 1..15 bytes, no '/', no whitespace, not '.' or '..' (dev_valid_name). */
-export function isValidInterfaceName(name: string): boolean {
-  return name.length > 0 && name.length <= 15 && name !== '.' && name !== '..' && !/[/\s:]/.test(name);
-}
+export { isValidInterfaceName, parseMac };
 
 function readSys(name: string, file: string): string | undefined {
   if (!isValidInterfaceName(name)) return undefined;
@@ -30,10 +28,4 @@ export function ifNameToIndex(name: string): number | undefined {
 export function interfaceMac(name: string): Uint8Array | undefined {
   const text = readSys(name, 'address');
   return text === undefined ? undefined : parseMac(text);
-}
-
-/** 'aa:bb:cc:dd:ee:ff' -> 6 bytes; undefined for anything else. */
-export function parseMac(text: string): Uint8Array | undefined {
-  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(text)) return undefined;
-  return Uint8Array.from(text.split(':'), (h) => Number.parseInt(h, 16));
 }

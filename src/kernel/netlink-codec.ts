@@ -4,6 +4,7 @@
  * <linux/if_addr.h> and <linux/if_link.h>; host-order fields are little-endian (see sockaddr.ts).
  */
 import { formatIpv4, formatIpv6, type IpFamily, parseIpv4, parseIpv6 } from '../net/addr.js';
+import { isValidInterfaceName, parseMac } from '../net/link.js';
 import {
   AF_INET,
   AF_INET6,
@@ -17,9 +18,22 @@ import {
   IFF_RUNNING,
   IFF_UP,
   IFLA_ADDRESS,
+  IFLA_AF_SPEC,
   IFLA_IFNAME,
+  IFLA_INET6_ADDR_GEN_MODE,
+  IFLA_INFO_DATA,
+  IFLA_INFO_KIND,
+  IFLA_LINK,
+  IFLA_LINKINFO,
+  IFLA_MACVLAN_MODE,
   IFLA_MTU,
   IFLA_OPERSTATE,
+  IN6_ADDR_GEN_MODE_NONE,
+  MACVLAN_MODE_BRIDGE,
+  MACVLAN_MODE_PASSTHRU,
+  MACVLAN_MODE_PRIVATE,
+  MACVLAN_MODE_VEPA,
+  NLA_F_NESTED,
   NLM_F_ACK,
   NLM_F_CAPPED,
   NLM_F_CREATE,
@@ -310,6 +324,12 @@ export interface LinkInfo {
   readonly mtu?: number;
   /** Hardware address as aa:bb:cc:dd:ee:ff. */
   readonly hwaddr?: string;
+  /** IFLA_INFO_KIND: 'macvlan', 'veth', 'bridge', ... (absent for plain devices). */
+  readonly kind?: string;
+  /** For a macvlan: its mode (IFLA_MACVLAN_MODE). */
+  readonly macvlanMode?: MacvlanMode;
+  /** IFLA_LINK: the lower device's index (a macvlan's base interface, a veth's peer). */
+  readonly link?: number;
 }
 
 export type LinkEvent = { readonly kind: 'new' | 'del'; readonly link: LinkInfo };
@@ -330,6 +350,14 @@ export function decodeLinkMessage(m: NlMessage): DecodeResult<LinkEvent> {
   const oper = attrs.get(IFLA_OPERSTATE)?.[0];
   const hw = attrs.get(IFLA_ADDRESS);
   const mtu = readU32(attrs.get(IFLA_MTU));
+  const lower = readU32(attrs.get(IFLA_LINK));
+  const info = parseAttrs(attrs.get(IFLA_LINKINFO) ?? new Uint8Array(0));
+  const kind = readCString(info.get(IFLA_INFO_KIND));
+  const mode =
+    kind === 'macvlan'
+      ? readU32(parseAttrs(info.get(IFLA_INFO_DATA) ?? new Uint8Array(0)).get(IFLA_MACVLAN_MODE))
+      : undefined;
+  const macvlanMode = mode === undefined ? undefined : MACVLAN_MODE_NAMES.get(mode);
   const link: LinkInfo = {
     ifindex: v.getInt32(4, true),
     name,
@@ -340,8 +368,112 @@ export function decodeLinkMessage(m: NlMessage): DecodeResult<LinkEvent> {
     operstate: OPERSTATES[oper ?? 0] ?? 'unknown',
     ...(mtu !== undefined ? { mtu } : {}),
     ...(hw && hw.length > 0 ? { hwaddr: formatMac(hw) } : {}),
+    ...(kind ? { kind } : {}),
+    ...(macvlanMode ? { macvlanMode } : {}),
+    ...(lower !== undefined ? { link: lower } : {}),
   };
   return { ok: true, value: { kind: m.type === RTM_NEWLINK ? 'new' : 'del', link } };
+}
+
+// ---- macvlan links (use_vmac) -------------------------------------------------------------------
+
+export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru';
+const MACVLAN_MODES: Record<MacvlanMode, number> = {
+  private: MACVLAN_MODE_PRIVATE,
+  vepa: MACVLAN_MODE_VEPA,
+  bridge: MACVLAN_MODE_BRIDGE,
+  passthru: MACVLAN_MODE_PASSTHRU,
+};
+const MACVLAN_MODE_NAMES = new Map(
+  (Object.entries(MACVLAN_MODES) as [MacvlanMode, number][]).map(([k, v]) => [v, k]),
+);
+
+/** A macvlan as `ip link add NAME link BASE address MAC type macvlan mode MODE` creates it. */
+export interface MacvlanSpec {
+  readonly mode: MacvlanMode;
+  /** The interface's MAC address, aa:bb:cc:dd:ee:ff. */
+  readonly mac: string;
+}
+
+export type MacvlanRequest =
+  /** A new interface `name` on the base interface `link` (NLM_F_CREATE | NLM_F_EXCL). */
+  | (MacvlanSpec & { readonly op: 'create'; readonly name: string; readonly link: number })
+  /** An existing macvlan (by index) given this MAC and mode. */
+  | (MacvlanSpec & { readonly op: 'update'; readonly ifindex: number });
+
+const nested = (type: number, children: readonly Buffer[]) =>
+  encodeAttr(type | NLA_F_NESTED, Buffer.concat(children));
+
+function ifinfomsg(ifindex: number, flags = 0, change = 0): Buffer {
+  const b = Buffer.alloc(16); // struct ifinfomsg, family AF_UNSPEC
+  b.writeInt32LE(ifindex, 4);
+  b.writeUInt32LE(flags >>> 0, 8);
+  b.writeUInt32LE(change >>> 0, 12);
+  return b;
+}
+
+const validIfindex = (n: number) => Number.isInteger(n) && n > 0 && n <= 0x7fffffff;
+
+/** RTM_NEWLINK for a macvlan (keepalived's netlink_link_add_vmac), always asking for an ack. */
+export function encodeMacvlanRequest(r: MacvlanRequest, seq: number): EncodeResult {
+  const mac = parseMac(r.mac);
+  if (!mac) return { ok: false, reason: `bad MAC address '${r.mac}'` };
+  if ((mac[0]! & 1) !== 0) return { ok: false, reason: `MAC address ${r.mac} is multicast` };
+  const linkinfo = nested(IFLA_LINKINFO, [
+    encodeAttr(IFLA_INFO_KIND, Buffer.from('macvlan')),
+    nested(IFLA_INFO_DATA, [encodeAttr(IFLA_MACVLAN_MODE, u32(MACVLAN_MODES[r.mode]))]),
+  ]);
+  if (r.op === 'create') {
+    if (!isValidInterfaceName(r.name)) return { ok: false, reason: `bad interface name '${r.name}'` };
+    if (!validIfindex(r.link)) return { ok: false, reason: `bad base interface index ${r.link}` };
+    const payload = Buffer.concat([
+      ifinfomsg(0),
+      encodeAttr(IFLA_IFNAME, cstring(r.name)),
+      encodeAttr(IFLA_LINK, u32(r.link)),
+      encodeAttr(IFLA_ADDRESS, Buffer.from(mac)),
+      linkinfo,
+    ]);
+    const flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    return { ok: true, bytes: encodeNlMessage(RTM_NEWLINK, flags, seq, payload) };
+  }
+  if (!validIfindex(r.ifindex)) return { ok: false, reason: `bad interface index ${r.ifindex}` };
+  const payload = Buffer.concat([ifinfomsg(r.ifindex), encodeAttr(IFLA_ADDRESS, Buffer.from(mac)), linkinfo]);
+  return { ok: true, bytes: encodeNlMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, payload) };
+}
+
+/** Changes to an existing link: administrative state and IPv6 link-local address generation. */
+export interface LinkChangeRequest {
+  readonly ifindex: number;
+  /** Set (true) or clear (false) IFF_UP; unchanged when undefined. */
+  readonly up?: boolean;
+  /**
+   * IN6_ADDR_GEN_MODE_NONE: the kernel adds no EUI-64 link-local address (RFC 5798 7.4: a
+   * virtual MAC must not give the interface an address of its own).
+   */
+  readonly noIpv6AddrGen?: boolean;
+}
+
+/** RTM_NEWLINK on an existing link (`ip link set`), always asking for an ack. */
+export function encodeLinkChangeRequest(r: LinkChangeRequest, seq: number): EncodeResult {
+  if (!validIfindex(r.ifindex)) return { ok: false, reason: `bad interface index ${r.ifindex}` };
+  const parts = [ifinfomsg(r.ifindex, r.up ? IFF_UP : 0, r.up === undefined ? 0 : IFF_UP)];
+  if (r.noIpv6AddrGen) {
+    const gen = Buffer.from([IN6_ADDR_GEN_MODE_NONE]);
+    parts.push(nested(IFLA_AF_SPEC, [nested(AF_INET6, [encodeAttr(IFLA_INET6_ADDR_GEN_MODE, gen)])]));
+  }
+  return {
+    ok: true,
+    bytes: encodeNlMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq, Buffer.concat(parts)),
+  };
+}
+
+/** RTM_DELLINK (`ip link del`), always asking for an ack. */
+export function encodeDeleteLinkRequest(ifindex: number, seq: number): EncodeResult {
+  if (!validIfindex(ifindex)) return { ok: false, reason: `bad interface index ${ifindex}` };
+  return {
+    ok: true,
+    bytes: encodeNlMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, ifinfomsg(ifindex)),
+  };
 }
 
 export function formatMac(b: Uint8Array): string {

@@ -31,11 +31,16 @@ import {
   decodeLinkMessage,
   type EncodeResult,
   encodeAddressRequest,
+  encodeDeleteLinkRequest,
   encodeGetAddressDump,
   encodeGetLinkDump,
+  encodeLinkChangeRequest,
+  encodeMacvlanRequest,
   encodeRouteRequest,
   type InterfaceAddress,
+  type LinkChangeRequest,
   type LinkInfo,
+  type MacvlanRequest,
   type NlMessage,
   type RouteSpec,
   splitNlMessages,
@@ -203,7 +208,7 @@ export class NetlinkSocket {
   }
 }
 
-/** The operations the daemon needs: VIPs, virtual routes, and the link/address inventory. */
+/** The operations the daemon needs: VIPs, virtual routes, VMAC interfaces, and the link/address inventory. */
 export class RtnlClient {
   readonly #socket: NetlinkSocket;
 
@@ -237,6 +242,22 @@ export class RtnlClient {
     await this.#socket.request(`delete route ${r.dst ?? 'default'}/${r.prefixLength}`, (seq) =>
       encodeRouteRequest('delete', r, seq),
     );
+  }
+
+  /** `ip link add NAME link BASE address MAC type macvlan mode M` (or the same settings on an existing one). */
+  async setMacvlan(r: MacvlanRequest): Promise<void> {
+    const what = r.op === 'create' ? r.name : `#${r.ifindex}`;
+    await this.#socket.request(`${r.op} macvlan ${what}`, (seq) => encodeMacvlanRequest(r, seq));
+  }
+
+  /** `ip link set` (up/down, IPv6 address generation). */
+  async changeLink(r: LinkChangeRequest): Promise<void> {
+    await this.#socket.request(`change link #${r.ifindex}`, (seq) => encodeLinkChangeRequest(r, seq));
+  }
+
+  /** `ip link del`: rejects with 'ENODEV' when there is no such interface. */
+  async deleteLink(ifindex: number): Promise<void> {
+    await this.#socket.request(`delete link #${ifindex}`, (seq) => encodeDeleteLinkRequest(ifindex, seq));
   }
 
   async listLinks(): Promise<LinkInfo[]> {

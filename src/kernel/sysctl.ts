@@ -1,24 +1,43 @@
 /**
- * Interface sysctls (edge): /proc/sys/net/ipv4/conf/IF/NAME and /proc/sys/net/ipv6/conf/IF/NAME, as
- * keepalived sets them (vrrp_if_config.c set_sysctl / get_sysctl).
+ * sysctl access (edge): integers under /proc/sys, by their dotted-path-free relative name
+ * (`net/ipv4/conf/eth0/arp_ignore`). `ip netns exec` gives each namespace its own /proc/sys/net.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { IpFamily } from '../net/addr.js';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const path = (family: IpFamily, ifname: string, name: string) =>
-  `/proc/sys/net/${family === 'ipv4' ? 'ipv4' : 'ipv6'}/conf/${ifname}/${name}`;
-
-/** The setting's value, or undefined when the interface or setting does not exist. */
-export function readInterfaceSysctl(family: IpFamily, ifname: string, name: string): number | undefined {
-  try {
-    const v = Number.parseInt(readFileSync(path(family, ifname, name), 'utf8').trim(), 10);
-    return Number.isNaN(v) ? undefined : v;
-  } catch {
-    return undefined;
-  }
+export interface SysctlFs {
+  /** The value, or undefined when the file is missing or not an integer. */
+  read(path: string): number | undefined;
+  /** Writes the value; false when the kernel refused or the file is missing. */
+  write(path: string, value: number): boolean;
+  /** Entries of a directory (e.g. `net/ipv4/conf`: all, default and one per interface). */
+  list(dir: string): string[];
 }
 
-/** Sets the value; throws the write's error (ENOENT when the interface is gone). */
-export function writeInterfaceSysctl(family: IpFamily, ifname: string, name: string, value: number): void {
-  writeFileSync(path(family, ifname, name), `${value}\n`);
+export function procSysctl(root = '/proc/sys'): SysctlFs {
+  return {
+    read(path) {
+      try {
+        const text = readFileSync(join(root, path), 'utf8').trim();
+        return /^-?\d+$/.test(text) ? Number(text) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    write(path, value) {
+      try {
+        writeFileSync(join(root, path), `${value}\n`);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    list(dir) {
+      try {
+        return readdirSync(join(root, dir));
+      } catch {
+        return [];
+      }
+    },
+  };
 }

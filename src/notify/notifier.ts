@@ -4,7 +4,7 @@
  * goes to the log through `onScriptDone`; nothing here waits for a script or throws.
  */
 import { hostname } from 'node:os';
-import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
+import type { KeepalivedConfig, NotifyScripts, ScriptSpec } from '../config/model.js';
 import type { EngineEvent } from '../daemon/vrrp-engine.js';
 import { fsSecurityHost, loadAccounts, resolveCommand } from '../scripts/fs-host.js';
 import { type AccountDb, resolveScriptIdentity } from '../scripts/identity.js';
@@ -24,6 +24,7 @@ import {
   planMasterRxLowerPri,
   planPriorityChange,
   planTransition,
+  STOP_SCRIPT_LIMIT_MS,
   type Subject,
 } from './plan.js';
 
@@ -131,6 +132,21 @@ export class Notifier {
       if (fifoState !== undefined)
         this.ports.fifoWrite?.(fifoLine({ kind: 'INSTANCE', name: i.name, priority: i.priority }, fifoState));
     }
+  }
+
+  /**
+   * A health-checker notify script (notify_up/notify_down/quorum_up/quorum_down): run as
+   * configured with no arguments appended (keepalived notify_exec); while stopping it gets one
+   * second (system_call_script with child_killed_thread).
+   */
+  runCheckerScript(what: string, script: ScriptSpec, stopping: boolean): void {
+    this.startScript({
+      what,
+      argv: [...script.argv],
+      ...(script.user !== undefined ? { user: script.user } : {}),
+      ...(script.group !== undefined ? { group: script.group } : {}),
+      ...(stopping ? { timeoutMs: STOP_SCRIPT_LIMIT_MS, killGraceMs: 0 } : {}),
+    });
   }
 
   /** Resolves once every script started so far has finished (for shutdown and tests). */

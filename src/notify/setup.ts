@@ -16,6 +16,8 @@ export interface NotificationSetup {
   readonly notifier: Notifier;
   readonly fifos: readonly NotifyFifo[];
   readonly mailer: Mailer | undefined;
+  /** A health-checker line (`RS ...`, `VS ...`): to notify_fifo and lvs_notify_fifo (keepalived notify_fifo_rs/vs). */
+  lvsFifoWrite(line: string): void;
   /** Wait (bounded by the scripts' own limits) for running notify scripts, then close FIFOs and mail. */
   close(): Promise<void>;
 }
@@ -75,9 +77,19 @@ export function setupNotifications(cfg: KeepalivedConfig, opts: SetupOptions): N
   const g = cfg.globalDefs;
   const host = opts.hostname ?? osHostname();
   const fifos: NotifyFifo[] = [];
-  for (const [path, fifoKw, ownerSpec, scriptSpec] of [
-    [g.notifyFifo, 'notify_fifo', g.notifyFifoOwner, g.notifyFifoScript],
-    [g.vrrpNotifyFifo, 'vrrp_notify_fifo', g.vrrpNotifyFifoOwner, g.vrrpNotifyFifoScript],
+  // Which lines each FIFO takes: notify_fifo both, the others their own process's.
+  const takes = new Map<NotifyFifo, 'all' | 'vrrp' | 'lvs'>();
+  for (const [path, fifoKw, ownerSpec, scriptSpec, kind] of [
+    [g.notifyFifo, 'notify_fifo', g.notifyFifoOwner, g.notifyFifoScript, 'all'],
+    [g.vrrpNotifyFifo, 'vrrp_notify_fifo', g.vrrpNotifyFifoOwner, g.vrrpNotifyFifoScript, 'vrrp'],
+    // keepalived's checker process opens it only when it runs, i.e. with virtual servers.
+    [
+      cfg.virtualServers.length > 0 ? g.lvsNotifyFifo : undefined,
+      'lvs_notify_fifo',
+      g.lvsNotifyFifoOwner,
+      g.lvsNotifyFifoScript,
+      'lvs',
+    ],
   ] as const) {
     if (path === undefined) continue;
     const scriptKw = `${fifoKw}_script`;
@@ -91,7 +103,10 @@ export function setupNotifications(cfg: KeepalivedConfig, opts: SetupOptions): N
       log: (m) => opts.log('warning', m),
       onScriptExit: (r) => opts.log('warning', `${scriptKw} for ${path} exited (${r.exitCode ?? r.signal})`),
     });
-    if (fifo.open()) fifos.push(fifo);
+    if (fifo.open()) {
+      fifos.push(fifo);
+      takes.set(fifo, kind);
+    }
   }
   let mailer: Mailer | undefined;
   if (g.notificationEmail.length > 0 && g.smtpServer !== undefined) {
@@ -118,7 +133,7 @@ export function setupNotifications(cfg: KeepalivedConfig, opts: SetupOptions): N
     log: opts.log,
     hostname: host,
     fifoWrite: (line) => {
-      for (const f of fifos) f.write(line);
+      for (const f of fifos) if (takes.get(f) !== 'lvs') f.write(line);
     },
     ...(m ? { mail: (subject: string, body: string) => void m.send(subject, body) } : {}),
     ...opts.ports,
@@ -127,6 +142,9 @@ export function setupNotifications(cfg: KeepalivedConfig, opts: SetupOptions): N
     notifier,
     fifos,
     mailer,
+    lvsFifoWrite(line) {
+      for (const f of fifos) if (takes.get(f) !== 'vrrp') f.write(line);
+    },
     async close() {
       await notifier.idle();
       for (const f of fifos) f.close();

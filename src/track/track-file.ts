@@ -64,7 +64,8 @@ export interface TrackFileWatcherPorts {
   readonly log?: (msg: string) => void;
 }
 
-function readText(path: string): string | undefined {
+/** A track file's text as keepalived reads it (at most 127 bytes); undefined when unreadable. */
+export function readTrackFileText(path: string): string | undefined {
   try {
     // keepalived reads at most 127 bytes.
     return readFileSync(path, 'utf8').slice(0, 127);
@@ -103,7 +104,7 @@ export class TrackFileWatcher {
   start(): void {
     const path = this.spec.file;
     if (path === undefined) return;
-    const plan = initFilePlan(this.spec.initFile, readText(path) !== undefined);
+    const plan = initFilePlan(this.spec.initFile, readTrackFileText(path) !== undefined);
     if (plan.write && plan.content !== undefined) {
       try {
         writeFileSync(path, plan.content);
@@ -151,7 +152,7 @@ export class TrackFileWatcher {
   read(): void {
     const path = this.spec.file;
     if (path === undefined) return;
-    const v = parseTrackFileValue(readText(path));
+    const v = parseTrackFileValue(readTrackFileText(path));
     if (!v.ok) {
       this.ports.log?.(`track_file ${this.spec.name}: ${v.reason} (read from ${path})`);
       return;

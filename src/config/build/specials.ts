@@ -2,6 +2,8 @@
  * Readers for values with their own little syntax: address lists, routes, rules, track lists,
  * weights, sync-group members, status codes... Each reports problems with the exact token position.
  */
+
+import { isValidInterfaceName } from '../../net/link.js';
 import type { SourcePos } from '../diagnostics.js';
 import type { IpAddressSpec, RouteSpec, RuleSpec, TrackRef } from '../model.js';
 import type { BlockSpec, KeywordSpec, SpecialReader } from '../schema/types.js';
@@ -515,10 +517,27 @@ export function readSpecial(
       return;
     }
     case 'use-vmac': {
+      // keepalived reads up to two words: a MAC (it has a ':') and an interface name, either order.
       const v: Record<string, string> = {};
-      for (const a of node.args) {
-        if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(a.text)) v.mac = a.text;
-        else v.name = a.text;
+      for (const a of node.args.slice(0, 2)) {
+        const isMac = a.text.includes(':');
+        if (v[isMac ? 'mac' : 'name'] !== undefined) {
+          ctx.sink.error(a.pos, `use_vmac: the ${isMac ? 'MAC address' : 'interface name'} is given twice`, {
+            code: 'invalid-value',
+          });
+          continue;
+        }
+        const r = isMac ? readVmacAddress(a.text) : undefined;
+        if (r !== undefined && !r.ok) {
+          ctx.sink.error(a.pos, `use_vmac: ${r.reason} (keepalived ignores it)`, { code: 'invalid-value' });
+        } else if (r !== undefined) v.mac = r.value;
+        else if (!isValidInterfaceName(a.text)) {
+          ctx.sink.error(
+            a.pos,
+            `use_vmac: interface name '${a.text}' is too long or has invalid characters (keepalived ignores it)`,
+            { code: 'invalid-value' },
+          );
+        } else v.name = a.text;
       }
       set(v);
       return;
@@ -562,4 +581,29 @@ export function readSpecial(
       return;
     }
   }
+}
+
+/**
+ * A use_vmac MAC address as keepalived reads it: six octets of one or two hex digits, or five
+ * (the VRID becomes the sixth); not multicast, and not an RFC 5798 virtual router MAC
+ * (00:00:5e:00:01:xx / 00:00:5e:00:02:xx, which use_vmac without an address uses anyway).
+ */
+export function readVmacAddress(text: string): { ok: true; value: string } | { ok: false; reason: string } {
+  const bad = { ok: false as const, reason: `invalid MAC address '${text}'` };
+  if (!/^[0-9a-fA-F:]+$/.test(text)) return bad;
+  const parts = text.split(':');
+  if (parts.length === 6 && parts[5] === '') parts.pop();
+  if ((parts.length !== 5 && parts.length !== 6) || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
+    return bad;
+  const bytes = parts.map((p) => Number.parseInt(p, 16));
+  if ((bytes[0]! & 1) !== 0) return { ok: false, reason: `MAC address ${text} is multicast` };
+  if (
+    bytes[0] === 0 &&
+    bytes[1] === 0 &&
+    bytes[2] === 0x5e &&
+    bytes[3] === 0 &&
+    (bytes[4] === 1 || bytes[4] === 2)
+  )
+    return { ok: false, reason: `MAC address ${text} is an RFC 5798 virtual router address` };
+  return { ok: true, value: bytes.map((b) => b.toString(16).padStart(2, '0')).join(':') };
 }

@@ -205,7 +205,7 @@ export const VIRTUAL_SERVER: BlockSpec = {
       field: 'realServers',
       default: [],
     },
-    later('sorry_server_lvs_method'),
+    { name: 'sorry_server_lvs_method', kind: LVS_METHOD, field: 'sorryServerLvsMethod' },
     later('snmp_name'),
     later('flag-1'),
     later('flag-2'),

@@ -35,14 +35,9 @@ const RS6 = '2001:db8::12';
 const MARKED = '198.51.100.50';
 const NGINX = '/usr/sbin/nginx';
 
-// Fault-server ports.
-const HANG = 8001;
-const ENDLESS = 8002;
+// Fault-server ports: TLS faults, SMTP faults, HTTP faults (each port's mode changes per case).
 const GARBAGE = 8003;
 const SMTP_FAULT = 8004;
-const DRIP = 8005;
-const NOHEADER = 8006;
-const RESET = 8007;
 const FLAKY = 8008;
 const DROPPED = 8100;
 const REFUSED = 8200;

@@ -75,6 +75,13 @@ export interface StatusJson {
     lastTransition: { at: string; reason: string } | null;
     counters: Record<string, number>;
   }[];
+  /** The health checker's view (src/daemon/status-types.ts VirtualServerStatus). */
+  virtualServers?: {
+    name: string;
+    quorumUp: boolean;
+    sorryServerActive: boolean;
+    realServers: { address: string; port: number; alive: boolean; weight: number; effectiveWeight: number }[];
+  }[];
 }
 
 export interface Lab {
@@ -338,6 +345,30 @@ export function vrrpConf(o: InstanceOpts): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** `ip -d link show dev NAME` on `host` (its JSON object), or undefined when there is no such link. */
+export async function ipLink(lab: Lab, host: string, name: string): Promise<IpLink | undefined> {
+  const r = await lab.topo.exec(host, 'ip', ['-j', '-d', 'link', 'show', 'dev', name], { allowFail: true });
+  if (r.code !== 0) return undefined;
+  return (JSON.parse(r.stdout) as IpLink[])[0];
+}
+
+export interface IpLink {
+  readonly address: string;
+  readonly flags: string[];
+  readonly operstate: string;
+  /** The lower device (a macvlan's base). */
+  readonly link?: string;
+  readonly linkinfo?: { readonly info_kind?: string; readonly info_data?: { readonly mode?: string } };
+}
+
+/** The addresses on one interface of `host` (none when it does not exist). */
+export async function addressesOn(lab: Lab, host: string, dev: string): Promise<string[]> {
+  const r = await lab.topo.exec(host, 'ip', ['-j', 'addr', 'show', 'dev', dev], { allowFail: true });
+  if (r.code !== 0) return [];
+  const links = JSON.parse(r.stdout) as { addr_info: { local: string }[] }[];
+  return links.flatMap((l) => l.addr_info.map((a) => a.local));
 }
 
 /** RFC 5798 6.1: Master_Down_Interval = 3 * Advertisement_Interval + Skew_Time, in ms. */

@@ -30,6 +30,42 @@ const report: StatusReport = {
       counters: { advertsSent: 3 },
     },
   ],
+  virtualServers: [
+    {
+      name: '[192.0.2.100]:tcp:80',
+      address: '192.0.2.100',
+      port: 80,
+      protocol: 'TCP',
+      fwmark: null,
+      quorumUp: false,
+      sorryServerActive: true,
+      realServers: [
+        {
+          address: '198.51.100.1',
+          port: 80,
+          weight: 2,
+          effectiveWeight: 5,
+          alive: true,
+          checkers: [{ type: 'MISC_CHECK', ok: true, reason: null, lastRunAt: '2026-11-21T00:00:04.000Z' }],
+        },
+        {
+          address: '2001:db8::2',
+          port: 80,
+          weight: 1,
+          effectiveWeight: 1,
+          alive: false,
+          checkers: [
+            {
+              type: 'TCP_CHECK',
+              ok: false,
+              reason: 'connection refused',
+              lastRunAt: '2026-11-21T00:00:04.000Z',
+            },
+          ],
+        },
+      ],
+    },
+  ],
 };
 
 test('status socket path sits beside the pid file', () => {
@@ -71,4 +107,15 @@ test('readable status names instance, state, priorities, master and reason', () 
   ]) {
     assert.ok(s.includes(part), part);
   }
+});
+
+test('readable status has a row per real server under its virtual server', () => {
+  const lines = formatStatus(report).split('\n');
+  const header = lines.findIndex((l) => l.startsWith('VIRTUAL SERVER'));
+  assert.ok(header > 0);
+  assert.match(
+    lines[header + 1]!,
+    /^\[192\.0\.2\.100\]:tcp:80 +down \(sorry server\) +198\.51\.100\.1:80 +yes +5 \(2\) +MISC_CHECK ok$/,
+  );
+  assert.match(lines[header + 2]!, /^ +\[2001:db8::2\]:80 +no +1 +TCP_CHECK FAILED \(connection refused\)$/);
 });

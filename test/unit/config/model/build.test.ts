@@ -200,10 +200,21 @@ test('virtual_server forms: ip port, fwmark, group; bad address reported', () =>
 });
 
 test('not-implemented keywords with a model field are still read and checked, and warned about', () => {
-  const r = check(instance('use_vmac vrrp51'));
-  assert.equal(errors(r).length, 0, show(r));
-  assert.ok(warnings(r).some((d) => d.message === "'use_vmac' is accepted but not implemented by vigil yet"));
-  assert.deepEqual(r.model!.instances[0]!.useVmac, { name: 'vrrp51' });
+  const r = check(instance('track_bfd {\n  bfd1\n}'));
+  assert.ok(
+    warnings(r).some((d) => d.message === "'track_bfd' is accepted but not implemented by vigil yet"),
+    show(r),
+  );
+  // down_timer_adverts is implemented: read, and no such warning.
+  const d = check(instance('down_timer_adverts 5'));
+  assert.equal(errors(d).length, 0, show(d));
+  assert.ok(!warnings(d).some((x) => x.message.includes('not implemented')), show(d));
+  assert.equal(d.model!.instances[0]!.downTimerAdverts, 5);
+  // use_vmac and vmac_xmit_base are implemented: read, and no such warning.
+  const v = check(instance('use_vmac vrrp51\nvmac_xmit_base'));
+  assert.ok(!warnings(v).some((d) => d.message.includes('not implemented')), show(v));
+  assert.deepEqual(v.model!.instances[0]!.useVmac, { name: 'vrrp51' });
+  assert.equal(v.model!.instances[0]!.vmacXmitBase, true);
   const p = check(`vrrp_track_process p {\n process nginx\n weight 999\n}\n${instance()}`);
   // vrrp_track_process is implemented (src/track/track-process.ts): checked, and no such warning.
   assert.ok(!warnings(p).some((d) => d.message.includes('not implemented')), show(p));

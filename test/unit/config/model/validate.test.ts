@@ -358,6 +358,24 @@ test('use_vmac with unicast peers needs vmac_xmit_base', () => {
   assert.equal(errors(r).length, 0, show(r));
 });
 
+test('use_vmac arguments and vmac_xmit_base as keepalived 2.2.7 checks them', () => {
+  accepts(instance('use_vmac vm1 02:11:22:33:44:55'));
+  accepts(instance('use_vmac 02:11:22:33:44: vm1')); // five octets: the VRID is the sixth
+  rejects(instance('use_vmac foo/bar'), /interface name 'foo\/bar' is too long or has invalid characters/);
+  rejects(instance('use_vmac a-name-too-long-0'), /too long or has invalid characters/);
+  rejects(instance('use_vmac 02:11:22:33:44:zz'), /invalid MAC address '02:11:22:33:44:zz'/);
+  rejects(instance('use_vmac 01:00:5e:00:00:01'), /is multicast/);
+  rejects(instance('use_vmac 00:00:5e:00:01:05'), /RFC 5798 virtual router address/);
+  rejects(instance('use_vmac vm1 vm2'), /the interface name is given twice/);
+  rejects(instance('vmac_xmit_base'), /vmac_xmit_base is only valid with use_vmac/);
+  rejects(
+    instance('use_vmac\nvmac_xmit_base\nstrict_mode'),
+    /vmac_xmit_base is incompatible with strict mode/,
+  );
+  const two = instance('use_vmac vm1') + instance('use_vmac vm1').replace('VI_1', 'VI_2').replace('51', '52');
+  rejects(two, /\(VI_2\) use_vmac vm1 is already used by VI_1/);
+});
+
 test('garp delays accept large values like keepalived (no 255 s cap)', () => {
   accepts(instance('garp_master_delay 4000\ngarp_master_refresh 100000'));
 });

@@ -1,16 +1,15 @@
 /**
- * The helper-process side of test/integration/harness/agent.ts: reads `{id, op, args}` lines on stdin,
- * runs `ops[op](args)` and answers `{id, result}` or `{id, error}`; announces itself with a `ready`
- * event and exits when stdin closes.
+ * The helper side of test/integration/harness/agent.ts: answers `{id, op, args}` lines on stdin
+ * with `{id, result}` / `{id, error}` from `ops`, announces `{event: 'ready'}`, exits when stdin
+ * closes. `emit` writes an event line.
  */
 import { createInterface } from 'node:readline';
 
-/** Writes one JSON line on stdout (answers and `{event, ...}` lines). */
+export type AgentOps = Record<string, (args: never) => unknown>;
+
 export const emit = (msg: unknown): void => {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
 };
-
-export type AgentOps = Record<string, (args: never) => unknown>;
 
 export function serveAgent(ops: AgentOps): void {
   const rl = createInterface({ input: process.stdin });
@@ -19,7 +18,8 @@ export function serveAgent(ops: AgentOps): void {
     try {
       const fn = ops[op];
       if (!fn) throw new Error(`unknown op ${op}`);
-      emit({ id, result: (await fn(args)) ?? null });
+      const result = await fn(args);
+      emit({ id, result: result ?? null });
     } catch (e) {
       const err = e as Error & { code?: string };
       emit({ id, error: { message: err.message, code: err.code } });

@@ -1,0 +1,452 @@
+/**
+ * From the config model to what the health-check life cycle runs (pure): keepalived's
+ * check_data.c validate_check_config resolution, summed up in shared/specs/checkers.md section 1.
+ *
+ * - checker options inherit checker -> real_server -> virtual_server -> the checker type's default
+ *   (the module's `defaults` where a module exists, keepalived's table otherwise);
+ * - the connect target is connect_ip/connect_port else the real server's address and its port
+ *   *as written* (checkers.md G1: a real server without a port makes its checkers target port 0);
+ * - real-server ports follow the virtual server's (NAT keeps its own), fwmark services have none;
+ *   duplicate real servers are dropped; quorum is lowered to the weight sum and hysteresis below it;
+ * - virtual_server_group members are expanded into one kernel service each.
+ */
+import type {
+  Checker,
+  CheckerType,
+  KeepalivedConfig,
+  LvsMethod,
+  LvsProtocol,
+  LvsScheduler,
+  RealServer,
+  ScriptSpec,
+  VirtualServer,
+  VirtualServerGroup,
+} from '../config/model.js';
+import {
+  canonicalAddress,
+  formatIpv4,
+  formatIpv6,
+  type IpFamily,
+  parseIpv4,
+  parseIpv6,
+} from '../net/addr.js';
+import type { CheckerContext, CheckerModule, ConnectTarget } from './types.js';
+
+/** One kernel service a virtual_server stands for (a group stands for several). */
+export interface ServiceAddress {
+  readonly family: IpFamily;
+  readonly address?: string;
+  readonly port?: number;
+  readonly fwmark?: number;
+}
+
+export interface CheckerPlan {
+  readonly type: CheckerType;
+  readonly spec: Checker;
+  readonly target: ConnectTarget;
+  readonly connectTimeoutMs: number;
+  /** The limit given to one attempt: connect_timeout, for MISC_CHECK misc_timeout else the VS delay_loop. */
+  readonly attemptTimeoutMs: number;
+  readonly delayLoopMs: number;
+  readonly retry: number;
+  readonly delayBeforeRetryMs: number;
+  readonly warmupMs: number;
+  readonly alpha: boolean;
+  readonly logAllFailures: boolean;
+  /** Type + type-specific settings: a reloaded checker with the same key keeps its state. */
+  readonly compareKey: string;
+  /** What the checker's module gets beyond its own block (CheckerEnv). */
+  readonly context: CheckerContext;
+}
+
+export interface RealServerPlan {
+  /** `address port` (keepalived rs_iseq): identity across reloads. */
+  readonly key: string;
+  /** keepalived FMT_RS: `[198.51.100.1]:tcp:80`. */
+  readonly name: string;
+  readonly family: IpFamily;
+  readonly address: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly method: LvsMethod;
+  readonly inhibit: boolean;
+  readonly smtpAlert: boolean;
+  readonly notifyUp?: ScriptSpec;
+  readonly notifyDown?: ScriptSpec;
+  readonly checkers: readonly CheckerPlan[];
+}
+
+export interface SorryServerPlan {
+  readonly family: IpFamily;
+  readonly address: string;
+  readonly port: number;
+  readonly name: string;
+  readonly method: LvsMethod;
+  readonly inhibit: boolean;
+}
+
+export interface VirtualServerPlan {
+  /** keepalived vs_iseq: group name + index, family + fwmark, or protocol + address + port. */
+  readonly key: string;
+  /** keepalived FMT_VS. */
+  readonly name: string;
+  /** For status: the address as configured (group name for a group). */
+  readonly display: {
+    readonly address: string;
+    readonly port: number | null;
+    readonly protocol: string;
+    readonly fwmark: number | null;
+  };
+  readonly group?: string;
+  readonly services: readonly ServiceAddress[];
+  readonly protocol?: LvsProtocol;
+  readonly scheduler: LvsScheduler;
+  readonly persistenceTimeoutS?: number;
+  readonly persistenceGranularity?: string;
+  readonly persistenceEngine?: string;
+  readonly quorum: number;
+  readonly hysteresis: number;
+  readonly quorumUp?: ScriptSpec;
+  readonly quorumDown?: ScriptSpec;
+  readonly sorry?: SorryServerPlan;
+  readonly omega: boolean;
+  readonly haSuspend: boolean;
+  readonly smtpAlert: boolean;
+  readonly realServers: readonly RealServerPlan[];
+}
+
+export interface CheckPlan {
+  readonly virtualServers: readonly VirtualServerPlan[];
+  /** router_id for mail subjects (keepalived defaults it to the host name). */
+  readonly routerId: string;
+  /** global no_checker_emails: a checker verdict is mailed only when its real server changed. */
+  readonly noCheckerEmails: boolean;
+  /** global rs_init_notifies: real servers in service from the start notify up. */
+  readonly rsInitNotifies: boolean;
+  /** Things keepalived corrects or warns about at load, as log lines. */
+  readonly warnings: readonly string[];
+}
+
+/** keepalived's per-type retry and delay_before_retry defaults (checkers.md section 1). */
+export const KEEPALIVED_DEFAULTS: Record<CheckerType, CheckerModule['defaults']> = {
+  HTTP_GET: { retry: 1, delayBeforeRetryMs: 3000 },
+  SSL_GET: { retry: 1, delayBeforeRetryMs: 3000 },
+  TCP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
+  SMTP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
+  MISC_CHECK: { retry: 0, delayBeforeRetryMs: 1000 },
+  DNS_CHECK: { retry: 3 },
+  UDP_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
+  PING_CHECK: { retry: 1, delayBeforeRetryMs: 1000 },
+  FILE_CHECK: { retry: 0, delayBeforeRetryMs: 1000 },
+  BFD_CHECK: { retry: 0, delayBeforeRetryMs: 1000 },
+};
+
+const DEFAULT_DELAY_LOOP_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+const fam = (f: 4 | 6): IpFamily => (f === 4 ? 'ipv4' : 'ipv6');
+const protoWord = (p: LvsProtocol | undefined) => (p === undefined ? 'none' : p.toLowerCase());
+
+/** keepalived inet_sockaddrtotrio: `[addr]:proto:port`. */
+export function formatTrio(address: string, protocol: LvsProtocol | undefined, port: number): string {
+  return `[${address}]:${protoWord(protocol)}:${port}`;
+}
+
+/** Resolves one checker's options (checkers.md section 1, G1). */
+export function resolveChecker(
+  vs: VirtualServer,
+  rs: RealServer,
+  c: Checker,
+  defaults: CheckerModule['defaults'],
+  globalLogAllFailures = false,
+  globals: Omit<CheckerContext, 'vsDelayLoopMs' | 'realServerWeight'> = {},
+): CheckerPlan {
+  const delayLoopMs = c.delayLoopMs ?? rs.delayLoopMs ?? vs.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  const connectTimeoutMs =
+    c.connectTimeoutMs ?? rs.connectTimeoutMs ?? vs.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const address = c.connectIp ?? rs.address;
+  const family = canonicalAddress(address)?.family ?? fam(rs.family);
+  const target: ConnectTarget = {
+    family,
+    address,
+    // G1: the port as written on the real server, not the one validation gives it later.
+    port: c.connectPort ?? rs.port ?? 0,
+    ...(c.bindto !== undefined ? { bindto: c.bindto } : {}),
+    ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
+    ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
+    ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+  };
+  const { pos: _p, keyPos: _k, ...settings } = c as Checker & { pos: unknown; keyPos: unknown };
+  return {
+    type: c.type,
+    spec: c,
+    target,
+    connectTimeoutMs,
+    attemptTimeoutMs:
+      c.type === 'MISC_CHECK'
+        ? (c.miscTimeoutMs ?? vs.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS)
+        : connectTimeoutMs,
+    delayLoopMs,
+    retry: c.retry ?? rs.retry ?? vs.retry ?? defaults.retry,
+    delayBeforeRetryMs:
+      c.delayBeforeRetryMs ??
+      rs.delayBeforeRetryMs ??
+      vs.delayBeforeRetryMs ??
+      defaults.delayBeforeRetryMs ??
+      delayLoopMs,
+    warmupMs: c.warmupMs ?? rs.warmupMs ?? vs.warmupMs ?? delayLoopMs,
+    alpha: c.alpha ?? rs.alpha ?? vs.alpha ?? false,
+    logAllFailures: (c.logAllFailures ?? false) || globalLogAllFailures,
+    compareKey: JSON.stringify(stripPositions(settings)),
+    context: {
+      ...globals,
+      vsDelayLoopMs: vs.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
+      realServerWeight: rs.weight,
+    },
+  };
+}
+
+function stripPositions(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripPositions);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (k !== 'pos' && k !== 'keyPos') out[k] = stripPositions(x);
+  return out;
+}
+
+/** A virtual_server_group member expanded into services; undefined when it does not parse. */
+export function expandGroupMember(words: readonly string[], limit = 4096): ServiceAddress[] | undefined {
+  const [first = '', second, third] = words;
+  if (first === 'fwmark') {
+    const mark = Number(second);
+    if (!Number.isInteger(mark) || mark < 0) return undefined;
+    return [{ family: third === 'inet6' ? 'ipv6' : 'ipv4', fwmark: mark }];
+  }
+  const port = second !== undefined && /^\d+$/.test(second) ? Number(second) : 0;
+  const [addrText = '', rangeEnd] = first.split('-');
+  const [base = '', lenText] = addrText.split('/');
+  const v4 = parseIpv4(base);
+  const bytes = v4 ?? parseIpv6(base);
+  if (bytes === undefined) return undefined;
+  const family: IpFamily = v4 ? 'ipv4' : 'ipv6';
+  const format = (b: Uint8Array) => (family === 'ipv4' ? formatIpv4(b) : formatIpv6(b));
+  const out: ServiceAddress[] = [];
+  const push = (b: Uint8Array) => out.push({ family, address: format(b), port });
+  if (lenText !== undefined) {
+    const bits = bytes.length * 8;
+    const len = Number(lenText);
+    if (!Number.isInteger(len) || len < 1 || len > bits) return undefined;
+    const count = 2 ** Math.min(bits - len, 31);
+    for (let i = 0; i < Math.min(count, limit); i++) push(addOffset(bytes, i));
+    return out;
+  }
+  if (rangeEnd === undefined) {
+    push(bytes);
+    return out;
+  }
+  // IPv4: the last octet; IPv6: the last group (keepalived inet_stor); a full address is also accepted.
+  const full = family === 'ipv4' ? parseIpv4(rangeEnd) : parseIpv6(rangeEnd);
+  const start = family === 'ipv4' ? bytes[3]! : bytes[14]! * 256 + bytes[15]!;
+  const end = full
+    ? start + Number(toBig(full) - toBig(bytes))
+    : family === 'ipv4'
+      ? Number(rangeEnd)
+      : Number.parseInt(rangeEnd, 16);
+  if (!Number.isInteger(end) || end < start) return undefined;
+  for (let i = 0; i <= Math.min(end - start, limit - 1); i++) push(addOffset(bytes, i));
+  return out;
+}
+
+function toBig(b: Uint8Array): bigint {
+  let n = 0n;
+  for (const x of b) n = (n << 8n) | BigInt(x);
+  return n;
+}
+
+function addOffset(b: Uint8Array, offset: number): Uint8Array {
+  let n = toBig(b) + BigInt(offset);
+  const out = new Uint8Array(b.length);
+  for (let i = b.length - 1; i >= 0; i--) {
+    out[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return out;
+}
+
+/** A global boolean keyword kept as written: bare = true. */
+function globalBool(words: readonly string[] | undefined): boolean | undefined {
+  if (words === undefined) return undefined;
+  return !['false', 'no', 'off', '0'].includes((words[0] ?? 'true').toLowerCase());
+}
+
+function groupServices(g: VirtualServerGroup | undefined): ServiceAddress[] {
+  const out: ServiceAddress[] = [];
+  for (const m of g?.members ?? []) out.push(...(expandGroupMember(m.words) ?? []));
+  return out;
+}
+
+export interface PlanOptions {
+  /** The module's defaults for a type, when a module exists. */
+  readonly defaultsFor?: (type: CheckerType) => CheckerModule['defaults'] | undefined;
+  readonly hostname?: string;
+}
+
+/** The whole health-check plan of a config. */
+export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): CheckPlan {
+  const warnings: string[] = [];
+  const g = model.globalDefs;
+  const globalLogAll = globalBool(g.unimplemented.checker_log_all_failures) ?? false;
+  const checkerGlobals = {
+    enableScriptSecurity: g.enableScriptSecurity,
+    ...(g.scriptUser !== undefined ? { scriptUser: g.scriptUser } : {}),
+    ...(g.scriptGroup !== undefined ? { scriptGroup: g.scriptGroup } : {}),
+    trackFiles: model.trackFiles,
+  };
+  // smtp_alert_checker, else smtp_alert (keepalived validate_check_config).
+  const smtpAlert = globalBool(g.unimplemented.smtp_alert_checker) ?? g.smtpAlert;
+  const groupIndex = new Map<string, number>();
+  const vss: VirtualServerPlan[] = [];
+  for (const vs of model.virtualServers) {
+    if (vs.realServers.length === 0) continue;
+    const a = vs.address;
+    let services: ServiceAddress[];
+    let name: string;
+    let key: string;
+    let protocol: LvsProtocol | undefined = vs.protocol;
+    let vsPort = 0;
+    let display: VirtualServerPlan['display'];
+    let group: string | undefined;
+    if (a.kind === 'ip') {
+      vsPort = a.port ?? 0;
+      services = [{ family: fam(a.family), address: a.address, port: vsPort }];
+      name = formatTrio(a.address, protocol, vsPort);
+      key = `ip ${protocol} ${canonicalAddress(a.address)?.address ?? a.address} ${vsPort}`;
+      display = { address: a.address, port: vsPort, protocol: protocol ?? 'none', fwmark: null };
+    } else if (a.kind === 'fwmark') {
+      protocol = undefined;
+      const family: IpFamily = vs.ipFamily === 'inet6' ? 'ipv6' : 'ipv4';
+      services = [{ family, fwmark: a.fwmark }];
+      name = `FWM ${a.fwmark}`;
+      key = `fwmark ${family} ${a.fwmark}`;
+      display = { address: '', port: null, protocol: 'none', fwmark: a.fwmark };
+    } else {
+      const index = groupIndex.get(a.group) ?? 0;
+      groupIndex.set(a.group, index + 1);
+      group = a.group;
+      services = groupServices(model.virtualServerGroups.find((x) => x.name === a.group));
+      if (services.every((s) => s.fwmark !== undefined)) protocol = undefined;
+      name = `[${a.group}]:${index}`;
+      key = `group ${a.group} ${index}`;
+      display = { address: a.group, port: null, protocol: protocol ?? 'none', fwmark: null };
+    }
+    const isFwmark = a.kind === 'fwmark';
+    const rss: RealServerPlan[] = [];
+    for (const rs of vs.realServers) {
+      const method = rs.lvsMethod ?? vs.lvsMethod;
+      // keepalived: fwmark -> port 0 (NAT keeps its own); otherwise the VS port unless NAT gave one.
+      let port = rs.port ?? 0;
+      if (isFwmark) {
+        if (method !== 'NAT') port = 0;
+      } else if (a.kind === 'ip' && (port === 0 || method !== 'NAT')) port = vsPort;
+      const rsKey = `${canonicalAddress(rs.address)?.address ?? rs.address} ${port}`;
+      const rsName = formatTrio(rs.address, protocol, port);
+      if (rss.some((x) => x.key === rsKey)) {
+        warnings.push(`VS ${name}: real server ${rsName} is duplicated - removing second rs`);
+        continue;
+      }
+      const checkers = rs.checkers.map((c) => {
+        const cp = resolveChecker(
+          vs,
+          rs,
+          c,
+          opts.defaultsFor?.(c.type) ?? KEEPALIVED_DEFAULTS[c.type],
+          globalLogAll,
+          checkerGlobals,
+        );
+        if (
+          cp.target.port === 0 &&
+          c.type !== 'MISC_CHECK' &&
+          c.type !== 'PING_CHECK' &&
+          c.type !== 'FILE_CHECK' &&
+          c.type !== 'BFD_CHECK'
+        )
+          warnings.push(
+            `${c.type} of real server ${rsName} in VS ${name} targets port 0: keepalived takes the real server's port as written; add connect_port`,
+          );
+        return cp;
+      });
+      rss.push({
+        key: rsKey,
+        name: rsName,
+        family: fam(rs.family),
+        address: rs.address,
+        port,
+        weight: rs.weight,
+        method,
+        inhibit: rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false,
+        smtpAlert: rs.smtpAlert ?? smtpAlert ?? true,
+        ...(rs.notifyUp ? { notifyUp: rs.notifyUp } : {}),
+        ...(rs.notifyDown ? { notifyDown: rs.notifyDown } : {}),
+        checkers,
+      });
+    }
+    if (vs.haSuspend && a.kind !== 'fwmark')
+      warnings.push(
+        `VS ${name}: ha_suspend is not acted on yet: its checkers run whether or not the address is local`,
+      );
+    const weightSum = rss.reduce((n, r) => n + r.weight, 0);
+    const quorum = Math.min(vs.quorum, weightSum);
+    const hysteresis = vs.hysteresis >= quorum ? Math.max(quorum - 1, 0) : vs.hysteresis;
+    let sorry: SorryServerPlan | undefined;
+    if (vs.sorryServer !== undefined) {
+      const s = vs.sorryServer;
+      const method = vs.sorryServerLvsMethod ?? vs.lvsMethod;
+      let port = s.port ?? 0;
+      if (isFwmark) {
+        if (method !== 'NAT') port = 0;
+      } else if (a.kind === 'ip' && (port === 0 || method !== 'NAT')) port = vsPort;
+      const same = rss.find((r) => r.key === `${canonicalAddress(s.address)?.address ?? s.address} ${port}`);
+      sorry = {
+        family: canonicalAddress(s.address)?.family ?? 'ipv4',
+        address: s.address,
+        port,
+        name: formatTrio(s.address, protocol, port),
+        method,
+        inhibit: same !== undefined ? same.inhibit : vs.sorryServerInhibit,
+      };
+    }
+    vss.push({
+      key,
+      name,
+      display,
+      ...(group !== undefined ? { group } : {}),
+      services,
+      ...(protocol !== undefined ? { protocol } : {}),
+      scheduler: vs.lvsSched,
+      // keepalived: port 0 without persistence gets 360 s.
+      ...(vs.persistenceTimeoutS !== undefined || (a.kind === 'ip' && vsPort === 0)
+        ? { persistenceTimeoutS: vs.persistenceTimeoutS ?? 360 }
+        : {}),
+      ...(vs.persistenceGranularity !== undefined
+        ? { persistenceGranularity: vs.persistenceGranularity }
+        : {}),
+      ...(vs.persistenceEngine !== undefined ? { persistenceEngine: vs.persistenceEngine } : {}),
+      quorum,
+      hysteresis,
+      ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),
+      ...(vs.quorumDown ? { quorumDown: vs.quorumDown } : {}),
+      ...(sorry ? { sorry } : {}),
+      omega: vs.omega,
+      haSuspend: vs.haSuspend && a.kind !== 'fwmark',
+      smtpAlert: vs.smtpAlert ?? smtpAlert ?? false,
+      realServers: rss,
+    });
+  }
+  return {
+    virtualServers: vss,
+    routerId: g.routerId ?? opts.hostname ?? 'localhost',
+    noCheckerEmails: globalBool(g.unimplemented.no_checker_emails) ?? false,
+    rsInitNotifies: globalBool(g.unimplemented.rs_init_notifies) ?? false,
+    warnings,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The health checker at run time: the life cycle (lifecycle.ts) on a real clock, attempts run by
+ * the registry's modules, the desired table applied through an LVS driver. It runs in the checker
+ * worker thread (src/daemon/checker-worker.ts); tests run it in-process with fake modules and the
+ * recording driver.
+ */
+
+import type { VirtualServerStatus } from '../daemon/status-types.js';
+import type { LvsDriver } from '../lvs/driver.js';
+import { SerialApplier } from '../lvs/driver.js';
+import {
+  type AttemptRequest,
+  HealthLifecycle,
+  type LifecycleClock,
+  type LifecycleEvent,
+  realClock,
+} from './lifecycle.js';
+import type { CheckerPlan, CheckPlan } from './plan.js';
+import type { CheckerRegistry } from './registry.js';
+import type { CheckAttempt, CheckOutcome } from './types.js';
+
+/** How long past its own limit an attempt may take before it is cut off as failed. */
+export const ATTEMPT_GRACE_MS = 5000;
+
+export interface CheckerServiceOptions {
+  readonly registry: CheckerRegistry;
+  readonly driver: LvsDriver;
+  readonly emit: (e: LifecycleEvent) => void;
+  readonly clock?: LifecycleClock & { cancelAll?(): void };
+  readonly random?: () => number;
+  readonly bootstrapDelayMs?: number;
+}
+
+export class CheckerService {
+  private readonly lc: HealthLifecycle;
+  private readonly clock: LifecycleClock & { cancelAll?(): void };
+  private readonly applier: SerialApplier;
+  /** One attempt function per configured checker, made once (module `create`). */
+  private readonly attempts = new WeakMap<CheckerPlan, CheckAttempt>();
+  private readonly running = new Map<number, { abort: AbortController; guard: NodeJS.Timeout }>();
+
+  constructor(
+    plan: CheckPlan,
+    private readonly opts: CheckerServiceOptions,
+  ) {
+    this.clock = opts.clock ?? realClock();
+    this.applier = new SerialApplier(opts.driver, (e) =>
+      opts.emit({ type: 'log', level: 'error', message: `LVS table not applied: ${String(e)}` }),
+    );
+    this.lc = new HealthLifecycle(plan, {
+      clock: this.clock,
+      random: opts.random ?? Math.random,
+      module: (t) => opts.registry.get(t),
+      attempt: (req) => this.run(req),
+      abort: (id) => this.abort(id),
+      emit: opts.emit,
+      table: (t) => this.applier.apply(t),
+      ...(opts.bootstrapDelayMs !== undefined ? { bootstrapDelayMs: opts.bootstrapDelayMs } : {}),
+    });
+  }
+
+  start(): void {
+    this.lc.start();
+  }
+
+  reload(plan: CheckPlan): void {
+    this.lc.reload(plan);
+  }
+
+  status(): VirtualServerStatus[] {
+    return this.lc.status();
+  }
+
+  /** Shutdown: the servers leave (with omega notifications), attempts end, the driver stops. */
+  async stop(): Promise<void> {
+    this.lc.stop();
+    for (const id of [...this.running.keys()]) this.abort(id);
+    this.clock.cancelAll?.();
+    await this.applier.stop();
+  }
+
+  private attemptFor(c: CheckerPlan): CheckAttempt | undefined {
+    let a = this.attempts.get(c);
+    if (a !== undefined) return a;
+    const m = this.opts.registry.get(c.type);
+    if (m === undefined) return undefined;
+    try {
+      a = m.create(c.spec as never, c.target, {
+        ...c.context,
+        log: (level, message) => this.opts.emit({ type: 'log', level, message }),
+      });
+    } catch (e) {
+      const reason = `cannot start: ${(e as Error).message}`;
+      a = async () => ({ ok: false, reason });
+    }
+    this.attempts.set(c, a);
+    return a;
+  }
+
+  private run(req: AttemptRequest): void {
+    const attempt = this.attemptFor(req.checker);
+    const abort = new AbortController();
+    let done = false;
+    const finish = (o: CheckOutcome) => {
+      if (done) return;
+      done = true;
+      const r = this.running.get(req.id);
+      if (r !== undefined) clearTimeout(r.guard);
+      this.running.delete(req.id);
+      // Outside the attempt's own call stack: the life cycle may start the next one at once.
+      setImmediate(() => this.lc.outcome(req.id, o));
+    };
+    // A module that overruns its limit is cut off: the attempt fails and is aborted.
+    const guard = setTimeout(() => {
+      abort.abort();
+      finish({ ok: false, reason: 'timed out' });
+    }, req.checker.attemptTimeoutMs + ATTEMPT_GRACE_MS);
+    this.running.set(req.id, { abort, guard });
+    if (attempt === undefined) {
+      finish({ ok: false, reason: `no module for ${req.checker.type}` });
+      return;
+    }
+    let p: Promise<CheckOutcome>;
+    try {
+      p = attempt({ timeoutMs: req.checker.attemptTimeoutMs, signal: abort.signal });
+    } catch (e) {
+      p = Promise.resolve({ ok: false, reason: (e as Error).message });
+    }
+    p.then(finish, (e: unknown) => finish({ ok: false, reason: e instanceof Error ? e.message : String(e) }));
+  }
+
+  private abort(id: number): void {
+    const r = this.running.get(id);
+    if (r === undefined) return;
+    clearTimeout(r.guard);
+    r.abort.abort();
+    this.running.delete(id);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The desired LVS table: what the data plane (IPVS, later nftables) should hold, recomputed by the
+ * life cycle (lifecycle.ts) after every change. Pure data, structured-clone safe; a driver
+ * (src/lvs/driver.ts) turns the difference between two tables into kernel commands.
+ */
+import type { LvsMethod, LvsProtocol, LvsScheduler } from '../config/model.js';
+import type { IpFamily } from '../net/addr.js';
+
+export interface DesiredDest {
+  readonly family: IpFamily;
+  readonly address: string;
+  readonly port: number;
+  /** The weight written to the kernel: the effective weight clamped to [0, 2^31-1]; 0 = inhibited. */
+  readonly weight: number;
+  readonly method: LvsMethod;
+  /** The virtual server's sorry_server. */
+  readonly sorry: boolean;
+}
+
+export interface DesiredService {
+  /** Identity of the kernel service: `TCP [192.0.2.100]:80`, `FWM 5 ipv4`. */
+  readonly key: string;
+  /** The virtual_server it belongs to, as keepalived formats it (`[192.0.2.100]:tcp:80`, `FWM 5`, `[grp]:0`). */
+  readonly vs: string;
+  readonly family: IpFamily;
+  /** undefined for a fwmark service. */
+  readonly protocol?: LvsProtocol;
+  readonly address?: string;
+  readonly port?: number;
+  readonly fwmark?: number;
+  readonly scheduler: LvsScheduler;
+  /** persistence_timeout in seconds; undefined = not persistent. */
+  readonly persistenceTimeoutS?: number;
+  readonly persistenceGranularity?: string;
+  readonly persistenceEngine?: string;
+  readonly dests: readonly DesiredDest[];
+}
+
+export interface DesiredTable {
+  readonly services: readonly DesiredService[];
+}
+
+export const EMPTY_TABLE: DesiredTable = { services: [] };
+
+/** keepalived real_weight(): what IPVS is given for an effective weight. */
+export function realWeight(effective: number): number {
+  return Math.min(Math.max(effective, 0), 2147483647);
+}
+
+export function destKey(d: Pick<DesiredDest, 'address' | 'port'>): string {
+  return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
+}
+
+/** One kernel command, for drivers that apply differences. */
+export type TableChange =
+  | { readonly op: 'add-service' | 'edit-service' | 'del-service'; readonly service: DesiredService }
+  | {
+      readonly op: 'add-dest' | 'edit-dest' | 'del-dest';
+      readonly service: DesiredService;
+      readonly dest: DesiredDest;
+    };
+
+const serviceAttrs = (s: DesiredService) =>
+  JSON.stringify([s.scheduler, s.persistenceTimeoutS, s.persistenceGranularity, s.persistenceEngine]);
+
+/**
+ * The commands that turn table `from` into table `to`: services added before their dests,
+ * dests removed before their services (as keepalived orders its ipvs_cmd calls).
+ */
+export function diffTables(from: DesiredTable, to: DesiredTable): TableChange[] {
+  const out: TableChange[] = [];
+  const old = new Map(from.services.map((s) => [s.key, s]));
+  const now = new Map(to.services.map((s) => [s.key, s]));
+  for (const s of to.services) {
+    const prev = old.get(s.key);
+    if (prev === undefined) {
+      out.push({ op: 'add-service', service: s });
+      for (const d of s.dests) out.push({ op: 'add-dest', service: s, dest: d });
+      continue;
+    }
+    if (serviceAttrs(prev) !== serviceAttrs(s)) out.push({ op: 'edit-service', service: s });
+    const prevDests = new Map(prev.dests.map((d) => [destKey(d), d]));
+    const nowDests = new Set(s.dests.map(destKey));
+    for (const d of prev.dests)
+      if (!nowDests.has(destKey(d))) out.push({ op: 'del-dest', service: s, dest: d });
+    for (const d of s.dests) {
+      const p = prevDests.get(destKey(d));
+      if (p === undefined) out.push({ op: 'add-dest', service: s, dest: d });
+      else if (p.weight !== d.weight || p.method !== d.method)
+        out.push({ op: 'edit-dest', service: s, dest: d });
+    }
+  }
+  for (const s of from.services) {
+    if (now.has(s.key)) continue;
+    for (const d of s.dests) out.push({ op: 'del-dest', service: s, dest: d });
+    out.push({ op: 'del-service', service: s });
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+/**
+ * The main thread's handle on the health-checker worker (checker-worker.ts): started when the
+ * config has virtual servers, reloaded in place, asked for status, stopped with a bound.
+ */
+import { Worker } from 'node:worker_threads';
+import type { LifecycleEvent } from '../check/lifecycle.js';
+import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
+import type { VirtualServerStatus } from './status-types.js';
+
+export interface CheckerThreadHooks {
+  readonly onEvent: (e: LifecycleEvent) => void;
+  readonly onFatal: (message: string) => void;
+}
+
+export class CheckerThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, (v: VirtualServerStatus[]) => void>();
+  private nextId = 1;
+  private onStopped: (() => void) | undefined;
+  private dead = false;
+
+  constructor(
+    config: CheckerWorkerConfig,
+    hooks: CheckerThreadHooks,
+    url = new URL('./checker-worker.js', import.meta.url),
+  ) {
+    this.worker = new Worker(url, { workerData: config });
+    this.worker.on('message', (m: FromChecker) => {
+      switch (m.type) {
+        case 'event':
+          hooks.onEvent(m.event);
+          break;
+        case 'status':
+          this.pending.get(m.id)?.(m.virtualServers);
+          this.pending.delete(m.id);
+          break;
+        case 'stopped':
+          this.onStopped?.();
+          break;
+        case 'fatal':
+          this.dead = true;
+          hooks.onFatal(m.message);
+          break;
+        case 'started':
+          break;
+      }
+    });
+    this.worker.on('error', (e) => {
+      this.dead = true;
+      hooks.onFatal(e.stack ?? e.message);
+    });
+  }
+
+  private send(m: ToChecker): void {
+    if (!this.dead) this.worker.postMessage(m);
+  }
+
+  reload(config: CheckerWorkerConfig): void {
+    this.send({ type: 'reload', config });
+  }
+
+  status(timeoutMs = 2000): Promise<VirtualServerStatus[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, resolve);
+      this.send({ type: 'status', id });
+      setTimeout(() => {
+        if (this.pending.delete(id)) reject(new Error('the checker worker did not answer'));
+      }, timeoutMs).unref();
+    });
+  }
+
+  /** The servers leave the table (omega notifications included), then the thread ends. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    if (!this.dead) {
+      const stopped = new Promise<void>((resolve) => {
+        this.onStopped = resolve;
+      });
+      this.send({ type: 'stop' });
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    }
+    await this.worker.terminate();
+  }
+}
+
+export interface SupervisorOptions {
+  /** The worker script (tests give a crashing one). */
+  readonly url?: URL;
+  readonly respawnDelayMs?: number;
+  /** More failures than this within a minute: give up (the rest of the daemon keeps running). */
+  readonly maxRespawnsPerMinute?: number;
+}
+
+/**
+ * Keeps a checker thread running, as keepalived's parent respawns a dead checker child: a failed
+ * thread is logged and started again with the current plan (fresh state, alpha as configured),
+ * never taking the VRRP side down with it.
+ */
+export class CheckerSupervisor {
+  private thread: CheckerThread | undefined;
+  private plan: CheckerWorkerConfig;
+  private readonly failures: number[] = [];
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    config: CheckerWorkerConfig,
+    private readonly hooks: {
+      readonly onEvent: (e: LifecycleEvent) => void;
+      readonly log: (level: 'info' | 'error', message: string) => void;
+    },
+    private readonly opts: SupervisorOptions = {},
+  ) {
+    this.plan = config;
+    this.spawn();
+  }
+
+  private spawn(): void {
+    const t: CheckerThread = new CheckerThread(
+      this.plan,
+      {
+        onEvent: (e) => {
+          if (this.thread === t) this.hooks.onEvent(e);
+        },
+        onFatal: (message) => this.failed(t, message),
+      },
+      ...(this.opts.url ? [this.opts.url] : []),
+    );
+    this.thread = t;
+  }
+
+  private failed(t: CheckerThread, message: string): void {
+    if (this.thread !== t || this.stopped) return;
+    this.thread = undefined;
+    void t.stop(0);
+    this.hooks.log('error', `Healthcheck thread failed: ${message}`);
+    const now = Date.now();
+    while (this.failures.length > 0 && now - this.failures[0]! > 60_000) this.failures.shift();
+    this.failures.push(now);
+    if (this.failures.length > (this.opts.maxRespawnsPerMinute ?? 5)) {
+      this.hooks.log('error', 'Healthcheck thread failed too often; not respawning it (VRRP carries on)');
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      this.hooks.log('info', 'Respawning the healthcheck thread');
+      this.spawn();
+    }, this.opts.respawnDelayMs ?? 1000);
+    this.timer.unref();
+  }
+
+  get running(): boolean {
+    return this.thread !== undefined;
+  }
+
+  reload(config: CheckerWorkerConfig): void {
+    this.plan = config;
+    this.thread?.reload(config);
+  }
+
+  status(): Promise<VirtualServerStatus[]> {
+    return this.thread?.status() ?? Promise.resolve([]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.thread?.stop();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The LVS data plane behind the health checker: a driver makes the kernel hold the desired table
+ * (src/check/table.ts). The life cycle recomputes the whole table after every change and the
+ * driver applies it, in order, one call at a time; `stop()` removes what the driver created.
+ * The IPVS (generic netlink) and nftables drivers come later; until then the daemon runs the
+ * recording driver, which holds the table for status and tests.
+ */
+import { type DesiredTable, diffTables, EMPTY_TABLE, type TableChange } from '../check/table.js';
+
+export interface LvsDriver {
+  /** Make the data plane hold `table`. Never called concurrently; a rejection is logged, the next table retries. */
+  apply(table: DesiredTable): Promise<void>;
+  /** Remove everything this driver created (keepalived clear_services). */
+  stop(): Promise<void>;
+}
+
+/** Keeps every table and the commands between them; touches nothing. */
+export class RecordingDriver implements LvsDriver {
+  current: DesiredTable = EMPTY_TABLE;
+  readonly applied: DesiredTable[] = [];
+  readonly changes: TableChange[][] = [];
+  stopped = false;
+
+  async apply(table: DesiredTable): Promise<void> {
+    this.changes.push(diffTables(this.current, table));
+    this.applied.push(table);
+    this.current = table;
+  }
+
+  async stop(): Promise<void> {
+    this.changes.push(diffTables(this.current, EMPTY_TABLE));
+    this.current = EMPTY_TABLE;
+    this.stopped = true;
+  }
+}
+
+/**
+ * Applies tables one after another in call order, never concurrently, so a slow kernel cannot
+ * reorder them; a failure is reported and the next table is applied in full.
+ */
+export class SerialApplier {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly driver: LvsDriver,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  apply(table: DesiredTable): void {
+    this.chain = this.chain.then(() => this.driver.apply(table)).catch(this.onError);
+  }
+
+  /** Waits for the tables queued so far, then stops the driver. */
+  async stop(): Promise<void> {
+    await this.chain;
+    await this.driver.stop().catch(this.onError);
+  }
+}

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { expandGroupMember } from '../../../src/check/plan.js';
+import { type DesiredService, diffTables } from '../../../src/check/table.js';
+import { planOf, vs } from './helpers.js';
+
+test('virtual_server_group members: single, last-octet range, full range, prefix, IPv6, fwmark', () => {
+  const addrs = (w: string[]) => expandGroupMember(w)?.map((s) => s.fwmark ?? `${s.address}:${s.port}`);
+  assert.deepEqual(addrs(['192.0.2.1', '80']), ['192.0.2.1:80']);
+  assert.deepEqual(addrs(['192.0.2.1-3', '80']), ['192.0.2.1:80', '192.0.2.2:80', '192.0.2.3:80']);
+  assert.deepEqual(addrs(['192.0.2.254-192.0.3.1', '80']), [
+    '192.0.2.254:80',
+    '192.0.2.255:80',
+    '192.0.3.0:80',
+    '192.0.3.1:80',
+  ]);
+  assert.deepEqual(addrs(['192.0.2.8/30', '443']), [
+    '192.0.2.8:443',
+    '192.0.2.9:443',
+    '192.0.2.10:443',
+    '192.0.2.11:443',
+  ]);
+  assert.deepEqual(addrs(['2001:db8::fe-101', '80']), [
+    '2001:db8::fe:80',
+    '2001:db8::ff:80',
+    '2001:db8::100:80',
+    '2001:db8::101:80',
+  ]);
+  assert.deepEqual(expandGroupMember(['fwmark', '9', 'inet6']), [{ family: 'ipv6', fwmark: 9 }]);
+  assert.equal(expandGroupMember(['not-an-address', '80']), undefined);
+  assert.equal(expandGroupMember(['192.0.2.5-3', '80']), undefined);
+});
+
+test('plan: real-server ports follow keepalived; duplicates dropped; quorum and hysteresis clamped', () => {
+  const p = planOf(
+    vs(`  quorum 10
+  hysteresis 12
+  real_server 198.51.100.1 80 {
+    weight 2
+  }
+  real_server 198.51.100.1 80 {
+    weight 5
+  }
+  real_server 198.51.100.2 {
+    weight 3
+  }`),
+  );
+  const v = p.virtualServers[0]!;
+  assert.deepEqual(
+    v.realServers.map((r) => `${r.name} w${r.weight}`),
+    ['[198.51.100.1]:tcp:80 w2', '[198.51.100.2]:tcp:80 w3'],
+  );
+  assert.deepEqual([v.quorum, v.hysteresis], [5, 4]);
+  assert.ok(p.warnings.some((w) => w.includes('is duplicated')));
+  const fw = planOf(`virtual_server fwmark 5 {
+  lb_algo rr
+  lb_kind DR
+  real_server 198.51.100.1 80 {
+  }
+}`).virtualServers[0]!;
+  assert.equal(fw.name, 'FWM 5');
+  assert.equal(fw.realServers[0]!.name, '[198.51.100.1]:none:0', 'DR behind a fwmark: port cleared');
+  const dr = planOf(
+    vs('  real_server 198.51.100.1 8080 {\n    lvs_method DR\n  }\n  real_server 198.51.100.2 8080 {\n  }'),
+  ).virtualServers[0]!;
+  assert.deepEqual(
+    dr.realServers.map((r) => r.port),
+    [80, 8080],
+    'non-NAT: the VS port; NAT keeps its own',
+  );
+});
+
+const svc = (
+  key: string,
+  dests: [string, number][],
+  scheduler: DesiredService['scheduler'] = 'rr',
+): DesiredService => ({
+  key,
+  vs: key,
+  family: 'ipv4',
+  protocol: 'TCP',
+  address: '192.0.2.1',
+  port: 80,
+  scheduler,
+  dests: dests.map(([address, weight]) => ({
+    family: 'ipv4',
+    address,
+    port: 80,
+    weight,
+    method: 'NAT',
+    sorry: false,
+  })),
+});
+
+test('diffTables: services added before their dests, dests removed before their services', () => {
+  const a = {
+    services: [
+      svc('A', [
+        ['10.0.0.1', 1],
+        ['10.0.0.2', 1],
+      ]),
+      svc('B', [['10.0.0.9', 1]]),
+    ],
+  };
+  const b = {
+    services: [
+      svc(
+        'A',
+        [
+          ['10.0.0.1', 0],
+          ['10.0.0.3', 1],
+        ],
+        'wrr',
+      ),
+      svc('C', [['10.0.0.7', 1]]),
+    ],
+  };
+  const ops = diffTables(a, b).map(
+    (c) => `${c.op} ${c.service.key}${'dest' in c ? ` ${c.dest.address}=${c.dest.weight}` : ''}`,
+  );
+  assert.deepEqual(ops, [
+    'edit-service A',
+    'del-dest A 10.0.0.2=1',
+    'edit-dest A 10.0.0.1=0',
+    'add-dest A 10.0.0.3=1',
+    'add-service C',
+    'add-dest C 10.0.0.7=1',
+    'del-dest B 10.0.0.9=1',
+    'del-service B',
+  ]);
+  assert.deepEqual(diffTables(b, b), []);
+});
