@@ -27,18 +27,16 @@
  * fast_recovery is the life cycle's: it decides when the next url is fetched, not how.
  *
  * Host and SNI need the real server's and virtual server's virtualhost, which the checker spec
- * does not carry: pass them as the optional last argument (`HttpInherited`); without it only the
- * url's and the checker's virtualhost are used.
- *
- * The global `SSL { ca certificate key password }` block gives SSL_GET its client certificate
- * (`HttpInherited.ssl`, read once at create). Not implemented: tls_compliant, regex_options,
+ * does not carry: the plan puts them in the env (`realServerVirtualhost`, `virtualServerVirtualhost`,
+ * types.ts CheckerContext). The global `SSL { ca certificate key password }` block (`env.ssl`)
+ * gives SSL_GET its client certificate, read once at create. Not implemented: tls_compliant, regex_options,
  * regex_stack and the regex offsets (the model has none of them; keepalived 2.2.7 has no sni_name).
  * Regexes are JavaScript RegExps, not PCRE2.
  */
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import type { HttpChecker, SslOptions } from '../../config/model.js';
+import type { HttpChecker } from '../../config/model.js';
 import { canonicalAddress } from '../../net/addr.js';
 import type {
   AttemptContext,
@@ -60,16 +58,6 @@ import {
   type UrlExpectation,
 } from './http-protocol.js';
 
-/**
- * What the checker inherits from around it: keepalived's checker->rs->virtualhost and
- * checker->vs->virtualhost, and the global `SSL { }` block (SSL_GET's client certificate).
- */
-export interface HttpInherited {
-  readonly realServerVirtualhost?: string;
-  readonly virtualServerVirtualhost?: string;
-  readonly ssl?: Pick<SslOptions, 'certificate' | 'key' | 'ca' | 'password'>;
-}
-
 /** The client side of the TLS context (keepalived's build_ssl_ctx with a global SSL block). */
 export interface TlsClientCredentials {
   readonly cert?: Buffer;
@@ -84,7 +72,7 @@ export interface TlsClientCredentials {
  * goes on without a client certificate.
  */
 export function loadTlsClient(
-  ssl: HttpInherited['ssl'],
+  ssl: CheckerEnv['ssl'],
   env: CheckerEnv,
   read: (path: string) => Buffer = readFileSync,
 ): TlsClientCredentials | undefined {
@@ -304,16 +292,15 @@ function urlAttempts(
   target: ConnectTarget,
   env: CheckerEnv,
   tls: boolean,
-  inherited: HttpInherited | undefined,
 ): CheckAttempt[] {
   const address = canonicalAddress(target.address)?.address ?? target.address;
-  const client = tls ? loadTlsClient(inherited?.ssl, env) : undefined;
+  const client = tls ? loadTlsClient(env.ssl, env) : undefined;
   return prepareUrls(spec, env).map((url) => {
     const sources = {
       url: url.virtualhost,
       checker: spec.virtualhost,
-      realServer: inherited?.realServerVirtualhost,
-      virtualServer: inherited?.virtualServerVirtualhost,
+      realServer: env.realServerVirtualhost,
+      virtualServer: env.virtualServerVirtualhost,
     };
     const request = buildRequest({
       path: url.path,
@@ -372,17 +359,11 @@ function urlAttempts(
 export interface HttpCheckerModule<T extends HttpChecker['type'] = HttpChecker['type']>
   extends CheckerModule<T> {
   /** One attempt that checks every url in order, stopping at the first failure. */
-  create(spec: HttpChecker, target: ConnectTarget, env: CheckerEnv, inherited?: HttpInherited): CheckAttempt;
+  create(spec: HttpChecker, target: ConnectTarget, env: CheckerEnv): CheckAttempt;
   /** How many urls the checker has (urls without a path do not count, as in keepalived). */
   urlCount(spec: HttpChecker): number;
   /** One attempt that checks url `index` (0-based, among the counted urls) only. */
-  createUrl(
-    spec: HttpChecker,
-    target: ConnectTarget,
-    env: CheckerEnv,
-    index: number,
-    inherited?: HttpInherited,
-  ): CheckAttempt;
+  createUrl(spec: HttpChecker, target: ConnectTarget, env: CheckerEnv, index: number): CheckAttempt;
 }
 
 function httpModule<T extends HttpChecker['type']>(type: T, tls: boolean): HttpCheckerModule<T> {
@@ -390,8 +371,8 @@ function httpModule<T extends HttpChecker['type']>(type: T, tls: boolean): HttpC
     type,
     defaults: { retry: 1, delayBeforeRetryMs: 3000 },
     urlCount: (spec) => spec.url.filter((u) => u.path !== undefined).length,
-    create(spec, target, env, inherited) {
-      const attempts = urlAttempts(spec, target, env, tls, inherited);
+    create(spec, target, env) {
+      const attempts = urlAttempts(spec, target, env, tls);
       return async (ctx) => {
         let last: CheckOutcome = { ok: true, detail: 'no url to check' };
         for (const attempt of attempts) {
@@ -401,8 +382,8 @@ function httpModule<T extends HttpChecker['type']>(type: T, tls: boolean): HttpC
         return last;
       };
     },
-    createUrl(spec, target, env, index, inherited) {
-      const attempt = urlAttempts(spec, target, env, tls, inherited)[index];
+    createUrl(spec, target, env, index) {
+      const attempt = urlAttempts(spec, target, env, tls)[index];
       if (attempt === undefined) throw new RangeError(`${type} has no url ${index}`);
       return attempt;
     },

@@ -14,7 +14,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { HttpInherited } from '../../../src/check/checkers/http.js';
 import type { CheckOutcome, ConnectTarget } from '../../../src/check/types.js';
 import type { HttpChecker, HttpUrl, SmtpChecker, TcpChecker } from '../../../src/config/model.js';
 import { nginxConf, pythonWithSmtpd, smtpSink } from '../e2e/helpers.js';
@@ -79,7 +78,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
   const INDEX = `vigil checker test page ${randomBytes(4).toString('hex')}\n`;
   const BIG = randomBytes(3 << 20);
 
-  const check = async (r: CheckRequest & { inherited?: HttpInherited }): Promise<CheckReport> => {
+  const check = async (r: CheckRequest): Promise<CheckReport> => {
     const rep = await lb.call<CheckReport>('check', r);
     assert.deepEqual(rep.leaked, [], `handles left open after ${JSON.stringify(rep.outcome)}`);
     return rep;
@@ -262,7 +261,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
         spec: http([host('rs.example')]),
         target: to(80),
         timeoutMs: 2000,
-        inherited: { realServerVirtualhost: 'rs.example', virtualServerVirtualhost: 'vs.example' },
+        context: { realServerVirtualhost: 'rs.example', virtualServerVirtualhost: 'vs.example' },
       },
       OK,
     );
@@ -274,7 +273,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
         ),
         target: to(80),
         timeoutMs: 2000,
-        inherited: { realServerVirtualhost: 'rs.example' },
+        context: { realServerVirtualhost: 'rs.example' },
       },
       OK,
     );
@@ -408,7 +407,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
         spec: ssl([sni('vs.example')], { enableSni: true }),
         target: to(443),
         timeoutMs: 2000,
-        inherited: { realServerVirtualhost: 'rs.example', virtualServerVirtualhost: 'vs.example' },
+        context: { realServerVirtualhost: 'rs.example', virtualServerVirtualhost: 'vs.example' },
       },
       OK,
     );
@@ -437,7 +436,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
         spec: client('CN=vigil-client'),
         target: to(443),
         timeoutMs: 2000,
-        inherited: { ssl: { certificate, key } },
+        context: { ssl: { certificate, key } },
       },
       OK,
     );
@@ -446,7 +445,7 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
         spec: client(''),
         target: to(443),
         timeoutMs: 2000,
-        inherited: { ssl: { certificate: join(dir, 'nope.pem'), key } },
+        context: { ssl: { certificate: join(dir, 'nope.pem'), key } },
       },
       OK,
     );

@@ -47,3 +47,32 @@ test('every module is a CheckerModule of its one type (what a registry keyed by 
     ],
   );
 });
+
+test('the plan gives HTTP checkers the real and virtual servers’ virtualhost and the SSL block', async () => {
+  const { planOf } = await import('./helpers.js');
+  const plan = planOf(
+    [
+      'SSL {',
+      '  certificate /etc/vigil/client.pem',
+      '  key /etc/vigil/client.key',
+      '}',
+      'virtual_server 192.0.2.100 443 {',
+      '  protocol TCP',
+      '  virtualhost vs.example',
+      '  real_server 198.51.100.1 443 {',
+      '    virtualhost rs.example',
+      '    SSL_GET {',
+      '      url {',
+      '        path /',
+      '      }',
+      '    }',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const ctx = plan.virtualServers[0]?.realServers[0]?.checkers[0]?.context;
+  assert.equal(ctx?.realServerVirtualhost, 'rs.example');
+  assert.equal(ctx?.virtualServerVirtualhost, 'vs.example');
+  assert.deepEqual(ctx?.ssl, { certificate: '/etc/vigil/client.pem', key: '/etc/vigil/client.key' });
+});
