@@ -233,6 +233,17 @@ export class ResponseReader {
   }
 }
 
+/**
+ * A url's `regex` as a JavaScript RegExp. PCRE2 patterns mostly read the same; a leading inline
+ * option group `(?i)`, `(?m)`, `(?s)` (or several, `(?is)`) becomes the RegExp's flags, since
+ * JavaScript (Node 20) has no inline options. Throws a SyntaxError when the pattern does not compile.
+ */
+export function compileRegex(pattern: string): RegExp {
+  const m = /^\(\?([ims]+)\)/.exec(pattern);
+  if (m === null) return new RegExp(pattern);
+  return new RegExp(pattern.slice(m[0].length), [...new Set(m[1]!)].join(''));
+}
+
 /** What a url asks of the response (the model's HttpUrl, regex compiled). */
 export interface UrlExpectation {
   readonly path: string;

@@ -49,6 +49,7 @@ import type {
 import { type ConnectResult, openConnection } from './connect.js';
 import {
   buildRequest,
+  compileRegex,
   evaluateResponse,
   HTTP_REASON,
   ResponseReader,
@@ -266,7 +267,7 @@ function prepareUrls(spec: HttpChecker, env: CheckerEnv): PreparedUrl[] {
     let regex: RegExp | undefined;
     if (u.regex !== undefined) {
       try {
-        regex = new RegExp(u.regex);
+        regex = compileRegex(u.regex);
       } catch (e) {
         env.log(
           'warning',

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import {
   buildRequest,
+  compileRegex,
   evaluateResponse,
   extractContentLength,
   extractHtml,
@@ -197,4 +198,12 @@ test('verdict order and keepalived’s phrases', () => {
     ok: false,
     reason: 'Regex match failed',
   });
+});
+
+test('regex: PCRE2 leading inline options become RegExp flags', () => {
+  assert.ok(compileRegex('(?i)HEALTHY').test('status: healthy'));
+  assert.ok(compileRegex('(?is)a.b').test('A\nB'));
+  assert.ok(!compileRegex('HEALTHY').test('healthy'));
+  assert.ok(compileRegex('ok|fine').test('all fine'));
+  assert.throws(() => compileRegex('(unclosed'), SyntaxError);
 });
