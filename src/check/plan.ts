@@ -19,6 +19,7 @@ import type {
   LvsScheduler,
   RealServer,
   ScriptSpec,
+  SslOptions,
   VirtualServer,
   VirtualServerGroup,
 } from '../config/model.js';
@@ -159,7 +160,10 @@ export function resolveChecker(
   c: Checker,
   defaults: CheckerModule['defaults'],
   globalLogAllFailures = false,
-  globals: Omit<CheckerContext, 'vsDelayLoopMs' | 'realServerWeight'> = {},
+  globals: Omit<
+    CheckerContext,
+    'vsDelayLoopMs' | 'realServerWeight' | 'realServerVirtualhost' | 'virtualServerVirtualhost'
+  > = {},
 ): CheckerPlan {
   const delayLoopMs = c.delayLoopMs ?? rs.delayLoopMs ?? vs.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
   const connectTimeoutMs =
@@ -202,7 +206,19 @@ export function resolveChecker(
       ...globals,
       vsDelayLoopMs: vs.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS,
       realServerWeight: rs.weight,
+      ...(rs.virtualhost !== undefined ? { realServerVirtualhost: rs.virtualhost } : {}),
+      ...(vs.virtualhost !== undefined ? { virtualServerVirtualhost: vs.virtualhost } : {}),
     },
+  };
+}
+
+/** The global SSL block as plain data (no positions), for SSL_GET's client certificate. */
+function sslFiles(s: SslOptions): NonNullable<CheckerContext['ssl']> {
+  return {
+    ...(s.certificate !== undefined ? { certificate: s.certificate } : {}),
+    ...(s.key !== undefined ? { key: s.key } : {}),
+    ...(s.ca !== undefined ? { ca: s.ca } : {}),
+    ...(s.password !== undefined ? { password: s.password } : {}),
   };
 }
 
@@ -301,6 +317,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
     ...(g.scriptUser !== undefined ? { scriptUser: g.scriptUser } : {}),
     ...(g.scriptGroup !== undefined ? { scriptGroup: g.scriptGroup } : {}),
     trackFiles: model.trackFiles,
+    ...(model.ssl !== undefined ? { ssl: sslFiles(model.ssl) } : {}),
   };
   // smtp_alert_checker, else smtp_alert (keepalived validate_check_config).
   const smtpAlert = globalBool(g.unimplemented.smtp_alert_checker) ?? g.smtpAlert;

@@ -106,6 +106,20 @@ export interface CheckerContext {
   readonly scriptGroup?: string;
   /** The config's track_file blocks (FILE_CHECK names one). */
   readonly trackFiles?: readonly TrackFile[];
+  /**
+   * HTTP_GET/SSL_GET: the real server's and the virtual server's `virtualhost`, next in keepalived's
+   * chains after the url's and the checker's (Host: url, checker, real server, virtual server; SNI
+   * skips the real server).
+   */
+  readonly realServerVirtualhost?: string;
+  readonly virtualServerVirtualhost?: string;
+  /** The global `SSL { }` block: SSL_GET's client certificate, key, CA file and key password. */
+  readonly ssl?: {
+    readonly certificate?: string;
+    readonly key?: string;
+    readonly ca?: string;
+    readonly password?: string;
+  };
 }
 
 /** What a checker may need from the process around it (injected; tests pass fakes). */

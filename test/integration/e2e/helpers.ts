@@ -151,6 +151,29 @@ export interface Nginx {
 }
 
 /**
+ * An nginx.conf for a foreground nginx whose pid file and logs live under `prefix`, with one
+ * `server { ... }` made of `server` lines. Workers run as root: test directories are 0700 root.
+ */
+export function nginxConf(prefix: string, server: readonly string[], http: readonly string[] = []): string {
+  return [
+    'user root;',
+    'worker_processes 1;',
+    'daemon off;',
+    `pid ${join(prefix, 'nginx.pid')};`,
+    `error_log ${join(prefix, 'logs', 'error.log')};`,
+    'events { worker_connections 64; }',
+    'http {',
+    '  access_log off;',
+    ...http.map((l) => `  ${l}`),
+    '  server {',
+    ...server.map((l) => `    ${l}`),
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
  * A real nginx in `host`'s namespace, listening on 0.0.0.0:80, with its own prefix, config, pid
  * file and html root under the lab's directory. Network namespaces share the PID space, so
  * `killall -0 nginx` on one node would see the other node's nginx: each node's binary is a copy
@@ -167,26 +190,7 @@ export function nginx(lab: Lab, host: string): Nginx {
   copyFileSync(NGINX, bin);
   chmodSync(bin, 0o755);
   const confFile = join(prefix, 'nginx.conf');
-  writeFileSync(
-    confFile,
-    [
-      'user root;', // the lab directory is 0700 root: workers must be able to read it
-      'worker_processes 1;',
-      'daemon off;',
-      `pid ${join(prefix, 'nginx.pid')};`,
-      `error_log ${join(prefix, 'logs', 'error.log')};`,
-      'events { worker_connections 64; }',
-      'http {',
-      '  access_log off;',
-      '  server {',
-      '    listen 0.0.0.0:80;',
-      `    root ${htmlDir};`,
-      '    index index.html;',
-      '  }',
-      '}',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(confFile, nginxConf(prefix, ['listen 0.0.0.0:80;', `root ${htmlDir};`, 'index index.html;']));
   const indexFile = join(htmlDir, 'index.html');
   writeFileSync(indexFile, `${host} not yet notified\n`);
   let child: ChildProcess | undefined;
@@ -235,7 +239,7 @@ export function nginx(lab: Lab, host: string): Nginx {
   return h;
 }
 
-async function listening(lab: Lab, host: string, port: number): Promise<boolean> {
+async function listening(lab: Pick<Lab, 'topo'>, host: string, port: number): Promise<boolean> {
   const r = await lab.topo.exec(host, 'ss', ['-Hltn', `sport = :${port}`], { allowFail: true });
   return r.stdout.trim() !== '';
 }
@@ -248,8 +252,14 @@ export interface SmtpSink {
   readonly port: number;
 }
 
-/** python's smtpd DebuggingServer on 127.0.0.1:port inside `host`; it prints what it receives. */
-export async function smtpSink(lab: Lab, host: string, python: string, port = 2525): Promise<SmtpSink> {
+/** python's smtpd DebuggingServer on address:port (127.0.0.1:2525) inside `host`; it prints what it receives. */
+export async function smtpSink(
+  lab: Pick<Lab, 'topo'>,
+  host: string,
+  python: string,
+  port = 2525,
+  address = '127.0.0.1',
+): Promise<SmtpSink> {
   const c = lab.topo.spawn(host, python, [
     '-u',
     '-W',
@@ -259,7 +269,7 @@ export async function smtpSink(lab: Lab, host: string, python: string, port = 25
     '-n',
     '-c',
     'DebuggingServer',
-    `127.0.0.1:${port}`,
+    `${address}:${port}`,
   ]);
   let out = '';
   c.stdout?.on('data', (d: Buffer) => {
