@@ -15,8 +15,11 @@
 import type { CheckerType } from '../config/model.js';
 import { dnsCheck } from './checkers/dns.js';
 import { fileCheck } from './checkers/file.js';
+import { httpCheck, sslCheck } from './checkers/http.js';
 import { miscCheck } from './checkers/misc.js';
 import { pingCheck } from './checkers/ping.js';
+import { smtpCheck } from './checkers/smtp.js';
+import { tcpCheck } from './checkers/tcp.js';
 import { udpCheck } from './checkers/udp.js';
 import type { CheckerModule } from './types.js';
 
@@ -24,7 +27,17 @@ import type { CheckerModule } from './types.js';
 export type AnyCheckerModule = { [T in CheckerType]: CheckerModule<T> }[CheckerType];
 
 /** The modules this build has. */
-const MODULES: readonly AnyCheckerModule[] = [miscCheck, dnsCheck, udpCheck, pingCheck, fileCheck];
+const MODULES: readonly AnyCheckerModule[] = [
+  tcpCheck,
+  httpCheck,
+  sslCheck,
+  smtpCheck,
+  miscCheck,
+  dnsCheck,
+  udpCheck,
+  pingCheck,
+  fileCheck,
+];
 
 export type CheckerRegistry = ReadonlyMap<CheckerType, AnyCheckerModule>;
 

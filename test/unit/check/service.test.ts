@@ -53,20 +53,20 @@ function fakeTcp(
   };
 }
 
-const conf = (servers: number[]) =>
+const conf = (servers: number[], checker = 'TCP_CHECK {\n      retry 0\n    }') =>
   vs(
     `  delay_loop 0.05
   warmup 0
 ${servers
   .map(
     (n) => `  real_server 198.51.100.${n} 80 {
-    TCP_CHECK {
-      retry 0
-    }
+    ${checker}
   }`,
   )
   .join('\n')}`,
   );
+/** A checker type with no module in this build: planned, never run, so no traffic leaves the test. */
+const NO_MODULE = 'BFD_CHECK {\n      name b\n    }';
 
 test('checker service: attempts on real timers drive the recording driver; reload; stop', async () => {
   const health = new Map<string, boolean>([['198.51.100.2', false]]);
@@ -127,7 +127,7 @@ test('checker worker thread: runs the plan, answers status, reloads, stops', asy
   const events: LifecycleEvent[] = [];
   const fatal: string[] = [];
   const t = new CheckerThread(
-    { plan: planOf(conf([1, 2])) },
+    { plan: planOf(conf([1, 2], NO_MODULE)) },
     { onEvent: (e) => events.push(e), onFatal: (m) => fatal.push(m) },
   );
   try {
@@ -140,11 +140,11 @@ test('checker worker thread: runs the plan, answers status, reloads, stops', asy
         ['198.51.100.2', true],
       ],
     );
-    // This build has no TCP_CHECK module yet: said once, servers stay up (no alpha).
+    // No BFD_CHECK module: said once, servers stay up (no alpha).
     await until('not implemented log', () =>
-      events.some((e) => e.type === 'log' && e.message.startsWith('TCP_CHECK is not implemented')),
+      events.some((e) => e.type === 'log' && e.message.startsWith('BFD_CHECK is not implemented')),
     );
-    t.reload({ plan: planOf(conf([2])) });
+    t.reload({ plan: planOf(conf([2], NO_MODULE)) });
     await until('reloaded', () =>
       events.some((e) => e.type === 'log' && e.message.includes('no longer exist')),
     );
