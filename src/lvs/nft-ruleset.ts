@@ -1,0 +1,515 @@
+/**
+ * The nftables data plane for the desired LVS table (src/check/table.ts), in the style of
+ * kube-proxy's nftables mode: the WHOLE ruleset is computed from the table, and the driver
+ * (nft-driver.ts) moves the kernel to it in one atomic `nft -f` transaction. Pure: no I/O.
+ *
+ * One table, `inet vigil_lvs`, that vigil alone owns:
+ *   prerouting/output (type nat, dstnat) ─ jump services
+ *   services: `daddr . l4proto . dport` (or `. l4proto` for port 0, `meta mark` for fwmark) vmap
+ *             → one chain per service
+ *   svc_<S>:  counter (connections offered); persistence: one rule per real server
+ *             `saddr & mask @aff_<S>__<D> goto rs_<S>__<D>`; then the scheduler's vmap
+ *   rs_<S>__<D>: [update @aff (re-arms the template)], counter (connections scheduled), dnat
+ *   postrouting (type nat, srcnat): hairpin (a real server reaching the VIP and scheduled to
+ *             itself) masqueraded; everything to the real servers too when `masquerade` is set
+ * Only a connection's first packet traverses nat chains; conntrack carries the rest (IPVS's
+ * connection table), so a weight-0 or removed real server gets no new connection while the
+ * established ones continue.
+ *
+ * Schedulers (lvs.md §1 and §5): rr = `numgen inc` over the dests with weight > 0; wrr = the
+ * kernel's interleaved sequence (ip_vs_wrr.c) expanded into a `numgen inc` range vmap; sh / dh =
+ * the kernel's 256-bucket tables (ip_vs_sh_reassign / ip_vs_dh_reassign) indexed by `jhash` of the
+ * source / destination address with a fixed seed; mh = a Maglev table (ip_vs_mh.c's permutation
+ * and population, M = 4093) computed here from fixed seeds, indexed the same way; fo = the first
+ * dest of highest weight. Everything else needs live connection counts or per-packet forwarding
+ * and is refused by unsupportedReason(), which names the IPVS driver.
+ */
+
+import type { DesiredDest, DesiredService, DesiredTable } from '../check/table.js';
+import { destKey } from '../check/table.js';
+import type { LvsScheduler } from '../config/model.js';
+
+export const LVS_TABLE = 'vigil_lvs';
+export const LVS_FAMILY = 'inet';
+/** The fixed jhash seed: the same client maps to the same real server on every reload and director. */
+export const HASH_SEED = 0x76696731;
+/** ip_vs_sh.c / ip_vs_dh.c IP_VS_SH_TAB_SIZE / IP_VS_DH_TAB_SIZE. */
+export const HASH_BUCKETS = 256;
+/** ip_vs_mh.c IP_VS_MH_TAB_SIZE with CONFIG_IP_VS_MH_TAB_INDEX 12 (the default). */
+export const MAGLEV_SIZE = 4093;
+/** A vmap with more ranges than this is refused (a wrr sequence of huge co-prime weights). */
+export const MAX_VMAP_ENTRIES = 65536;
+/** Size of each persistence set (clients remembered at once per real server). */
+export const PERSISTENCE_SET_SIZE = 65535;
+
+export const SUPPORTED_SCHEDULERS: readonly LvsScheduler[] = ['rr', 'wrr', 'sh', 'dh', 'mh', 'fo'];
+
+const USE_IPVS = 'use the IPVS driver (--lvs-driver=ipvs, needs the kernel IPVS module)';
+
+/** Why the nftables driver cannot hold this service, or undefined when it can. */
+export function serviceUnsupported(s: DesiredService): string | undefined {
+  const what = `virtual server ${s.vs}`;
+  if (!SUPPORTED_SCHEDULERS.includes(s.scheduler))
+    return `${what}: scheduler ${s.scheduler} is not supported by the nftables driver (it needs live per-server connection counts); ${USE_IPVS}`;
+  if (s.persistenceEngine !== undefined)
+    return `${what}: persistence_engine ${s.persistenceEngine} is not supported by the nftables driver; ${USE_IPVS}`;
+  for (const d of s.dests) {
+    if (d.method === 'DR')
+      return `${what}: lvs_method DR (real server ${destKey(d)}) is not supported by the nftables driver; ${USE_IPVS}`;
+    if (d.method === 'TUN')
+      return `${what}: lvs_method TUN (real server ${destKey(d)}) is not supported by the nftables driver (nftables cannot encapsulate); ${USE_IPVS}`;
+  }
+  if (s.scheduler === 'wrr' && wrrRuns(s.dests).length > MAX_VMAP_ENTRIES)
+    return `${what}: wrr weights expand to more than ${MAX_VMAP_ENTRIES} entries; ${USE_IPVS}`;
+  return undefined;
+}
+
+/**
+ * Decided once per table: every reason the nftables driver cannot hold it, joined, or undefined
+ * when it can hold all of it.
+ */
+export function unsupportedReason(table: DesiredTable): string | undefined {
+  const reasons = [...new Set(table.services.map(serviceUnsupported).filter((r) => r !== undefined))];
+  return reasons.length === 0 ? undefined : reasons.join('; ');
+}
+
+// ---- schedulers (pure, exact to the kernel's tables) ----
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** A run of `count` consecutive sequence slots going to `dest` (index into the dest list). */
+export interface Run {
+  readonly dest: number;
+  readonly count: number;
+}
+
+function pushRun(runs: Run[], dest: number, count: number): void {
+  const last = runs[runs.length - 1];
+  if (last !== undefined && last.dest === dest) runs[runs.length - 1] = { dest, count: last.count + count };
+  else runs.push({ dest, count });
+}
+
+/**
+ * ip_vs_wrr.c's sequence for one period, as runs: di = gcd of the positive weights, mw = max −
+ * (di − 1), cw from mw down by di while > 0; at each cw every dest (list order) with weight ≥ cw.
+ * Between two distinct weights the eligible subset is the same, so a band is one repeated block.
+ */
+export function wrrRuns(dests: readonly Pick<DesiredDest, 'weight'>[], limit = MAX_VMAP_ENTRIES): Run[] {
+  const ws = dests.map((d) => d.weight);
+  const pos = ws.filter((w) => w > 0);
+  if (pos.length === 0) return [];
+  const di = pos.reduce(gcd);
+  const mw = Math.max(...pos) - (di - 1);
+  const runs: Run[] = [];
+  let cw = mw;
+  while (cw > 0) {
+    const eligible = ws.flatMap((w, i) => (w >= cw ? [i] : []));
+    // Every cw down to (but not below) the next smaller weight that changes the subset.
+    const below = Math.max(0, ...ws.filter((w) => w > 0 && w < cw));
+    const steps = Math.max(1, Math.ceil((cw - below) / di));
+    if (eligible.length === 1) pushRun(runs, eligible[0]!, steps);
+    else
+      for (let k = 0; k < steps; k++) {
+        for (const i of eligible) pushRun(runs, i, 1);
+        if (runs.length > limit) return runs;
+      }
+    cw -= steps * di;
+  }
+  return runs;
+}
+
+/** The wrr sequence written out (tests; small weights only). */
+export function wrrSequence(dests: readonly Pick<DesiredDest, 'weight'>[]): number[] {
+  return wrrRuns(dests).flatMap((r) => Array<number>(r.count).fill(r.dest));
+}
+
+/** ip_vs_sh_reassign: cyclic, each dest takes max(weight, 1) consecutive buckets. -1 = none. */
+export function shBuckets(dests: readonly Pick<DesiredDest, 'weight'>[]): number[] {
+  const out: number[] = [];
+  if (dests.length === 0) return Array<number>(HASH_BUCKETS).fill(-1);
+  let p = 0;
+  let count = 0;
+  for (let i = 0; i < HASH_BUCKETS; i++) {
+    out.push(p);
+    if (++count >= dests[p]!.weight) {
+      p = (p + 1) % dests.length;
+      count = 0;
+    }
+  }
+  return out;
+}
+
+/** ip_vs_dh_reassign: one bucket per dest, cyclic; weights ignored. */
+export function dhBuckets(dests: readonly unknown[]): number[] {
+  return Array.from({ length: HASH_BUCKETS }, (_, i) => (dests.length === 0 ? -1 : i % dests.length));
+}
+
+/** FNV-1a over a string with a seed: the fixed, portable stand-in for the kernel's hsiphash keys. */
+function fnv1a(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // A final avalanche (murmur3 fmix32) so that near-identical addresses spread.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const MH_KEY1 = 0x6d683131;
+const MH_KEY2 = 0x6d683232;
+
+/**
+ * ip_vs_mh.c's Maglev table: per dest offset = h1 mod M, skip = h2 mod (M−1) + 1; turns =
+ * (weight / gcd) >> rshift (at least 1 for weight > 0), rshift = max(0, bitlen(max/gcd) − 6);
+ * populate round-robin, each dest claiming its next free preferred slot `turns` times per round.
+ * Weight-0 dests claim nothing (the kernel keeps a quiesced dest's slots by its last non-zero
+ * weight; the table here has no memory of it, so they go to the others, Maglev-minimally).
+ */
+export function maglevTable(
+  dests: readonly Pick<DesiredDest, 'address' | 'port' | 'weight'>[],
+  size = MAGLEV_SIZE,
+): number[] {
+  const table = Array<number>(size).fill(-1);
+  const ws = dests.map((d) => d.weight);
+  const pos = ws.filter((w) => w > 0);
+  if (pos.length === 0) return table;
+  const g = pos.reduce(gcd);
+  const mw = Math.max(...pos) / g;
+  const rshift = Math.max(0, Math.floor(Math.log2(mw)) + 1 - 6);
+  const st = dests.map((d, i) => {
+    const k = `${d.address.toLowerCase()}.${d.port}`;
+    const turns = ws[i]! > 0 ? Math.max(1, Math.floor(ws[i]! / g) >> rshift) : 0;
+    return { perm: fnv1a(k, MH_KEY1) % size, skip: (fnv1a(k, MH_KEY2) % (size - 1)) + 1, turns };
+  });
+  let n = 0;
+  for (;;) {
+    for (let i = 0; i < st.length; i++) {
+      const ds = st[i]!;
+      for (let t = 0; t < ds.turns; t++) {
+        while (table[ds.perm] !== -1) ds.perm = (ds.perm + ds.skip) % size;
+        table[ds.perm] = i;
+        if (++n === size) return table;
+      }
+    }
+  }
+}
+
+/** Bucket → dest as `a-b : goto X` ranges (consecutive equal buckets merged; -1 left out). */
+function bucketRanges(buckets: readonly number[]): { from: number; to: number; dest: number }[] {
+  const out: { from: number; to: number; dest: number }[] = [];
+  buckets.forEach((d, i) => {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.dest === d && last.to === i - 1) last.to = i;
+    else out.push({ from: i, to: i, dest: d });
+  });
+  return out.filter((r) => r.dest >= 0);
+}
+
+// ---- the ruleset ----
+
+export interface NftSetDecl {
+  readonly name: string;
+  /** The declaration's body, one line (`type …; flags …; timeout …; size …;`). */
+  readonly decl: string;
+}
+
+export interface NftChain {
+  readonly name: string;
+  readonly rules: readonly string[];
+  /** A base chain's `type … hook … priority …; policy …;` line. */
+  readonly base?: string;
+}
+
+export interface LvsRuleset {
+  readonly family: typeof LVS_FAMILY;
+  readonly name: string;
+  readonly counters: readonly string[];
+  readonly sets: readonly NftSetDecl[];
+  readonly chains: readonly NftChain[];
+  /** Per service key: its counter and each real server's (for `vigil lvs --stats`). */
+  readonly index: readonly ServiceNames[];
+}
+
+export interface ServiceNames {
+  readonly key: string;
+  readonly counter: string;
+  readonly dests: readonly { readonly key: string; readonly counter: string }[];
+}
+
+export interface RulesetOptions {
+  /**
+   * Masquerade every connection sent to a real server (one-arm setups where the real servers do
+   * not route replies through the director). Off by default: as with IPVS NAT, real servers see the
+   * client's address and must route back through the director. Hairpin is always masqueraded.
+   */
+  readonly masquerade?: boolean;
+  readonly name?: string;
+}
+
+/** An nft identifier from a service or dest key: letters, digits and `_`. */
+export const ident = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+
+const PROTO = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as const;
+
+const ipKw = (family: DesiredService['family']) => (family === 'ipv6' ? 'ip6' : 'ip');
+const addrType = (family: DesiredService['family']) => (family === 'ipv6' ? 'ipv6_addr' : 'ipv4_addr');
+const bracket = (a: string) => (a.includes(':') ? `[${a}]` : a);
+
+/** The persistence mask as an nft expression suffix (`and 255.255.255.0`), '' for a full mask. */
+export function granularityMask(family: DesiredService['family'], g: string | undefined): string {
+  if (g === undefined || g === '') return '';
+  const s = g.replace(/^\//, '');
+  if (family === 'ipv4') {
+    const mask = s.includes('.')
+      ? s
+      : [0, 1, 2, 3]
+          .map((i) => {
+            const bits = Math.min(8, Math.max(0, Number(s) - i * 8));
+            return (0xff << (8 - bits)) & 0xff;
+          })
+          .join('.');
+    return mask === '255.255.255.255' ? '' : ` and ${mask}`;
+  }
+  const len = Number(s);
+  if (!Number.isInteger(len) || len >= 128 || len < 0) return '';
+  const words = Array.from({ length: 8 }, (_, i) => {
+    const bits = Math.min(16, Math.max(0, len - i * 16));
+    return ((0xffff << (16 - bits)) & 0xffff).toString(16);
+  });
+  return ` and ${compress6(words)}`;
+}
+
+/** RFC 5952-ish compression of eight hex words (longest zero run → ::). */
+function compress6(words: readonly string[]): string {
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) return words.join(':');
+  return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
+}
+
+const vmap = (entries: readonly string[]) => `vmap { ${entries.join(', ')} }`;
+
+/** The scheduler rule of a service, or none when no dest may take a new connection. */
+function schedulerRule(s: DesiredService, chains: readonly string[]): string | undefined {
+  const live = s.dests.flatMap((d, i) => (d.weight > 0 ? [i] : []));
+  if (live.length === 0) return undefined;
+  const goto = (i: number) => `goto ${chains[i]}`;
+  const ip = ipKw(s.family);
+  const hashed = (key: string, buckets: number[], size: number) => {
+    const ranges = bucketRanges(buckets);
+    if (ranges.length === 0) return undefined;
+    const entries = ranges.map((r) => `${r.from === r.to ? r.from : `${r.from}-${r.to}`} : ${goto(r.dest)}`);
+    return `jhash ${key} mod ${size} seed 0x${HASH_SEED.toString(16)} ${vmap(entries)}`;
+  };
+  switch (s.scheduler) {
+    case 'rr':
+      return `numgen inc mod ${live.length} ${vmap(live.map((d, k) => `${k} : ${goto(d)}`))}`;
+    case 'wrr': {
+      const runs = wrrRuns(s.dests);
+      let at = 0;
+      const entries = runs.map((r) => {
+        const e = `${r.count === 1 ? at : `${at}-${at + r.count - 1}`} : ${goto(r.dest)}`;
+        at += r.count;
+        return e;
+      });
+      return `numgen inc mod ${at} ${vmap(entries)}`;
+    }
+    case 'fo': {
+      let best = live[0]!;
+      for (const i of live) if (s.dests[i]!.weight > s.dests[best]!.weight) best = i;
+      return goto(best);
+    }
+    case 'sh': {
+      const b = shBuckets(s.dests).map((d) => (d >= 0 && s.dests[d]!.weight > 0 ? d : -1));
+      return hashed(`${ip} saddr`, b, HASH_BUCKETS);
+    }
+    case 'dh': {
+      const b = dhBuckets(s.dests).map((d) => (d >= 0 && s.dests[d]!.weight > 0 ? d : -1));
+      return hashed(`${ip} daddr`, b, HASH_BUCKETS);
+    }
+    case 'mh':
+      return hashed(`${ip} saddr`, maglevTable(s.dests), MAGLEV_SIZE);
+    default:
+      throw new Error(serviceUnsupported(s) ?? `scheduler ${s.scheduler} unsupported`);
+  }
+}
+
+/** `dnat` to one real server: the port is mapped only when the service has one (not 0 / fwmark). */
+function dnatRules(s: DesiredService, d: DesiredDest): string[] {
+  const ip = ipKw(s.family);
+  if (d.port === 0)
+    return [`${ip === 'ip6' ? 'meta nfproto ipv6 ' : 'meta nfproto ipv4 '}dnat ${ip} to ${d.address}`];
+  const protos = s.protocol !== undefined ? [PROTO[s.protocol]] : ['tcp', 'udp', 'sctp'];
+  return protos.map((p) => `meta l4proto ${p} dnat ${ip} to ${bracket(d.address)}:${d.port}`);
+}
+
+/**
+ * The whole desired ruleset for a table. Throws (with unsupportedReason's words) on a table the
+ * nftables driver cannot hold: call unsupportedReason first.
+ */
+export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): LvsRuleset {
+  const reason = unsupportedReason(table);
+  if (reason !== undefined) throw new Error(reason);
+  const counters: string[] = [];
+  const sets: NftSetDecl[] = [];
+  const chains: NftChain[] = [];
+  const index: ServiceNames[] = [];
+  const byAddr: Record<'ipv4' | 'ipv6', string[]> = { ipv4: [], ipv6: [] };
+  const byAddrNoPort: Record<'ipv4' | 'ipv6', string[]> = { ipv4: [], ipv6: [] };
+  const byMark: Record<'ipv4' | 'ipv6', string[]> = { ipv4: [], ipv6: [] };
+  const hairpin: Record<'ipv4' | 'ipv6', Set<string>> = { ipv4: new Set(), ipv6: new Set() };
+  const realServers: Record<'ipv4' | 'ipv6', Set<string>> = { ipv4: new Set(), ipv6: new Set() };
+  const services = [...table.services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const s of services) {
+    const sid = ident(s.key);
+    const svcChain = `svc_${sid}`;
+    const ip = ipKw(s.family);
+    const mask = granularityMask(s.family, s.persistenceGranularity);
+    const persistent = s.persistenceTimeoutS !== undefined;
+    const rsChains = s.dests.map((d) => `rs_${sid}__${ident(destKey(d))}`);
+    const affSets = s.dests.map((d) => `aff_${sid}__${ident(destKey(d))}`);
+    counters.push(svcChain, ...rsChains);
+    index.push({
+      key: s.key,
+      counter: svcChain,
+      dests: s.dests.map((d, i) => ({ key: destKey(d), counter: rsChains[i]! })),
+    });
+    const rules = [`counter name ${svcChain}`];
+    if (persistent) {
+      // IPVS keeps a quiesced (weight 0) dest's templates valid: its clients stay with it.
+      s.dests.forEach((_, i) => {
+        sets.push({
+          name: affSets[i]!,
+          decl: `type ${addrType(s.family)}; flags dynamic,timeout; timeout ${s.persistenceTimeoutS}s; size ${PERSISTENCE_SET_SIZE};`,
+        });
+        rules.push(`${ip} saddr${mask} @${affSets[i]} goto ${rsChains[i]}`);
+      });
+    }
+    const sched = schedulerRule(s, rsChains);
+    if (sched !== undefined) rules.push(sched);
+    chains.push({ name: svcChain, rules });
+    s.dests.forEach((d, i) => {
+      chains.push({
+        name: rsChains[i]!,
+        rules: [
+          ...(persistent ? [`update @${affSets[i]} { ${ip} saddr${mask} }`] : []),
+          `counter name ${rsChains[i]}`,
+          ...dnatRules(s, d),
+        ],
+      });
+      hairpin[s.family].add(`${d.address} . ${d.address}`);
+      realServers[s.family].add(d.address);
+    });
+    if (s.fwmark !== undefined) byMark[s.family].push(`${s.fwmark} : goto ${svcChain}`);
+    else if (s.port === 0 || s.port === undefined)
+      byAddrNoPort[s.family].push(`${s.address} . ${PROTO[s.protocol ?? 'TCP']} : goto ${svcChain}`);
+    else byAddr[s.family].push(`${s.address} . ${PROTO[s.protocol ?? 'TCP']} . ${s.port} : goto ${svcChain}`);
+  }
+  const dispatch: string[] = [];
+  const post: string[] = [];
+  for (const f of ['ipv4', 'ipv6'] as const) {
+    const ip = ipKw(f);
+    if (byAddr[f].length > 0) dispatch.push(`${ip} daddr . meta l4proto . th dport ${vmap(byAddr[f])}`);
+    if (byAddrNoPort[f].length > 0) dispatch.push(`${ip} daddr . meta l4proto ${vmap(byAddrNoPort[f])}`);
+    if (byMark[f].length > 0) dispatch.push(`meta nfproto ${f} meta mark ${vmap(byMark[f])}`);
+    if (hairpin[f].size > 0)
+      post.push(
+        `ct status dnat ${ip} saddr . ${ip} daddr { ${[...hairpin[f]].sort().join(', ')} } masquerade`,
+      );
+    if (opts.masquerade && realServers[f].size > 0)
+      post.push(`ct status dnat ${ip} daddr { ${[...realServers[f]].sort().join(', ')} } masquerade`);
+  }
+  return {
+    family: LVS_FAMILY,
+    name: opts.name ?? LVS_TABLE,
+    counters,
+    sets,
+    chains: [
+      {
+        name: 'prerouting',
+        base: 'type nat hook prerouting priority -100; policy accept;',
+        rules: ['jump services'],
+      },
+      {
+        name: 'output',
+        base: 'type nat hook output priority -100; policy accept;',
+        rules: ['jump services'],
+      },
+      { name: 'postrouting', base: 'type nat hook postrouting priority 100; policy accept;', rules: post },
+      { name: 'services', rules: dispatch },
+      ...chains,
+    ],
+    index,
+  };
+}
+
+/** The ruleset in nft syntax: the `table … { … }` block that declares all of it. */
+export function renderRuleset(r: LvsRuleset): string {
+  const lines = [`table ${r.family} ${r.name} {`];
+  for (const c of r.counters) lines.push(`  counter ${c} {`, '  }');
+  for (const s of r.sets) lines.push(`  set ${s.name} {`, `    ${s.decl}`, '  }');
+  for (const ch of r.chains) {
+    lines.push(`  chain ${ch.name} {`);
+    if (ch.base !== undefined) lines.push(`    ${ch.base}`);
+    for (const rule of ch.rules) lines.push(`    ${rule}`);
+    lines.push('  }');
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/**
+ * The one atomic `nft -f` transaction from `applied` (what vigil last applied to its own table,
+ * null: unknown, e.g. at start) to `desired` (null: remove the table).
+ * - applied null: the table is created empty and deleted, then declared whole — whatever a
+ *   crashed daemon left in vigil's table goes (keepalived's lvs_flush, limited to vigil's table).
+ * - otherwise: every rule of the table is flushed and refilled; chains, counters and sets no
+ *   longer wanted (or sets whose declaration changed) are deleted. Persistence sets and counters
+ *   that stay keep their contents. No other table is ever named.
+ */
+export function lvsTransaction(
+  applied: LvsRuleset | null,
+  desired: LvsRuleset | null,
+  name = LVS_TABLE,
+): string {
+  const t = `${LVS_FAMILY} ${desired?.name ?? applied?.name ?? name}`;
+  const out: string[] = [];
+  if (applied === null || desired === null || applied.name !== desired.name) {
+    if (applied !== null && desired !== null)
+      out.push(`table ${LVS_FAMILY} ${applied.name} {}`, `delete table ${LVS_FAMILY} ${applied.name}`);
+    out.push(`table ${t} {}`, `delete table ${t}`);
+    if (desired !== null) out.push(renderRuleset(desired));
+    return `${out.join('\n')}\n`;
+  }
+  out.push(`flush table ${t}`);
+  const wantChains = new Set(desired.chains.map((c) => c.name));
+  for (const c of applied.chains) if (!wantChains.has(c.name)) out.push(`delete chain ${t} ${c.name}`);
+  const wantSets = new Map(desired.sets.map((s) => [s.name, s.decl]));
+  for (const s of applied.sets) if (wantSets.get(s.name) !== s.decl) out.push(`delete set ${t} ${s.name}`);
+  const wantCounters = new Set(desired.counters);
+  for (const c of applied.counters) if (!wantCounters.has(c)) out.push(`delete counter ${t} ${c}`);
+  out.push(renderRuleset(desired));
+  return `${out.join('\n')}\n`;
+}
