@@ -1,6 +1,7 @@
 /**
  * keepalived-compatible command-line flags. Pure: takes argv, returns options or an error.
  */
+import { LVS_DRIVERS, type LvsDriverKind } from '../lvs/driver.js';
 
 export interface DaemonOptions {
   readonly command: 'daemon';
@@ -20,10 +21,12 @@ export interface DaemonOptions {
   readonly configId: string | undefined;
   /** --json (vigil extension, with -t: print the normalized model as JSON) */
   readonly json: boolean;
+  /** --lvs-driver=ipvs|nftables (vigil extension); default: IPVS when the kernel has it, else nftables. */
+  readonly lvsDriver: LvsDriverKind | undefined;
 }
 
 export interface SubcommandOptions {
-  readonly command: 'sniff' | 'status' | 'demo';
+  readonly command: 'sniff' | 'status' | 'demo' | 'lvs';
   readonly argv: readonly string[];
 }
 
@@ -31,7 +34,7 @@ export type CliOptions = DaemonOptions | SubcommandOptions | { readonly command:
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
-const SUBCOMMANDS = new Set(['sniff', 'status', 'demo']);
+const SUBCOMMANDS = new Set(['sniff', 'status', 'demo', 'lvs']);
 
 export function parseArgs(argv: readonly string[]): CliOptions | Error {
   const first = argv[0];
@@ -46,6 +49,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
   let json = false;
   let pidFile: string | undefined;
   let configId: string | undefined;
+  let lvsDriver: LvsDriverKind | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | Error => {
@@ -97,6 +101,14 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
       case '--json':
         json = true;
         break;
+      case '--lvs-driver': {
+        const v = value();
+        if (v instanceof Error) return v;
+        if (!(LVS_DRIVERS as readonly string[]).includes(v))
+          return new Error(`--lvs-driver must be one of ${LVS_DRIVERS.join(', ')}, not '${v}'`);
+        lvsDriver = v as LvsDriverKind;
+        break;
+      }
       case '-h':
       case '--help':
         return { command: 'help' };
@@ -117,12 +129,14 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
     pidFile,
     configId,
     json,
+    lvsDriver,
   };
 }
 
 export const USAGE = `Usage: vigil [OPTION...]
        vigil sniff -r FILE.pcap [--json]
        vigil status [--json] [-p PIDFILE]
+       vigil lvs [--stats] [--json] [-p PIDFILE]   (the LVS table, like ipvsadm -Ln)
        vigil demo                      (as root: live failover demo in network namespaces)
 
 keepalived-compatible options:
@@ -134,6 +148,7 @@ keepalived-compatible options:
   -p, --pid=FILE          use the specified pidfile
   -i, --config-id ID      skip any configuration lines beginning '@' that don't match ID
       --json              with -t: print the normalized configuration model as JSON
+      --lvs-driver=DRIVER ipvs or nftables (default: ipvs when the kernel has it, else nftables)
   -h, --help              display this help message
   -v, --version           display the version number
 `;

@@ -86,9 +86,11 @@ export interface NetlinkSocketOptions {
   onError?: (e: SyscallError) => void;
   /** A request without an answer after this long rejects with ETIMEDOUT. Default 5000 ms. */
   timeoutMs?: number;
+  /** The netlink protocol: NETLINK_ROUTE (default) or NETLINK_GENERIC (16). */
+  protocol?: number;
 }
 
-/** A NETLINK_ROUTE socket with request/ack bookkeeping. */
+/** A netlink socket (NETLINK_ROUTE unless told) with request/ack bookkeeping. */
 export class NetlinkSocket {
   readonly #fd: number;
   readonly #pending = new Map<number, Pending>();
@@ -103,7 +105,7 @@ export class NetlinkSocket {
     this.#timeoutMs = opts.timeoutMs ?? 5000;
     // Start from a time-derived number so replies meant for an earlier process are never mistaken as ours.
     this.#seq = (Date.now() & 0x3fffffff) + 1;
-    this.#fd = k.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    this.#fd = k.socket(AF_NETLINK, SOCK_RAW, opts.protocol ?? NETLINK_ROUTE);
     try {
       if (opts.receiveBuffer) {
         try {

@@ -7,6 +7,10 @@
  */
 import { type DesiredTable, diffTables, EMPTY_TABLE, type TableChange } from '../check/table.js';
 
+/** The kernel data planes vigil can drive (`--lvs-driver`). */
+export const LVS_DRIVERS = ['ipvs', 'nftables'] as const;
+export type LvsDriverKind = (typeof LVS_DRIVERS)[number];
+
 export interface LvsDriver {
   /** Make the data plane hold `table`. Never called concurrently; a rejection is logged, the next table retries. */
   apply(table: DesiredTable): Promise<void>;

@@ -25,3 +25,14 @@ test('unknown options and missing values are errors, not exceptions', () => {
 test('subcommands pass the rest of argv through', () => {
   assert.deepEqual(parseArgs(['sniff', '-r', 'x.pcap']), { command: 'sniff', argv: ['-r', 'x.pcap'] });
 });
+
+test('--lvs-driver takes ipvs or nftables; default undefined (probe); `lvs` is a subcommand', () => {
+  for (const v of ['ipvs', 'nftables']) {
+    const o = parseArgs([`--lvs-driver=${v}`]);
+    assert.ok(!(o instanceof Error) && o.command === 'daemon' && o.lvsDriver === v);
+  }
+  const d = parseArgs(['-n']);
+  assert.ok(!(d instanceof Error) && d.command === 'daemon' && d.lvsDriver === undefined);
+  assert.match(String(parseArgs(['--lvs-driver', 'bpf'])), /--lvs-driver must be one of ipvs, nftables/);
+  assert.deepEqual(parseArgs(['lvs', '--stats']), { command: 'lvs', argv: ['--stats'] });
+});
