@@ -3,28 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DesiredTable } from '../../../src/check/table.js';
 import { NftLvsDriver } from '../../../src/lvs/nft-driver.js';
+import { dest, svc, table } from '../../lvs-fixtures.js';
 
-const tableOf = (weights: number[], scheduler: 'rr' | 'wlc' = 'rr'): DesiredTable => ({
-  services: [
-    {
-      key: 'TCP 192.0.2.100:80',
-      vs: '[192.0.2.100]:tcp:80',
-      family: 'ipv4',
-      protocol: 'TCP',
-      address: '192.0.2.100',
-      port: 80,
+const tableOf = (weights: number[], scheduler: 'rr' | 'wlc' = 'rr'): DesiredTable =>
+  table(
+    svc(
       scheduler,
-      dests: weights.map((weight, i) => ({
-        family: 'ipv4',
-        address: `198.51.100.${i + 2}`,
-        port: 80,
-        weight,
-        method: 'NAT',
-        sorry: false,
-      })),
-    },
-  ],
-});
+      weights.map((w, i) => dest(`198.51.100.${i + 2}`, w)),
+    ),
+  );
 
 test('one transaction per change; a failed one makes the next replace the table whole', async () => {
   const scripts: string[] = [];

@@ -4,8 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
-import type { LvsScheduler } from '../../../src/config/model.js';
 import {
   desiredRuleset,
   dhBuckets,
@@ -19,38 +17,8 @@ import {
   unsupportedReason,
   wrrSequence,
 } from '../../../src/lvs/nft-ruleset.js';
+import { dest, svc, table } from '../../lvs-fixtures.js';
 
-const dest = (
-  address: string,
-  weight = 1,
-  port = 80,
-  method: DesiredDest['method'] = 'NAT',
-): DesiredDest => ({
-  family: address.includes(':') ? 'ipv6' : 'ipv4',
-  address,
-  port,
-  weight,
-  method,
-  sorry: false,
-});
-
-const svc = (
-  scheduler: LvsScheduler,
-  dests: DesiredDest[],
-  extra: Partial<DesiredService> = {},
-): DesiredService => ({
-  key: 'TCP 192.0.2.100:80',
-  vs: '[192.0.2.100]:tcp:80',
-  family: 'ipv4',
-  protocol: 'TCP',
-  address: '192.0.2.100',
-  port: 80,
-  scheduler,
-  dests,
-  ...extra,
-});
-
-const table = (...services: DesiredService[]): DesiredTable => ({ services });
 const A = '198.51.100.2';
 const B = '198.51.100.3';
 const C = '198.51.100.4';

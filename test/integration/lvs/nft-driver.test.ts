@@ -1,0 +1,229 @@
+/**
+ * The nftables LVS driver for real, as root, in network namespaces: a director (the driver's nft
+ * runs there), two nginx real servers on 198.51.100.0/24 routed through the director, and a client
+ * on 192.0.2.0/24 reaching the VIP 192.0.2.100. NAT end to end; rr and wrr 3:1 distribution over
+ * 2,000 connections; sh and persistence keep a client on one server; weight 0 and removal keep
+ * established connections; stop removes vigil's table and leaves a foreign one alone.
+ * Everything lives in the lab's namespaces and directory, removed by lab.destroy() in `after`.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { DesiredTable } from '../../../src/check/table.js';
+import { NftLvsDriver } from '../../../src/lvs/nft-driver.js';
+import { dest, svc, table } from '../../lvs-fixtures.js';
+import { createLab, type Lab } from '../daemon/lab.js';
+import { e2eSkip, NGINX, nginx } from '../e2e/helpers.js';
+import { waitFor } from '../harness/topology.js';
+
+const skip = e2eSkip(['nft', NGINX]);
+const VIP = '192.0.2.100';
+const RS1 = '198.51.100.2';
+const RS2 = '198.51.100.3';
+const CLIENT2 = '192.0.2.50'; // a second client address, in the client's /24
+
+/** The load generator, run in the client namespace: N connections (agent: false), bodies counted. */
+const LOAD = `
+const http = require('node:http');
+const [n, conc, addrs] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3].split(',')];
+const counts = {}; let failed = 0; let started = 0;
+const one = () => new Promise((res) => {
+  const i = started++;
+  const q = http.get({ host: '${VIP}', port: 80, path: '/', agent: false, timeout: 3000,
+    localAddress: addrs[i % addrs.length] }, (r) => {
+    let b = ''; r.on('data', (d) => b += d); r.on('end', () => { counts[b.trim()] = (counts[b.trim()] ?? 0) + 1; res(); });
+  });
+  q.on('timeout', () => q.destroy(new Error('timeout')));
+  q.on('error', () => { failed++; res(); });
+});
+(async () => {
+  const workers = Array.from({ length: conc }, async () => { while (started < n) await one(); });
+  await Promise.all(workers);
+  process.stdout.write(JSON.stringify({ counts, failed }));
+})();
+`;
+
+/** A keep-alive connection held open: each request says which real server answered. */
+const HOLD = `
+const net = require('node:net');
+const s = net.connect({ host: '${VIP}', port: 80 });
+let buf = '';
+const ask = () => s.write('GET / HTTP/1.1\\r\\nHost: vip\\r\\nConnection: keep-alive\\r\\n\\r\\n');
+s.on('connect', ask);
+s.on('data', (d) => {
+  buf += d;
+  const m = /\\r\\n\\r\\n(rs[12])/.exec(buf);
+  if (m) { process.stdout.write(m[1] + '\\n'); buf = ''; }
+});
+process.stdin.on('data', ask);
+s.on('close', () => { process.stdout.write('closed\\n'); process.exit(0); });
+`;
+
+describe('nftables LVS driver in namespaces', { skip }, () => {
+  let lab: Lab;
+  let driver: NftLvsDriver;
+  let scriptNo = 0;
+  const applyTimes: number[] = [];
+
+  const nft = async (...args: string[]) => (await lab.topo.exec('dir', 'nft', args)).stdout;
+  const apply = async (t: DesiredTable) => {
+    await driver.apply(t);
+    if (driver.lastApplyMs !== undefined) applyTimes.push(driver.lastApplyMs);
+  };
+  const load = async (n: number, conc: number, addrs: readonly string[] = [lab.topo.host('cli').ipv4]) => {
+    const r = await lab.topo.exec(
+      'cli',
+      process.execPath,
+      ['-e', LOAD, String(n), String(conc), addrs.join(',')],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    return JSON.parse(r.stdout) as { counts: Record<string, number>; failed: number };
+  };
+
+  before(async () => {
+    lab = await createLab(['dir', 'cli', 'rs1', 'rs2']);
+    const ex = (h: string, ...a: string[]) => lab.topo.exec(h, a[0]!, a.slice(1));
+    // Director: the VIP, the real servers' subnet, forwarding, no redirects (one L2 segment).
+    await ex('dir', 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0');
+    await ex('dir', 'ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'eth0');
+    for (const k of [
+      'net.ipv4.ip_forward=1',
+      'net.ipv4.conf.all.send_redirects=0',
+      'net.ipv4.conf.eth0.send_redirects=0',
+    ])
+      await ex('dir', 'sysctl', '-q', '-w', k);
+    // Real servers: only 198.51.100.0/24, replies through the director (IPVS NAT's requirement).
+    for (const [h, a] of [
+      ['rs1', RS1],
+      ['rs2', RS2],
+    ] as const) {
+      await ex(h, 'ip', '-4', 'addr', 'flush', 'dev', 'eth0');
+      await ex(h, 'ip', 'addr', 'add', `${a}/24`, 'dev', 'eth0');
+      await ex(h, 'ip', 'route', 'add', 'default', 'via', '198.51.100.1');
+      const n = nginx(lab, h);
+      writeFileSync(n.indexFile, `${h}\n`);
+      await n.start();
+    }
+    await ex('cli', 'ip', 'addr', 'add', `${CLIENT2}/24`, 'dev', 'eth0');
+    // A table that is not vigil's, and a stale vigil table a crashed daemon could have left.
+    await nft('add', 'table', 'inet', 'foreign');
+    await nft('add', 'chain', 'inet', 'foreign', 'c');
+    await nft('add', 'rule', 'inet', 'foreign', 'c', 'counter');
+    await nft('add', 'table', 'inet', 'vigil_lvs');
+    await nft('add', 'chain', 'inet', 'vigil_lvs', 'stale');
+    driver = new NftLvsDriver({
+      run: async (script) => {
+        const f = join(lab.dir, `lvs-${scriptNo++}.nft`);
+        writeFileSync(f, script);
+        await lab.topo.exec('dir', 'nft', ['-f', f]);
+      },
+      readCounters: async () => {
+        const doc = JSON.parse(await nft('-j', 'list', 'counters', 'table', 'inet', 'vigil_lvs')) as {
+          nftables: { counter?: { name: string; packets: number } }[];
+        };
+        return new Map(doc.nftables.flatMap((o) => (o.counter ? [[o.counter.name, o.counter.packets]] : [])));
+      },
+    });
+  });
+
+  after(async () => {
+    if (applyTimes.length > 0) {
+      const sorted = [...applyTimes].sort((a, b) => a - b);
+      console.log(
+        `apply() → nft done: n=${sorted.length} median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`,
+      );
+    }
+    await lab?.destroy();
+  });
+
+  test('NAT end to end; the first apply replaces a stale vigil table', async () => {
+    await apply(table(svc('rr', [dest(RS1), dest(RS2)])));
+    assert.doesNotMatch(await nft('list', 'table', 'inet', 'vigil_lvs'), /chain stale/);
+    const r = await load(20, 2);
+    assert.equal(r.failed, 0);
+    assert.deepEqual(r.counts, { rs1: 10, rs2: 10 });
+    // connections scheduled, per real server, from the named counters
+    const v = await driver.view();
+    assert.equal(v.stats?.['TCP 192.0.2.100:80']?.dests[`${RS1}:80`], 10);
+  });
+
+  test('rr and wrr 3:1 over 2,000 connections each, within ±3%', async () => {
+    await apply(table(svc('rr', [dest(RS1), dest(RS2)])));
+    const rr = await load(2000, 8);
+    assert.equal(rr.failed, 0);
+    console.log(`rr: ${JSON.stringify(rr.counts)}`);
+    assert.ok(Math.abs((rr.counts.rs1 ?? 0) / 2000 - 0.5) <= 0.03, JSON.stringify(rr.counts));
+    await apply(table(svc('wrr', [dest(RS1, 3), dest(RS2, 1)])));
+    const wrr = await load(2000, 8);
+    assert.equal(wrr.failed, 0);
+    console.log(`wrr 3:1: ${JSON.stringify(wrr.counts)}`);
+    assert.ok(Math.abs((wrr.counts.rs1 ?? 0) / 2000 - 0.75) <= 0.03, JSON.stringify(wrr.counts));
+  });
+
+  test('sh keeps a client on one server', async () => {
+    await apply(table(svc('sh', [dest(RS1), dest(RS2)])));
+    for (const a of [lab.topo.host('cli').ipv4, CLIENT2]) {
+      const r = await load(40, 4, [a]);
+      assert.equal(r.failed, 0);
+      assert.equal(Object.keys(r.counts).length, 1, `${a}: ${JSON.stringify(r.counts)}`);
+    }
+  });
+
+  test('persistence: a client (and its /24) stays on one server while rr alternates', async () => {
+    await apply(
+      table(
+        svc('rr', [dest(RS1), dest(RS2)], {
+          persistenceTimeoutS: 60,
+          persistenceGranularity: '255.255.255.0',
+        }),
+      ),
+    );
+    const r = await load(60, 4, [lab.topo.host('cli').ipv4, CLIENT2]);
+    assert.equal(r.failed, 0);
+    assert.equal(Object.keys(r.counts).length, 1, JSON.stringify(r.counts));
+    const sets = await nft('list', 'sets', 'inet');
+    assert.match(sets, /elements = \{ 192\.0\.2\.0 (timeout 1m )?expires/);
+  });
+
+  test('weight 0: no new connections, the established one continues; removal too', async () => {
+    await apply(table(svc('rr', [dest(RS1), dest(RS2)])));
+    const hold = lab.topo.spawn('cli', process.execPath, ['-e', HOLD]);
+    let out = '';
+    hold.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const first = (await waitFor(() => /^(rs[12])\n/.exec(out)?.[1], {
+      timeoutMs: 5000,
+      message: 'held answer',
+    }))!;
+    const other = first === 'rs1' ? 'rs2' : 'rs1';
+    const addr = (h: string) => (h === 'rs1' ? RS1 : RS2);
+    await apply(table(svc('rr', [dest(addr(first), 0), dest(addr(other))])));
+    const r = await load(40, 4);
+    assert.deepEqual(r.counts, { [other]: 40 });
+    hold.stdin?.write('again\n');
+    await waitFor(() => out.split('\n').filter((l) => l === first).length === 2, {
+      timeoutMs: 5000,
+      message: `the established connection is still served by ${first}: ${out}`,
+    });
+    // Removed altogether: conntrack still carries the established connection.
+    await apply(table(svc('rr', [dest(addr(other))])));
+    hold.stdin?.write('again\n');
+    await waitFor(() => out.split('\n').filter((l) => l === first).length === 3, {
+      timeoutMs: 5000,
+      message: `after removal: ${out}`,
+    });
+    hold.kill();
+  });
+
+  test('stop removes vigil_lvs and leaves the foreign table untouched', async () => {
+    await driver.stop();
+    const tables = await nft('list', 'tables');
+    assert.doesNotMatch(tables, /vigil_lvs/);
+    assert.match(tables, /table inet foreign/);
+    assert.match(await nft('list', 'chain', 'inet', 'foreign', 'c'), /counter packets/);
+  });
+});
