@@ -13,36 +13,12 @@ import { after, before, describe, test } from 'node:test';
 import type { DesiredTable } from '../../../src/check/table.js';
 import { NftLvsDriver } from '../../../src/lvs/nft-driver.js';
 import { dest, svc, table } from '../../lvs-fixtures.js';
-import { createLab, type Lab } from '../daemon/lab.js';
-import { e2eSkip, NGINX, nginx } from '../e2e/helpers.js';
+import type { Lab } from '../daemon/lab.js';
+import { e2eSkip, NGINX } from '../e2e/helpers.js';
 import { waitFor } from '../harness/topology.js';
+import { CLIENT2, createLvsLab, load, RS1, RS2, VIP } from './lvs-lab.js';
 
 const skip = e2eSkip(['nft', NGINX]);
-const VIP = '192.0.2.100';
-const RS1 = '198.51.100.2';
-const RS2 = '198.51.100.3';
-const CLIENT2 = '192.0.2.50'; // a second client address, in the client's /24
-
-/** The load generator, run in the client namespace: N connections (agent: false), bodies counted. */
-const LOAD = `
-const http = require('node:http');
-const [n, conc, addrs] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3].split(',')];
-const counts = {}; let failed = 0; let started = 0;
-const one = () => new Promise((res) => {
-  const i = started++;
-  const q = http.get({ host: '${VIP}', port: 80, path: '/', agent: false, timeout: 3000,
-    localAddress: addrs[i % addrs.length] }, (r) => {
-    let b = ''; r.on('data', (d) => b += d); r.on('end', () => { counts[b.trim()] = (counts[b.trim()] ?? 0) + 1; res(); });
-  });
-  q.on('timeout', () => q.destroy(new Error('timeout')));
-  q.on('error', () => { failed++; res(); });
-});
-(async () => {
-  const workers = Array.from({ length: conc }, async () => { while (started < n) await one(); });
-  await Promise.all(workers);
-  process.stdout.write(JSON.stringify({ counts, failed }));
-})();
-`;
 
 /** A keep-alive connection held open: each request says which real server answered. */
 const HOLD = `
@@ -71,43 +47,8 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
     await driver.apply(t);
     if (driver.lastApplyMs !== undefined) applyTimes.push(driver.lastApplyMs);
   };
-  const load = async (n: number, conc: number, addrs: readonly string[] = [lab.topo.host('cli').ipv4]) => {
-    const r = await lab.topo.exec(
-      'cli',
-      process.execPath,
-      ['-e', LOAD, String(n), String(conc), addrs.join(',')],
-      {
-        timeoutMs: 120_000,
-      },
-    );
-    return JSON.parse(r.stdout) as { counts: Record<string, number>; failed: number };
-  };
-
   before(async () => {
-    lab = await createLab(['dir', 'cli', 'rs1', 'rs2']);
-    const ex = (h: string, ...a: string[]) => lab.topo.exec(h, a[0]!, a.slice(1));
-    // Director: the VIP, the real servers' subnet, forwarding, no redirects (one L2 segment).
-    await ex('dir', 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0');
-    await ex('dir', 'ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'eth0');
-    for (const k of [
-      'net.ipv4.ip_forward=1',
-      'net.ipv4.conf.all.send_redirects=0',
-      'net.ipv4.conf.eth0.send_redirects=0',
-    ])
-      await ex('dir', 'sysctl', '-q', '-w', k);
-    // Real servers: only 198.51.100.0/24, replies through the director (IPVS NAT's requirement).
-    for (const [h, a] of [
-      ['rs1', RS1],
-      ['rs2', RS2],
-    ] as const) {
-      await ex(h, 'ip', '-4', 'addr', 'flush', 'dev', 'eth0');
-      await ex(h, 'ip', 'addr', 'add', `${a}/24`, 'dev', 'eth0');
-      await ex(h, 'ip', 'route', 'add', 'default', 'via', '198.51.100.1');
-      const n = nginx(lab, h);
-      writeFileSync(n.indexFile, `${h}\n`);
-      await n.start();
-    }
-    await ex('cli', 'ip', 'addr', 'add', `${CLIENT2}/24`, 'dev', 'eth0');
+    lab = await createLvsLab();
     // A table that is not vigil's, and a stale vigil table a crashed daemon could have left.
     await nft('add', 'table', 'inet', 'foreign');
     await nft('add', 'chain', 'inet', 'foreign', 'c');
@@ -142,7 +83,7 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
   test('NAT end to end; the first apply replaces a stale vigil table', async () => {
     await apply(table(svc('rr', [dest(RS1), dest(RS2)])));
     assert.doesNotMatch(await nft('list', 'table', 'inet', 'vigil_lvs'), /chain stale/);
-    const r = await load(20, 2);
+    const r = await load(lab, 20, 2);
     assert.equal(r.failed, 0);
     assert.deepEqual(r.counts, { rs1: 10, rs2: 10 });
     // connections scheduled, per real server, from the named counters
@@ -152,12 +93,12 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
 
   test('rr and wrr 3:1 over 2,000 connections each, within ±3%', async () => {
     await apply(table(svc('rr', [dest(RS1), dest(RS2)])));
-    const rr = await load(2000, 8);
+    const rr = await load(lab, 2000, 8);
     assert.equal(rr.failed, 0);
     console.log(`rr: ${JSON.stringify(rr.counts)}`);
     assert.ok(Math.abs((rr.counts.rs1 ?? 0) / 2000 - 0.5) <= 0.03, JSON.stringify(rr.counts));
     await apply(table(svc('wrr', [dest(RS1, 3), dest(RS2, 1)])));
-    const wrr = await load(2000, 8);
+    const wrr = await load(lab, 2000, 8);
     assert.equal(wrr.failed, 0);
     console.log(`wrr 3:1: ${JSON.stringify(wrr.counts)}`);
     assert.ok(Math.abs((wrr.counts.rs1 ?? 0) / 2000 - 0.75) <= 0.03, JSON.stringify(wrr.counts));
@@ -166,7 +107,7 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
   test('sh keeps a client on one server', async () => {
     await apply(table(svc('sh', [dest(RS1), dest(RS2)])));
     for (const a of [lab.topo.host('cli').ipv4, CLIENT2]) {
-      const r = await load(40, 4, [a]);
+      const r = await load(lab, 40, 4, [a]);
       assert.equal(r.failed, 0);
       assert.equal(Object.keys(r.counts).length, 1, `${a}: ${JSON.stringify(r.counts)}`);
     }
@@ -181,7 +122,7 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
         }),
       ),
     );
-    const r = await load(60, 4, [lab.topo.host('cli').ipv4, CLIENT2]);
+    const r = await load(lab, 60, 4, [lab.topo.host('cli').ipv4, CLIENT2]);
     assert.equal(r.failed, 0);
     assert.equal(Object.keys(r.counts).length, 1, JSON.stringify(r.counts));
     const sets = await nft('list', 'sets', 'inet');
@@ -202,7 +143,7 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
     const other = first === 'rs1' ? 'rs2' : 'rs1';
     const addr = (h: string) => (h === 'rs1' ? RS1 : RS2);
     await apply(table(svc('rr', [dest(addr(first), 0), dest(addr(other))])));
-    const r = await load(40, 4);
+    const r = await load(lab, 40, 4);
     assert.deepEqual(r.counts, { [other]: 40 });
     hold.stdin?.write('again\n');
     await waitFor(() => out.split('\n').filter((l) => l === first).length === 2, {
