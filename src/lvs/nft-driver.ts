@@ -1,17 +1,20 @@
 /**
  * The nftables LVS driver (edge): each desired table becomes one `nft -f -` transaction on vigil's
- * own table (`inet vigil_lvs`, nft-ruleset.ts) — rules flushed and refilled, persistence sets and
- * counters that stay kept — and nothing else is ever named. The first transaction replaces
- * whatever a previous daemon left in that table (keepalived's lvs_flush, limited to what is ours);
- * stop() deletes the table (lvs_flush_onstop: always, since every rule in it is vigil's).
+ * own tables (`inet vigil_lvs` for NAT, `netdev vigil_lvs` for DR; nft-ruleset.ts) — rules flushed
+ * and refilled, persistence/flow sets and counters that stay kept — and nothing else is ever named.
+ * The first transaction replaces whatever a previous daemon left in those tables (keepalived's
+ * lvs_flush, limited to what is ours); stop() deletes them (lvs_flush_onstop: always, since every
+ * rule in them is vigil's). DR needs the interfaces of its VIPs and real servers: resolved here
+ * (`ip -j addr` / `ip -j route get`) before each transaction.
  */
+import { execFile } from 'node:child_process';
 import type { DesiredTable } from '../check/table.js';
 import { EMPTY_TABLE } from '../check/table.js';
 import { nftJson, runNft } from '../kernel/nft.js';
 import type { LvsDriver, LvsServiceStats, LvsView } from './driver.js';
 import {
   desiredRuleset,
-  LVS_FAMILY,
+  drAddresses,
   LVS_TABLE,
   type LvsRuleset,
   lvsTransaction,
@@ -22,20 +25,46 @@ import {
 export interface NftDriverOptions extends RulesetOptions {
   /** Runs one transaction (tests record it). */
   readonly run?: (script: string) => Promise<void>;
-  /** Reads the table's counters: name → packets (tests fake it). */
+  /** Reads the counters of vigil's tables (both families): name → packets (tests fake it). */
   readonly readCounters?: (table: string) => Promise<Map<string, number>>;
+  /** DR: the interface an address is on (a VIP) or is reached through (a real server). */
+  readonly resolveDevice?: (address: string) => Promise<string | undefined>;
   readonly log?: (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
   readonly now?: () => number;
 }
 
-/** `nft -j list counters table inet NAME` → name → packets. */
+/** `nft -j list counters`, those of vigil's tables (NAT and DR) → name → packets. */
 export async function readNftCounters(table: string): Promise<Map<string, number>> {
-  const doc = (await nftJson(['list', 'counters', 'table', LVS_FAMILY, table])) as {
-    nftables?: { counter?: { name: string; packets: number } }[];
-  };
+  return countersOf(await nftJson(['list', 'counters']), table);
+}
+
+/** The counters of tables named `table` in an `nft -j list counters` document. */
+export function countersOf(doc: unknown, table: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const o of doc.nftables ?? []) if (o.counter !== undefined) out.set(o.counter.name, o.counter.packets);
+  const items = (doc as { nftables?: { counter?: { name: string; table: string; packets: number } }[] })
+    .nftables;
+  for (const o of items ?? [])
+    if (o.counter !== undefined && o.counter.table === table) out.set(o.counter.name, o.counter.packets);
   return out;
+}
+
+/** `ip -j ARGS…` parsed. */
+export const ipJson = (args: readonly string[]) =>
+  new Promise<unknown>((resolve, reject) =>
+    execFile('ip', ['-j', ...args], { timeout: 5000 }, (e, stdout) =>
+      e ? reject(e) : resolve(JSON.parse(stdout || '[]')),
+    ),
+  );
+
+/** The interface holding `address`, else the one the route to it leaves by. */
+export async function resolveDevice(
+  address: string,
+  ip: (args: readonly string[]) => Promise<unknown> = ipJson,
+): Promise<string | undefined> {
+  const held = (await ip(['addr', 'show', 'to', address]).catch(() => [])) as { ifname?: string }[];
+  if (held[0]?.ifname !== undefined) return held[0].ifname;
+  const route = (await ip(['route', 'get', address]).catch(() => [])) as { dev?: string }[];
+  return route[0]?.dev;
 }
 
 export class NftLvsDriver implements LvsDriver {
@@ -60,7 +89,7 @@ export class NftLvsDriver implements LvsDriver {
     const start = this.now();
     const reason = unsupportedReason(table);
     if (reason !== undefined) throw new Error(reason);
-    const desired = desiredRuleset(table, this.opts);
+    const desired = desiredRuleset(table, { ...this.opts, devices: await this.devices(table) });
     if (this.applied !== null && JSON.stringify(this.applied) === JSON.stringify(desired)) {
       this.table = table;
       return; // only weights of quiesced servers or other invisible details changed
@@ -81,15 +110,24 @@ export class NftLvsDriver implements LvsDriver {
     );
   }
 
+  /** DR: the interface of every VIP and real server of a DR service. */
+  private async devices(table: DesiredTable): Promise<Map<string, string>> {
+    const { vips, dests } = drAddresses(table);
+    const out = new Map<string, string>();
+    const resolve = this.opts.resolveDevice ?? ((a: string) => resolveDevice(a));
+    for (const a of [...vips, ...dests]) {
+      const dev = await resolve(a);
+      if (dev !== undefined && dev !== 'lo') out.set(a, dev);
+    }
+    return out;
+  }
+
   async stop(): Promise<void> {
     const start = this.now();
     await this.run(lvsTransaction(this.applied, null, this.tableName));
     this.applied = null;
     this.table = EMPTY_TABLE;
-    this.opts.log?.(
-      'debug',
-      `LVS table ${LVS_FAMILY} ${this.tableName} removed in ${(this.now() - start).toFixed(1)} ms`,
-    );
+    this.opts.log?.('debug', `LVS tables ${this.tableName} removed in ${(this.now() - start).toFixed(1)} ms`);
   }
 
   async view(): Promise<LvsView> {
@@ -97,7 +135,7 @@ export class NftLvsDriver implements LvsDriver {
     if (applied === null) return { driver: 'nftables', table: this.table };
     let counters: Map<string, number>;
     try {
-      counters = await (this.opts.readCounters ?? readNftCounters)(applied.name);
+      counters = await (this.opts.readCounters ?? readNftCounters)(this.tableName);
     } catch {
       return { driver: 'nftables', table: this.table };
     }

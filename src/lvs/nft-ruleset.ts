@@ -3,7 +3,7 @@
  * kube-proxy's nftables mode: the WHOLE ruleset is computed from the table, and the driver
  * (nft-driver.ts) moves the kernel to it in one atomic `nft -f` transaction. Pure: no I/O.
  *
- * One table, `inet vigil_lvs`, that vigil alone owns:
+ * NAT: the table `inet vigil_lvs`, that vigil alone owns:
  *   prerouting/output (type nat, dstnat) ─ jump services
  *   services: `daddr . l4proto . dport` (or `. l4proto` for port 0, `meta mark` for fwmark) vmap
  *             → one chain per service
@@ -16,13 +16,22 @@
  * connection table), so a weight-0 or removed real server gets no new connection while the
  * established ones continue.
  *
+ * DR: the table `netdev vigil_lvs` (only while there are DR services): an ingress chain on each
+ * VIP's interface sends the service's packets to a per-server chain that `fwd ip to RS device DEV`
+ * (the neighbour's MAC is written by the kernel; the IP packet is unchanged, as IPVS DR). It is
+ * stateless, so the choice hashes the flow (`jhash saddr . sport` with the fixed seed, never
+ * numgen), and a per-server flow set (`saddr . sport . dport`, refreshed by every packet, expiring
+ * after IPVS's TCP/UDP idle timeouts) keeps a flow on its server across table changes: a quiesced
+ * (weight 0) server keeps its flows, new flows go elsewhere. Counters count TCP SYNs.
+ *
  * Schedulers (lvs.md §1 and §5): rr = `numgen inc` over the dests with weight > 0; wrr = the
  * kernel's interleaved sequence (ip_vs_wrr.c) expanded into a `numgen inc` range vmap; sh / dh =
  * the kernel's 256-bucket tables (ip_vs_sh_reassign / ip_vs_dh_reassign) indexed by `jhash` of the
  * source / destination address with a fixed seed; mh = a Maglev table (ip_vs_mh.c's permutation
  * and population, M = 4093) computed here from fixed seeds, indexed the same way; fo = the first
- * dest of highest weight. Everything else needs live connection counts or per-packet forwarding
- * and is refused by unsupportedReason(), which names the IPVS driver.
+ * dest of highest weight (under DR rr/wrr hash flows into the rr/wrr sequence). Everything else
+ * (lc, wlc, sed, nq, lblc, lblcr, ovf, twos, TUN, persistence engines) needs live connection counts
+ * or encapsulation and is refused by unsupportedReason(), which names the IPVS driver.
  */
 
 import type { DesiredDest, DesiredService, DesiredTable } from '../check/table.js';
@@ -30,7 +39,6 @@ import { destKey } from '../check/table.js';
 import type { LvsScheduler } from '../config/model.js';
 
 export const LVS_TABLE = 'vigil_lvs';
-export const LVS_FAMILY = 'inet';
 /** The fixed jhash seed: the same client maps to the same real server on every reload and director. */
 export const HASH_SEED = 0x76696731;
 /** ip_vs_sh.c / ip_vs_dh.c IP_VS_SH_TAB_SIZE / IP_VS_DH_TAB_SIZE. */
@@ -54,11 +62,14 @@ export function serviceUnsupported(s: DesiredService): string | undefined {
   if (s.persistenceEngine !== undefined)
     return `${what}: persistence_engine ${s.persistenceEngine} is not supported by the nftables driver; ${USE_IPVS}`;
   for (const d of s.dests) {
-    if (d.method === 'DR')
-      return `${what}: lvs_method DR (real server ${destKey(d)}) is not supported by the nftables driver; ${USE_IPVS}`;
     if (d.method === 'TUN')
       return `${what}: lvs_method TUN (real server ${destKey(d)}) is not supported by the nftables driver (nftables cannot encapsulate); ${USE_IPVS}`;
   }
+  const methods = new Set(s.dests.map((d) => d.method));
+  if (methods.size > 1)
+    return `${what}: real servers of different lvs_method (${[...methods].sort().join(', ')}) in one service are not supported by the nftables driver; ${USE_IPVS}`;
+  if (methods.has('DR') && s.fwmark !== undefined)
+    return `${what}: lvs_method DR with a fwmark service is not supported by the nftables driver (its ingress hook runs before packets are marked); ${USE_IPVS}`;
   if (s.scheduler === 'wrr' && wrrRuns(s.dests).length > MAX_VMAP_ENTRIES)
     return `${what}: wrr weights expand to more than ${MAX_VMAP_ENTRIES} entries; ${USE_IPVS}`;
   return undefined;
@@ -225,12 +236,21 @@ export interface NftChain {
   readonly base?: string;
 }
 
-export interface LvsRuleset {
-  readonly family: typeof LVS_FAMILY;
+export type LvsTableFamily = 'inet' | 'netdev';
+/** The families of vigil's tables: inet (NAT), netdev (DR). */
+export const LVS_FAMILIES: readonly LvsTableFamily[] = ['inet', 'netdev'];
+
+export interface NftTableSpec {
+  readonly family: LvsTableFamily;
   readonly name: string;
   readonly counters: readonly string[];
   readonly sets: readonly NftSetDecl[];
   readonly chains: readonly NftChain[];
+}
+
+export interface LvsRuleset {
+  /** The NAT table, then the DR table when there are DR services. */
+  readonly tables: readonly NftTableSpec[];
   /** Per service key: its counter and each real server's (for `vigil lvs --stats`). */
   readonly index: readonly ServiceNames[];
 }
@@ -249,6 +269,8 @@ export interface RulesetOptions {
    */
   readonly masquerade?: boolean;
   readonly name?: string;
+  /** DR: the interface of each VIP (ingress) and real server (egress), by address (drAddresses). */
+  readonly devices?: ReadonlyMap<string, string>;
 }
 
 /** An nft identifier from a service or dest key: letters, digits and `_`. */
@@ -263,6 +285,7 @@ const PROTO = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' } as const;
 const ipKw = (family: DesiredService['family']) => (family === 'ipv6' ? 'ip6' : 'ip');
 const addrType = (family: DesiredService['family']) => (family === 'ipv6' ? 'ipv6_addr' : 'ipv4_addr');
 const bracket = (a: string) => (a.includes(':') ? `[${a}]` : a);
+const isDr = (s: DesiredService) => s.dests.some((d) => d.method === 'DR');
 
 /** The persistence mask as an nft expression suffix (`and 255.255.255.0`), '' for a full mask. */
 export function granularityMask(family: DesiredService['family'], g: string | undefined): string {
@@ -311,25 +334,35 @@ function compress6(words: readonly string[]): string {
 
 const vmap = (entries: readonly string[]) => `vmap { ${entries.join(', ')} }`;
 
-/** The scheduler rule of a service, or none when no dest may take a new connection. */
-function schedulerRule(s: DesiredService, chains: readonly string[]): string | undefined {
+/** The wrr sequence as buckets (dest index per slot). */
+const wrrBuckets = (dests: readonly DesiredDest[]) =>
+  wrrRuns(dests).flatMap((r) => Array<number>(r.count).fill(r.dest));
+
+/**
+ * The scheduler rule of a service, or none when no dest may take a new connection. NAT: rr/wrr
+ * count connections (`numgen inc`); DR (stateless): they hash the flow into the same sequence.
+ */
+function schedulerRule(s: DesiredService, chains: readonly string[], dr: boolean): string | undefined {
   const live = s.dests.flatMap((d, i) => (d.weight > 0 ? [i] : []));
   if (live.length === 0) return undefined;
   const goto = (i: number) => `goto ${chains[i]}`;
   const ip = ipKw(s.family);
-  const hashed = (key: string, buckets: number[], size: number) => {
+  const flow = `${ip} saddr . th sport`;
+  const hashed = (key: string, buckets: readonly number[]) => {
     const ranges = bucketRanges(buckets);
     if (ranges.length === 0) return undefined;
     const entries = ranges.map((r) => `${r.from === r.to ? r.from : `${r.from}-${r.to}`} : ${goto(r.dest)}`);
-    return `jhash ${key} mod ${size} seed 0x${HASH_SEED.toString(16)} ${vmap(entries)}`;
+    return `jhash ${key} mod ${buckets.length} seed 0x${HASH_SEED.toString(16)} ${vmap(entries)}`;
   };
+  const available = (b: number[]) => b.map((d) => (d >= 0 && s.dests[d]!.weight > 0 ? d : -1));
   switch (s.scheduler) {
     case 'rr':
+      if (dr) return hashed(flow, live);
       return `numgen inc mod ${live.length} ${vmap(live.map((d, k) => `${k} : ${goto(d)}`))}`;
     case 'wrr': {
-      const runs = wrrRuns(s.dests);
+      if (dr) return hashed(flow, wrrBuckets(s.dests));
       let at = 0;
-      const entries = runs.map((r) => {
+      const entries = wrrRuns(s.dests).map((r) => {
         const e = `${r.count === 1 ? at : `${at}-${at + r.count - 1}`} : ${goto(r.dest)}`;
         at += r.count;
         return e;
@@ -341,16 +374,12 @@ function schedulerRule(s: DesiredService, chains: readonly string[]): string | u
       for (const i of live) if (s.dests[i]!.weight > s.dests[best]!.weight) best = i;
       return goto(best);
     }
-    case 'sh': {
-      const b = shBuckets(s.dests).map((d) => (d >= 0 && s.dests[d]!.weight > 0 ? d : -1));
-      return hashed(`${ip} saddr`, b, HASH_BUCKETS);
-    }
-    case 'dh': {
-      const b = dhBuckets(s.dests).map((d) => (d >= 0 && s.dests[d]!.weight > 0 ? d : -1));
-      return hashed(`${ip} daddr`, b, HASH_BUCKETS);
-    }
+    case 'sh':
+      return hashed(`${ip} saddr`, available(shBuckets(s.dests)));
+    case 'dh':
+      return hashed(`${ip} daddr`, available(dhBuckets(s.dests)));
     case 'mh':
-      return hashed(`${ip} saddr`, maglevTable(s.dests), MAGLEV_SIZE);
+      return hashed(`${ip} saddr`, maglevTable(s.dests));
     default:
       throw new Error(serviceUnsupported(s) ?? `scheduler ${s.scheduler} unsupported`);
   }
@@ -359,81 +388,157 @@ function schedulerRule(s: DesiredService, chains: readonly string[]): string | u
 /** `dnat` to one real server: the port is mapped only when the service has one (not 0 / fwmark). */
 function dnatRules(s: DesiredService, d: DesiredDest): string[] {
   const ip = ipKw(s.family);
-  if (d.port === 0)
-    return [`${ip === 'ip6' ? 'meta nfproto ipv6 ' : 'meta nfproto ipv4 '}dnat ${ip} to ${d.address}`];
+  if (d.port === 0) return [`meta nfproto ${s.family} dnat ${ip} to ${d.address}`];
   const protos = s.protocol !== undefined ? [PROTO[s.protocol]] : ['tcp', 'udp', 'sctp'];
   return protos.map((p) => `meta l4proto ${p} dnat ${ip} to ${bracket(d.address)}:${d.port}`);
 }
 
+/** The addresses whose interfaces a DR ruleset needs (RulesetOptions.devices): VIPs and real servers. */
+export function drAddresses(table: DesiredTable): { vips: string[]; dests: string[] } {
+  const dr = table.services.filter(isDr);
+  return {
+    vips: [...new Set(dr.flatMap((s) => (s.address !== undefined ? [s.address] : [])))].sort(),
+    dests: [...new Set(dr.flatMap((s) => s.dests.map((d) => d.address)))].sort(),
+  };
+}
+
+/** IPVS's idle timeouts for a connection entry (tcp established 900 s, udp 300 s): DR flow sets. */
+const flowTimeout = (s: DesiredService) => (s.protocol === 'UDP' ? 300 : 900);
+const FLOW_SET_SIZE = 1048576;
+
+interface Dispatch {
+  byAddr: string[];
+  byAddrNoPort: string[];
+  byMark: string[];
+}
+const newDispatch = (): Dispatch => ({ byAddr: [], byAddrNoPort: [], byMark: [] });
+
+/** The `services` dispatch: one vmap per key shape and family. */
+function dispatchRules(d: Record<'ipv4' | 'ipv6', Dispatch>): string[] {
+  const out: string[] = [];
+  for (const f of ['ipv4', 'ipv6'] as const) {
+    const ip = ipKw(f);
+    if (d[f].byAddr.length > 0) out.push(`${ip} daddr . meta l4proto . th dport ${vmap(d[f].byAddr)}`);
+    if (d[f].byAddrNoPort.length > 0) out.push(`${ip} daddr . meta l4proto ${vmap(d[f].byAddrNoPort)}`);
+    if (d[f].byMark.length > 0) out.push(`meta nfproto ${f} meta mark ${vmap(d[f].byMark)}`);
+  }
+  return out;
+}
+
+function addDispatch(d: Dispatch, s: DesiredService, chain: string): void {
+  if (s.fwmark !== undefined) d.byMark.push(`${s.fwmark} : goto ${chain}`);
+  else if (s.port === 0 || s.port === undefined)
+    d.byAddrNoPort.push(`${s.address} . ${PROTO[s.protocol ?? 'TCP']} : goto ${chain}`);
+  else d.byAddr.push(`${s.address} . ${PROTO[s.protocol ?? 'TCP']} . ${s.port} : goto ${chain}`);
+}
+
 /**
  * The whole desired ruleset for a table. Throws (with unsupportedReason's words) on a table the
- * nftables driver cannot hold: call unsupportedReason first.
+ * nftables driver cannot hold (call unsupportedReason first), or on a DR address without a device.
  */
 export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): LvsRuleset {
   const reason = unsupportedReason(table);
   if (reason !== undefined) throw new Error(reason);
-  const counters: string[] = [];
-  const sets: NftSetDecl[] = [];
-  const chains: NftChain[] = [];
+  const name = opts.name ?? LVS_TABLE;
+  const nat = { counters: [] as string[], sets: [] as NftSetDecl[], chains: [] as NftChain[] };
+  const dr = { counters: [] as string[], sets: [] as NftSetDecl[], chains: [] as NftChain[] };
   const index: ServiceNames[] = [];
-  const byAddr: Record<'ipv4' | 'ipv6', string[]> = { ipv4: [], ipv6: [] };
-  const byAddrNoPort: Record<'ipv4' | 'ipv6', string[]> = { ipv4: [], ipv6: [] };
-  const byMark: Record<'ipv4' | 'ipv6', string[]> = { ipv4: [], ipv6: [] };
+  const natDispatch = { ipv4: newDispatch(), ipv6: newDispatch() };
+  const drDispatch = new Map<string, Record<'ipv4' | 'ipv6', Dispatch>>();
   const hairpin: Record<'ipv4' | 'ipv6', Set<string>> = { ipv4: new Set(), ipv6: new Set() };
   const realServers: Record<'ipv4' | 'ipv6', Set<string>> = { ipv4: new Set(), ipv6: new Set() };
+  const device = (address: string, what: string) => {
+    const dev = opts.devices?.get(address);
+    if (dev === undefined) throw new Error(`lvs_method DR: no interface found for ${what} ${address}`);
+    return dev;
+  };
   const services = [...table.services].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const s of services) {
+    const isDR = isDr(s);
+    const part = isDR ? dr : nat;
+    const p = isDR ? 'd' : '';
     const sid = ident(s.key);
-    const svcChain = `svc_${sid}`;
+    const svcChain = `${p}svc_${sid}`;
     const ip = ipKw(s.family);
     const mask = granularityMask(s.family, s.persistenceGranularity);
     const persistent = s.persistenceTimeoutS !== undefined;
-    const rsChains = s.dests.map((d) => `rs_${sid}__${ident(destKey(d))}`);
-    const affSets = s.dests.map((d) => `aff_${sid}__${ident(destKey(d))}`);
-    counters.push(svcChain, ...rsChains);
+    const did = s.dests.map((d) => `${sid}__${ident(destKey(d))}`);
+    const rsChains = did.map((x) => `${p}rs_${x}`);
+    const affSets = did.map((x) => `${p}aff_${x}`);
+    const flowSets = did.map((x) => `flw_${x}`);
+    part.counters.push(svcChain, ...rsChains);
     index.push({
       key: s.key,
       counter: svcChain,
       dests: s.dests.map((d, i) => ({ key: destKey(d), counter: rsChains[i]! })),
     });
-    const rules = [`counter name ${svcChain}`];
+    // DR sees every packet: count connection starts (TCP SYN), as IPVS's Conns.
+    const count = (c: string) =>
+      isDR && s.protocol === 'TCP'
+        ? `tcp flags & (fin | syn | rst | ack) == syn counter name ${c}`
+        : `counter name ${c}`;
+    const flowKey = `${ip} saddr . th sport . th dport`;
+    // A TCP SYN starts a new connection even on a reused 4-tuple (IPVS conn_reuse_mode): it is
+    // scheduled afresh, and its server's flow set takes the tuple from the others.
+    const syn = 'tcp flags & (fin | syn | rst | ack) == syn';
+    const notSyn = s.protocol === 'TCP' ? 'tcp flags & (fin | syn | rst | ack) != syn ' : '';
+    const rules = [count(svcChain)];
+    if (isDR)
+      s.dests.forEach((_, i) => {
+        part.sets.push({
+          name: flowSets[i]!,
+          decl: `type ${addrType(s.family)} . inet_service . inet_service; flags dynamic,timeout; timeout ${flowTimeout(s)}s; size ${FLOW_SET_SIZE};`,
+        });
+        rules.push(`${notSyn}${flowKey} @${flowSets[i]} goto ${rsChains[i]}`);
+      });
     if (persistent) {
       // IPVS keeps a quiesced (weight 0) dest's templates valid: its clients stay with it.
       s.dests.forEach((_, i) => {
-        sets.push({
+        part.sets.push({
           name: affSets[i]!,
           decl: `type ${addrType(s.family)}; flags dynamic,timeout; timeout ${s.persistenceTimeoutS}s; size ${PERSISTENCE_SET_SIZE};`,
         });
         rules.push(`${ip} saddr${mask} @${affSets[i]} goto ${rsChains[i]}`);
       });
     }
-    const sched = schedulerRule(s, rsChains);
+    const sched = schedulerRule(s, rsChains, isDR);
     if (sched !== undefined) rules.push(sched);
-    chains.push({ name: svcChain, rules });
+    part.chains.push({ name: svcChain, rules });
     s.dests.forEach((d, i) => {
-      chains.push({
+      const to = isDR
+        ? [`fwd ${ip} to ${d.address} device ${JSON.stringify(device(d.address, 'real server'))}`]
+        : dnatRules(s, d);
+      part.chains.push({
         name: rsChains[i]!,
         rules: [
+          ...(isDR
+            ? [
+                ...flowSets
+                  .filter((_, k) => k !== i)
+                  .map((f) => `${s.protocol === 'TCP' ? `${syn} ` : ''}delete @${f} { ${flowKey} }`),
+                `update @${flowSets[i]} { ${flowKey} }`,
+              ]
+            : []),
           ...(persistent ? [`update @${affSets[i]} { ${ip} saddr${mask} }`] : []),
-          `counter name ${rsChains[i]}`,
-          ...dnatRules(s, d),
+          count(rsChains[i]!),
+          ...to,
         ],
       });
-      hairpin[s.family].add(`${d.address} . ${d.address}`);
-      realServers[s.family].add(d.address);
+      if (!isDR) {
+        hairpin[s.family].add(`${d.address} . ${d.address}`);
+        realServers[s.family].add(d.address);
+      }
     });
-    if (s.fwmark !== undefined) byMark[s.family].push(`${s.fwmark} : goto ${svcChain}`);
-    else if (s.port === 0 || s.port === undefined)
-      byAddrNoPort[s.family].push(`${s.address} . ${PROTO[s.protocol ?? 'TCP']} : goto ${svcChain}`);
-    else byAddr[s.family].push(`${s.address} . ${PROTO[s.protocol ?? 'TCP']} . ${s.port} : goto ${svcChain}`);
+    if (isDR) {
+      const dev = device(s.address ?? '', 'VIP');
+      const d = drDispatch.get(dev) ?? { ipv4: newDispatch(), ipv6: newDispatch() };
+      drDispatch.set(dev, d);
+      addDispatch(d[s.family], s, svcChain);
+    } else addDispatch(natDispatch[s.family], s, svcChain);
   }
-  const dispatch: string[] = [];
   const post: string[] = [];
   for (const f of ['ipv4', 'ipv6'] as const) {
     const ip = ipKw(f);
-    if (byAddr[f].length > 0) dispatch.push(`${ip} daddr . meta l4proto . th dport ${vmap(byAddr[f])}`);
-    if (byAddrNoPort[f].length > 0) dispatch.push(`${ip} daddr . meta l4proto ${vmap(byAddrNoPort[f])}`);
-    if (byMark[f].length > 0) dispatch.push(`meta nfproto ${f} meta mark ${vmap(byMark[f])}`);
     if (hairpin[f].size > 0)
       post.push(
         `ct status dnat ${ip} saddr . ${ip} daddr { ${[...hairpin[f]].sort().join(', ')} } masquerade`,
@@ -441,36 +546,54 @@ export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): 
     if (opts.masquerade && realServers[f].size > 0)
       post.push(`ct status dnat ${ip} daddr { ${[...realServers[f]].sort().join(', ')} } masquerade`);
   }
-  return {
-    family: LVS_FAMILY,
-    name: opts.name ?? LVS_TABLE,
-    counters,
-    sets,
-    chains: [
-      {
-        name: 'prerouting',
-        base: 'type nat hook prerouting priority -100; policy accept;',
-        rules: ['jump services'],
-      },
-      {
-        name: 'output',
-        base: 'type nat hook output priority -100; policy accept;',
-        rules: ['jump services'],
-      },
-      { name: 'postrouting', base: 'type nat hook postrouting priority 100; policy accept;', rules: post },
-      { name: 'services', rules: dispatch },
-      ...chains,
-    ],
-    index,
-  };
+  const tables: NftTableSpec[] = [
+    {
+      family: 'inet',
+      name,
+      counters: nat.counters,
+      sets: nat.sets,
+      chains: [
+        {
+          name: 'prerouting',
+          base: 'type nat hook prerouting priority -100; policy accept;',
+          rules: ['jump services'],
+        },
+        {
+          name: 'output',
+          base: 'type nat hook output priority -100; policy accept;',
+          rules: ['jump services'],
+        },
+        { name: 'postrouting', base: 'type nat hook postrouting priority 100; policy accept;', rules: post },
+        { name: 'services', rules: dispatchRules(natDispatch) },
+        ...nat.chains,
+      ],
+    },
+  ];
+  if (drDispatch.size > 0) {
+    const ingress = [...drDispatch.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([dev, d]) => ({
+        name: `ingress_${ident(dev)}`,
+        base: `type filter hook ingress device ${JSON.stringify(dev)} priority 0; policy accept;`,
+        rules: dispatchRules(d),
+      }));
+    tables.push({
+      family: 'netdev',
+      name,
+      counters: dr.counters,
+      sets: dr.sets,
+      chains: [...ingress, ...dr.chains],
+    });
+  }
+  return { tables, index };
 }
 
-/** The ruleset in nft syntax: the `table … { … }` block that declares all of it. */
-export function renderRuleset(r: LvsRuleset): string {
-  const lines = [`table ${r.family} ${r.name} {`];
-  for (const c of r.counters) lines.push(`  counter ${c} {`, '  }');
-  for (const s of r.sets) lines.push(`  set ${s.name} {`, `    ${s.decl}`, '  }');
-  for (const ch of r.chains) {
+/** A table in nft syntax: the `table … { … }` block that declares all of it. */
+export function renderTable(t: NftTableSpec): string {
+  const lines = [`table ${t.family} ${t.name} {`];
+  for (const c of t.counters) lines.push(`  counter ${c} {`, '  }');
+  for (const s of t.sets) lines.push(`  set ${s.name} {`, `    ${s.decl}`, '  }');
+  for (const ch of t.chains) {
     lines.push(`  chain ${ch.name} {`);
     if (ch.base !== undefined) lines.push(`    ${ch.base}`);
     for (const rule of ch.rules) lines.push(`    ${rule}`);
@@ -480,36 +603,50 @@ export function renderRuleset(r: LvsRuleset): string {
   return lines.join('\n');
 }
 
+/** The whole ruleset in nft syntax. */
+export const renderRuleset = (r: LvsRuleset) => r.tables.map(renderTable).join('\n');
+
+const tableKey = (t: { family: string; name: string }) => `${t.family} ${t.name}`;
+
 /**
- * The one atomic `nft -f` transaction from `applied` (what vigil last applied to its own table,
- * null: unknown, e.g. at start) to `desired` (null: remove the table).
- * - applied null: the table is created empty and deleted, then declared whole — whatever a
- *   crashed daemon left in vigil's table goes (keepalived's lvs_flush, limited to vigil's table).
- * - otherwise: every rule of the table is flushed and refilled; chains, counters and sets no
- *   longer wanted (or sets whose declaration changed) are deleted. Persistence sets and counters
- *   that stay keep their contents. No other table is ever named.
+ * The one atomic `nft -f` transaction from `applied` (what vigil last applied to its own tables,
+ * null: unknown, e.g. at start) to `desired` (null: remove them), or '' when nothing is to do.
+ * - A table not known to be applied is created empty and deleted, then declared whole: whatever a
+ *   crashed daemon left in vigil's tables goes (keepalived's lvs_flush, limited to what is ours).
+ * - A table applied and still desired: every rule is flushed and refilled; chains, counters and
+ *   sets no longer wanted (or sets whose declaration changed) are deleted. Persistence and flow
+ *   sets and counters that stay keep their contents.
+ * - A table applied and no longer desired is deleted. No other table is ever named.
  */
 export function lvsTransaction(
   applied: LvsRuleset | null,
   desired: LvsRuleset | null,
   name = LVS_TABLE,
 ): string {
-  const t = `${LVS_FAMILY} ${desired?.name ?? applied?.name ?? name}`;
   const out: string[] = [];
-  if (applied === null || desired === null || applied.name !== desired.name) {
-    if (applied !== null && desired !== null)
-      out.push(`table ${LVS_FAMILY} ${applied.name} {}`, `delete table ${LVS_FAMILY} ${applied.name}`);
-    out.push(`table ${t} {}`, `delete table ${t}`);
-    if (desired !== null) out.push(renderRuleset(desired));
-    return `${out.join('\n')}\n`;
+  const reset = (t: { family: string; name: string }) =>
+    out.push(`table ${tableKey(t)} {}`, `delete table ${tableKey(t)}`);
+  const want = new Map((desired?.tables ?? []).map((t) => [tableKey(t), t]));
+  const before = applied === null ? null : new Map(applied.tables.map((t) => [tableKey(t), t]));
+  if (before === null) {
+    for (const family of LVS_FAMILIES) if (!want.has(tableKey({ family, name }))) reset({ family, name });
+  } else for (const [k, t] of before) if (!want.has(k)) reset(t);
+  for (const [k, t] of want) {
+    const old = before?.get(k);
+    if (old === undefined) {
+      reset(t);
+      out.push(renderTable(t));
+      continue;
+    }
+    const id = tableKey(t);
+    out.push(`flush table ${id}`);
+    const wantChains = new Set(t.chains.map((c) => c.name));
+    for (const c of old.chains) if (!wantChains.has(c.name)) out.push(`delete chain ${id} ${c.name}`);
+    const wantSets = new Map(t.sets.map((s) => [s.name, s.decl]));
+    for (const s of old.sets) if (wantSets.get(s.name) !== s.decl) out.push(`delete set ${id} ${s.name}`);
+    const wantCounters = new Set(t.counters);
+    for (const c of old.counters) if (!wantCounters.has(c)) out.push(`delete counter ${id} ${c}`);
+    out.push(renderTable(t));
   }
-  out.push(`flush table ${t}`);
-  const wantChains = new Set(desired.chains.map((c) => c.name));
-  for (const c of applied.chains) if (!wantChains.has(c.name)) out.push(`delete chain ${t} ${c.name}`);
-  const wantSets = new Map(desired.sets.map((s) => [s.name, s.decl]));
-  for (const s of applied.sets) if (wantSets.get(s.name) !== s.decl) out.push(`delete set ${t} ${s.name}`);
-  const wantCounters = new Set(desired.counters);
-  for (const c of applied.counters) if (!wantCounters.has(c)) out.push(`delete counter ${t} ${c}`);
-  out.push(renderRuleset(desired));
-  return `${out.join('\n')}\n`;
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -7,39 +7,19 @@
  * Everything lives in the lab's namespaces and directory, removed by lab.destroy() in `after`.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DesiredTable } from '../../../src/check/table.js';
 import { NftLvsDriver } from '../../../src/lvs/nft-driver.js';
 import { dest, svc, table } from '../../lvs-fixtures.js';
 import type { Lab } from '../daemon/lab.js';
 import { e2eSkip, NGINX } from '../e2e/helpers.js';
-import { waitFor } from '../harness/topology.js';
-import { CLIENT2, createLvsLab, load, RS1, RS2, VIP } from './lvs-lab.js';
+import { CLIENT2, countersIn, createLvsLab, holdConnection, load, nftIn, RS1, RS2 } from './lvs-lab.js';
 
 const skip = e2eSkip(['nft', NGINX]);
-
-/** A keep-alive connection held open: each request says which real server answered. */
-const HOLD = `
-const net = require('node:net');
-const s = net.connect({ host: '${VIP}', port: 80 });
-let buf = '';
-const ask = () => s.write('GET / HTTP/1.1\\r\\nHost: vip\\r\\nConnection: keep-alive\\r\\n\\r\\n');
-s.on('connect', ask);
-s.on('data', (d) => {
-  buf += d;
-  const m = /\\r\\n\\r\\n(rs[12])/.exec(buf);
-  if (m) { process.stdout.write(m[1] + '\\n'); buf = ''; }
-});
-process.stdin.on('data', ask);
-s.on('close', () => { process.stdout.write('closed\\n'); process.exit(0); });
-`;
 
 describe('nftables LVS driver in namespaces', { skip }, () => {
   let lab: Lab;
   let driver: NftLvsDriver;
-  let scriptNo = 0;
   const applyTimes: number[] = [];
 
   const nft = async (...args: string[]) => (await lab.topo.exec('dir', 'nft', args)).stdout;
@@ -55,19 +35,7 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
     await nft('add', 'rule', 'inet', 'foreign', 'c', 'counter');
     await nft('add', 'table', 'inet', 'vigil_lvs');
     await nft('add', 'chain', 'inet', 'vigil_lvs', 'stale');
-    driver = new NftLvsDriver({
-      run: async (script) => {
-        const f = join(lab.dir, `lvs-${scriptNo++}.nft`);
-        writeFileSync(f, script);
-        await lab.topo.exec('dir', 'nft', ['-f', f]);
-      },
-      readCounters: async () => {
-        const doc = JSON.parse(await nft('-j', 'list', 'counters', 'table', 'inet', 'vigil_lvs')) as {
-          nftables: { counter?: { name: string; packets: number } }[];
-        };
-        return new Map(doc.nftables.flatMap((o) => (o.counter ? [[o.counter.name, o.counter.packets]] : [])));
-      },
-    });
+    driver = new NftLvsDriver({ run: nftIn(lab, 'dir'), readCounters: () => countersIn(lab, 'dir') });
   });
 
   after(async () => {
@@ -131,33 +99,18 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
 
   test('weight 0: no new connections, the established one continues; removal too', async () => {
     await apply(table(svc('rr', [dest(RS1), dest(RS2)])));
-    const hold = lab.topo.spawn('cli', process.execPath, ['-e', HOLD]);
-    let out = '';
-    hold.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const first = (await waitFor(() => /^(rs[12])\n/.exec(out)?.[1], {
-      timeoutMs: 5000,
-      message: 'held answer',
-    }))!;
+    const hold = holdConnection(lab);
+    const first = await hold.first();
     const other = first === 'rs1' ? 'rs2' : 'rs1';
     const addr = (h: string) => (h === 'rs1' ? RS1 : RS2);
     await apply(table(svc('rr', [dest(addr(first), 0), dest(addr(other))])));
     const r = await load(lab, 40, 4);
     assert.deepEqual(r.counts, { [other]: 40 });
-    hold.stdin?.write('again\n');
-    await waitFor(() => out.split('\n').filter((l) => l === first).length === 2, {
-      timeoutMs: 5000,
-      message: `the established connection is still served by ${first}: ${out}`,
-    });
+    assert.deepEqual(await hold.again(), [first, first], 'the established connection stays');
     // Removed altogether: conntrack still carries the established connection.
     await apply(table(svc('rr', [dest(addr(other))])));
-    hold.stdin?.write('again\n');
-    await waitFor(() => out.split('\n').filter((l) => l === first).length === 3, {
-      timeoutMs: 5000,
-      message: `after removal: ${out}`,
-    });
-    hold.kill();
+    assert.deepEqual(await hold.again(), [first, first, first], 'after removal');
+    hold.close();
   });
 
   test('stop removes vigil_lvs and leaves the foreign table untouched', async () => {

@@ -26,7 +26,11 @@ test('one transaction per change; a failed one makes the next replace the table 
   });
   await d.apply(tableOf([1, 1]));
   assert.equal(scripts.length, 1);
-  assert.match(scripts[0]!, /^table inet vigil_lvs \{\}\ndelete table inet vigil_lvs\n/);
+  // the first transaction clears whatever is left in both of vigil's tables
+  assert.match(
+    scripts[0]!,
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\ndelete table inet vigil_lvs\n/,
+  );
   assert.match(
     logs[0]!,
     /^debug LVS table applied with nftables in \d+\.\d ms \(1 services, 2 real servers\)/,
@@ -39,7 +43,10 @@ test('one transaction per change; a failed one makes the next replace the table 
   await assert.rejects(d.apply(tableOf([1])), /boom/);
   fail = false;
   await d.apply(tableOf([1]));
-  assert.match(scripts[3]!, /^table inet vigil_lvs \{\}\ndelete table inet vigil_lvs\n/);
+  assert.match(
+    scripts[3]!,
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\n/,
+  );
   await d.stop();
   assert.equal(scripts[4], 'table inet vigil_lvs {}\ndelete table inet vigil_lvs\n');
 });

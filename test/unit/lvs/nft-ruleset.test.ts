@@ -219,9 +219,14 @@ test('unsupported schedulers and methods: one clear reason naming the IPVS drive
     assert.match(r ?? '', new RegExp(`scheduler ${s} is not supported by the nftables driver.*IPVS driver`));
     assert.throws(() => desiredRuleset(table(svc(s, [dest(A)]))), /IPVS driver/);
   }
+  assert.equal(unsupportedReason(table(svc('rr', [dest(A, 1, 80, 'DR')]))), undefined);
   assert.match(
-    unsupportedReason(table(svc('rr', [dest(A, 1, 80, 'DR')]))) ?? '',
-    /lvs_method DR .*IPVS driver/,
+    unsupportedReason(table(svc('rr', [dest(A, 1, 80, 'DR'), dest(B)]))) ?? '',
+    /different lvs_method \(DR, NAT\) .*IPVS driver/,
+  );
+  assert.match(
+    unsupportedReason(table(svc('rr', [dest(A, 1, 0, 'DR')], { key: 'FWM 5 ipv4', fwmark: 5 }))) ?? '',
+    /lvs_method DR with a fwmark service .*IPVS driver/,
   );
   assert.match(
     unsupportedReason(table(svc('rr', [dest(A, 1, 80, 'TUN')]))) ?? '',
@@ -246,7 +251,9 @@ test('transaction: fresh start replaces the table; a change flushes and refills;
   const b = desiredRuleset(table(svc('rr', [dest(B)], { persistenceTimeoutS: 60 })));
   const first = lvsTransaction(null, a);
   assert.ok(
-    first.startsWith('table inet vigil_lvs {}\ndelete table inet vigil_lvs\ntable inet vigil_lvs {\n'),
+    first.startsWith(
+      'table netdev vigil_lvs {}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs {}\ndelete table inet vigil_lvs\ntable inet vigil_lvs {\n',
+    ),
   );
   const change = lvsTransaction(a, b).split('\n');
   assert.deepEqual(change.slice(0, 5), [
@@ -261,5 +268,67 @@ test('transaction: fresh start replaces the table; a change flushes and refills;
   // nothing but vigil's own table is ever named
   for (const line of [first, lvsTransaction(a, b), lvsTransaction(b, null)].join('\n').split('\n'))
     if (/^(table|delete|flush) /.test(line))
-      assert.match(line, /^(table|(delete|flush) (table|chain|set|counter)) inet vigil_lvs\b/);
+      assert.match(line, /^(table|(delete|flush) (table|chain|set|counter)) (inet|netdev) vigil_lvs\b/);
+  // stop with nothing known: both of vigil's tables, nothing else
+  assert.equal(
+    lvsTransaction(null, null),
+    'table inet vigil_lvs {}\ndelete table inet vigil_lvs\ntable netdev vigil_lvs {}\ndelete table netdev vigil_lvs\n',
+  );
+});
+
+test('DR: netdev ingress on the VIP interface, flow hash with the fixed seed, flow sets, fwd to the server', () => {
+  const devices = new Map([
+    ['192.0.2.100', 'eth0'],
+    [A, 'eth1'],
+    [B, 'eth1'],
+  ]);
+  const r = desiredRuleset(table(svc('wrr', [dest(A, 3, 80, 'DR'), dest(B, 1, 80, 'DR')])), { devices });
+  assert.deepEqual(
+    r.tables.map((t) => `${t.family} ${t.name}`),
+    ['inet vigil_lvs', 'netdev vigil_lvs'],
+  );
+  const text = renderRuleset(r);
+  assert.match(
+    text,
+    /table netdev vigil_lvs \{[\s\S]*chain ingress_eth0 \{\n {4}type filter hook ingress device "eth0" priority 0; policy accept;\n {4}ip daddr \. meta l4proto \. th dport vmap \{ 192\.0\.2\.100 \. tcp \. 80 : goto dsvc_tcp_192_0_2_100_80 \}/,
+  );
+  const svcRules = chainOf(text, 'dsvc_tcp_192_0_2_100_80')
+    .split('\n')
+    .map((l) => l.trim());
+  assert.deepEqual(svcRules.slice(1), [
+    'tcp flags & (fin | syn | rst | ack) == syn counter name dsvc_tcp_192_0_2_100_80',
+    // an established flow stays on its server; a SYN is scheduled afresh
+    'tcp flags & (fin | syn | rst | ack) != syn ip saddr . th sport . th dport @flw_tcp_192_0_2_100_80__198_51_100_2_80 goto drs_tcp_192_0_2_100_80__198_51_100_2_80',
+    'tcp flags & (fin | syn | rst | ack) != syn ip saddr . th sport . th dport @flw_tcp_192_0_2_100_80__198_51_100_3_80 goto drs_tcp_192_0_2_100_80__198_51_100_3_80',
+    // per flow, never per packet: the wrr sequence indexed by a seeded hash of the flow
+    'jhash ip saddr . th sport mod 4 seed 0x76696731 vmap { 0-2 : goto drs_tcp_192_0_2_100_80__198_51_100_2_80, 3 : goto drs_tcp_192_0_2_100_80__198_51_100_3_80 }',
+  ]);
+  assert.deepEqual(
+    chainOf(text, 'drs_tcp_192_0_2_100_80__198_51_100_2_80')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim()),
+    [
+      'tcp flags & (fin | syn | rst | ack) == syn delete @flw_tcp_192_0_2_100_80__198_51_100_3_80 { ip saddr . th sport . th dport }',
+      'update @flw_tcp_192_0_2_100_80__198_51_100_2_80 { ip saddr . th sport . th dport }',
+      'tcp flags & (fin | syn | rst | ack) == syn counter name drs_tcp_192_0_2_100_80__198_51_100_2_80',
+      'fwd ip to 198.51.100.2 device "eth1"',
+    ],
+  );
+  assert.match(
+    text,
+    /set flw_\S+ \{\n {4}type ipv4_addr \. inet_service \. inet_service; flags dynamic,timeout; timeout 900s;/,
+  );
+  assert.doesNotMatch(text, /numgen/);
+  // no interface known: a clear error
+  assert.throws(
+    () => desiredRuleset(table(svc('rr', [dest(A, 1, 80, 'DR')]))),
+    /no interface found for real server/,
+  );
+  // dropping the last DR service deletes the netdev table in the same transaction
+  const none = desiredRuleset(table(svc('rr', [dest(A)])));
+  assert.match(
+    lvsTransaction(r, none),
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\nflush table inet vigil_lvs\n/,
+  );
 });
