@@ -124,7 +124,8 @@ export class NftLvsDriver implements LvsDriver {
 
   async stop(): Promise<void> {
     const start = this.now();
-    await this.run(lvsTransaction(this.applied, null, this.tableName));
+    // Both of vigil's tables, whatever is known to be applied: nothing of ours may outlive us.
+    await this.run(lvsTransaction(null, null, this.tableName));
     this.applied = null;
     this.table = EMPTY_TABLE;
     this.opts.log?.('debug', `LVS tables ${this.tableName} removed in ${(this.now() - start).toFixed(1)} ms`);

@@ -113,6 +113,68 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
     hold.close();
   });
 
+  test('the kernel takes every scheduler, IPv6, port 0, fwmark, persistence and DR, and changes between them', async () => {
+    const v6 = { family: 'ipv6' as const, address: '2001:db8::100' };
+    const many = (w: number) =>
+      table(
+        ...(['rr', 'wrr', 'sh', 'dh', 'mh', 'fo'] as const).flatMap((sched, i) => [
+          svc(sched, [dest(RS1, w), dest(RS2, 2)], {
+            key: `TCP 192.0.2.${110 + i}:80`,
+            address: `192.0.2.${110 + i}`,
+            persistenceTimeoutS: 30 + i,
+            persistenceGranularity: '255.255.255.0',
+          }),
+          svc(sched, [dest('2001:db8:1::2', w, 8080), dest('2001:db8:1::3', 2, 8080)], {
+            ...v6,
+            key: `UDP [2001:db8::${110 + i}]:53`,
+            address: `2001:db8::${110 + i}`,
+            protocol: 'UDP',
+            port: 53,
+            persistenceTimeoutS: 60,
+            persistenceGranularity: '64',
+          }),
+        ]),
+        svc('rr', [dest(RS1, 1, 0)], {
+          key: 'TCP 192.0.2.120:0',
+          address: '192.0.2.120',
+          port: 0,
+          persistenceTimeoutS: 300,
+        }),
+        {
+          key: 'FWM 7 ipv4',
+          vs: 'FWM 7',
+          family: 'ipv4',
+          fwmark: 7,
+          scheduler: 'wrr',
+          dests: [dest(RS1, 1, 0), dest(RS2, 3, 0)],
+        },
+        svc('mh', [dest(RS1, w, 80, 'DR'), dest(RS2, 1, 80, 'DR')], {
+          key: 'TCP 192.0.2.121:80',
+          address: '192.0.2.121',
+        }),
+      );
+    const devices = new Map([
+      ['192.0.2.121', 'eth0'],
+      [RS1, 'eth0'],
+      [RS2, 'eth0'],
+    ]);
+    const d = new NftLvsDriver({ run: nftIn(lab, 'dir'), resolveDevice: async (a) => devices.get(a) });
+    await d.apply(many(1));
+    await d.apply(many(0)); // quiesce, then remove: flush-and-refill transactions on both tables
+    await d.apply(table(svc('rr', [dest(RS2)])));
+    const tables = await nft('list', 'tables');
+    assert.doesNotMatch(tables, /netdev vigil_lvs/);
+    assert.match(tables, /inet vigil_lvs/);
+    await d.apply(many(3));
+    assert.match(
+      await nft('list', 'table', 'netdev', 'vigil_lvs'),
+      /fwd ip to 198\.51\.100\.2 device "eth0"/,
+    );
+    assert.match(await nft('list', 'table', 'inet', 'vigil_lvs'), /dnat ip6 to \[2001:db8:1::2\]:8080/);
+    await d.stop();
+    assert.doesNotMatch(await nft('list', 'tables'), /vigil_lvs/);
+  });
+
   test('stop removes vigil_lvs and leaves the foreign table untouched', async () => {
     await driver.stop();
     const tables = await nft('list', 'tables');

@@ -48,7 +48,10 @@ test('one transaction per change; a failed one makes the next replace the table 
     /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\n/,
   );
   await d.stop();
-  assert.equal(scripts[4], 'table inet vigil_lvs {}\ndelete table inet vigil_lvs\n');
+  assert.equal(
+    scripts[4],
+    'table inet vigil_lvs {}\ndelete table inet vigil_lvs\ntable netdev vigil_lvs {}\ndelete table netdev vigil_lvs\n',
+  );
 });
 
 test('an unsupported table is refused before nft runs, naming the IPVS driver', async () => {
