@@ -47,8 +47,12 @@ export const HASH_BUCKETS = 256;
 export const MAGLEV_SIZE = 4093;
 /** A vmap with more ranges than this is refused (a wrr sequence of huge co-prime weights). */
 export const MAX_VMAP_ENTRIES = 65536;
-/** Size of each persistence set (clients remembered at once per real server). */
-export const PERSISTENCE_SET_SIZE = 65535;
+/*
+ * Dynamic sets are declared without `size`: nft gives them its default capacity (65535 entries)
+ * without the kernel sizing a hash table for it up front; an explicit size made the first load of
+ * 1,000 persistence sets take 5 s instead of 0.2 s. A full set only stops remembering: persistence
+ * then falls back to the scheduler, a DR flow to its (deterministic) hash.
+ */
 
 export const SUPPORTED_SCHEDULERS: readonly LvsScheduler[] = ['rr', 'wrr', 'sh', 'dh', 'mh', 'fo'];
 
@@ -404,7 +408,6 @@ export function drAddresses(table: DesiredTable): { vips: string[]; dests: strin
 
 /** IPVS's idle timeouts for a connection entry (tcp established 900 s, udp 300 s): DR flow sets. */
 const flowTimeout = (s: DesiredService) => (s.protocol === 'UDP' ? 300 : 900);
-const FLOW_SET_SIZE = 1048576;
 
 interface Dispatch {
   byAddr: string[];
@@ -487,7 +490,7 @@ export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): 
       s.dests.forEach((_, i) => {
         part.sets.push({
           name: flowSets[i]!,
-          decl: `type ${addrType(s.family)} . inet_service . inet_service; flags dynamic,timeout; timeout ${flowTimeout(s)}s; size ${FLOW_SET_SIZE};`,
+          decl: `type ${addrType(s.family)} . inet_service . inet_service; flags dynamic,timeout; timeout ${flowTimeout(s)}s;`,
         });
         rules.push(`${notSyn}${flowKey} @${flowSets[i]} goto ${rsChains[i]}`);
       });
@@ -496,7 +499,7 @@ export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): 
       s.dests.forEach((_, i) => {
         part.sets.push({
           name: affSets[i]!,
-          decl: `type ${addrType(s.family)}; flags dynamic,timeout; timeout ${s.persistenceTimeoutS}s; size ${PERSISTENCE_SET_SIZE};`,
+          decl: `type ${addrType(s.family)}; flags dynamic,timeout; timeout ${s.persistenceTimeoutS}s;`,
         });
         rules.push(`${ip} saddr${mask} @${affSets[i]} goto ${rsChains[i]}`);
       });

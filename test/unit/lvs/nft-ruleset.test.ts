@@ -165,7 +165,7 @@ test('persistence: per-server dynamic sets with the timeout, matched before sche
   );
   assert.match(
     text,
-    /set aff_tcp_192_0_2_100_80__198_51_100_2_80 \{\n {4}type ipv4_addr; flags dynamic,timeout; timeout 30s; size 65535;/,
+    /set aff_tcp_192_0_2_100_80__198_51_100_2_80 \{\n {4}type ipv4_addr; flags dynamic,timeout; timeout 30s;/,
   );
   const ch = chainOf(text, 'svc_tcp_192_0_2_100_80')
     .split('\n')
