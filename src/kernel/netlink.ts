@@ -76,6 +76,8 @@ interface Pending {
 }
 
 export interface NetlinkSocketOptions {
+  /** NETLINK_ROUTE (default) or NETLINK_GENERIC (genetlink.ts). */
+  protocol?: number;
   /** RTNLGRP_* groups to join (event sockets). */
   groups?: readonly number[];
   /** Receive buffer (bytes) for event sockets, so bursts are not lost (ENOBUFS). */
@@ -86,11 +88,9 @@ export interface NetlinkSocketOptions {
   onError?: (e: SyscallError) => void;
   /** A request without an answer after this long rejects with ETIMEDOUT. Default 5000 ms. */
   timeoutMs?: number;
-  /** The netlink protocol: NETLINK_ROUTE (default) or NETLINK_GENERIC (16). */
-  protocol?: number;
 }
 
-/** A netlink socket (NETLINK_ROUTE unless told) with request/ack bookkeeping. */
+/** A netlink socket (NETLINK_ROUTE unless told otherwise) with request/ack bookkeeping. */
 export class NetlinkSocket {
   readonly #fd: number;
   readonly #pending = new Map<number, Pending>();

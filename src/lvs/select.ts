@@ -6,8 +6,9 @@
  */
 import type { CheckPlan } from '../check/plan.js';
 import type { DesiredDest, DesiredService, DesiredTable } from '../check/table.js';
-import { genlFamilyResolves } from '../kernel/genetlink.js';
+
 import type { LvsDriver, LvsDriverKind, LvsView } from './driver.js';
+import { genlFamilyResolves } from './ipvs-probe.js';
 import { NftLvsDriver } from './nft-driver.js';
 import { unsupportedReason } from './nft-ruleset.js';
 

@@ -1,12 +1,13 @@
 /**
- * Generic netlink's controller (edge): whether a family name resolves (CTRL_CMD_GETFAMILY), e.g.
- * "IPVS" when the kernel has the ip_vs module loaded. Uses the shared netlink socket code.
+ * The IPVS probe (edge): whether a generic netlink family resolves (CTRL_CMD_GETFAMILY), "IPVS"
+ * when the kernel has the ip_vs module loaded; over the shared netlink socket code.
+ * TODO(lvs-ipvs): that branch brings a generic-netlink client (src/kernel/genetlink.ts) and
+ * `ipvsAvailable()` (src/lvs/ipvs-driver.ts); at the merge, select.ts uses those and this file goes.
  */
-import { NLM_F_ACK, NLM_F_REQUEST } from './constants.js';
-import { NetlinkError, NetlinkSocket } from './netlink.js';
-import { encodeAttr, encodeNlMessage } from './netlink-codec.js';
+import { NETLINK_GENERIC, NLM_F_ACK, NLM_F_REQUEST } from '../kernel/constants.js';
+import { NetlinkError, NetlinkSocket } from '../kernel/netlink.js';
+import { encodeAttr, encodeNlMessage } from '../kernel/netlink-codec.js';
 
-export const NETLINK_GENERIC = 16;
 /** GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME (uapi linux/genetlink.h). */
 const GENL_ID_CTRL = 0x10;
 const CTRL_CMD_GETFAMILY = 3;
