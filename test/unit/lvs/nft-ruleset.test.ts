@@ -120,8 +120,11 @@ test('rr: numgen inc over the dests with weight > 0, in list order', () => {
   );
   assert.match(text, /type nat hook prerouting priority -100; policy accept;\n {4}jump services/);
   assert.match(text, /type nat hook output priority -100; policy accept;\n {4}jump services/);
-  // hairpin is masqueraded
+  // hairpin is masqueraded; everything else keeps the client's address unless asked (one-arm)
   assert.match(text, /ct status dnat ip saddr \. ip daddr \{ 198\.51\.100\.2 \. 198\.51\.100\.2,/);
+  assert.doesNotMatch(text, /ct status dnat ip daddr/);
+  const oneArm = renderRuleset(desiredRuleset(table(svc('rr', [dest(A), dest(B)])), { masquerade: true }));
+  assert.match(oneArm, /ct status dnat ip daddr \{ 198\.51\.100\.2, 198\.51\.100\.3 \} masquerade/);
 });
 
 test('wrr: range vmap over the period; fo: the first of highest weight', () => {
