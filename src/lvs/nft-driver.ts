@@ -73,6 +73,7 @@ export class NftLvsDriver implements LvsDriver {
   private table: DesiredTable = EMPTY_TABLE;
   private readonly run: (script: string) => Promise<void>;
   private readonly now: () => number;
+  private lastRefusal: string | undefined;
   /** Time from apply() to nft's completion of the last transaction, ms. */
   lastApplyMs: number | undefined;
 
@@ -88,7 +89,15 @@ export class NftLvsDriver implements LvsDriver {
   async apply(table: DesiredTable): Promise<void> {
     const start = this.now();
     const reason = unsupportedReason(table);
-    if (reason !== undefined) throw new Error(reason);
+    if (reason !== undefined) {
+      // The whole reason once; while it stays the same, a short line per refused table.
+      const repeated = reason === this.lastRefusal;
+      this.lastRefusal = reason;
+      throw new Error(
+        repeated ? 'the table still needs what the nftables driver cannot do (see above)' : reason,
+      );
+    }
+    this.lastRefusal = undefined;
     const desired = desiredRuleset(table, { ...this.opts, devices: await this.devices(table) });
     if (this.applied !== null && JSON.stringify(this.applied) === JSON.stringify(desired)) {
       this.table = table;

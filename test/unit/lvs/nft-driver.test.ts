@@ -58,6 +58,10 @@ test('an unsupported table is refused before nft runs, naming the IPVS driver', 
   const scripts: string[] = [];
   const d = new NftLvsDriver({ run: async (s) => void scripts.push(s) });
   await assert.rejects(d.apply(tableOf([1], 'wlc')), /scheduler wlc is not supported.*IPVS driver/);
+  await assert.rejects(
+    d.apply(tableOf([1, 1], 'wlc')),
+    /^Error: the table still needs what the nftables driver cannot do/,
+  );
   assert.equal(scripts.length, 0);
 });
 
