@@ -20,10 +20,19 @@ export interface LvsDriver {
   view?(): Promise<LvsView>;
 }
 
-/** Counters of one service: connections scheduled, in total and per real server (destKey). */
-export interface LvsServiceStats {
+/** ipvsadm --stats figures; the traffic ones absent where the driver cannot count them. */
+export interface LvsCounters {
+  /** Connections scheduled. */
   readonly conns: number;
-  readonly dests: Readonly<Record<string, number>>;
+  readonly inPkts?: number;
+  readonly outPkts?: number;
+  readonly inBytes?: number;
+  readonly outBytes?: number;
+}
+
+/** Counters of one service, in total and per real server (destKey). */
+export interface LvsServiceStats extends LvsCounters {
+  readonly dests: Readonly<Record<string, LvsCounters>>;
 }
 
 /** The data plane as `vigil lvs` shows it. Plain data (structured clone). */

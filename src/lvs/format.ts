@@ -1,11 +1,12 @@
 /**
  * `vigil lvs`: the data plane's view (LvsView) printed like `ipvsadm -Ln` / `ipvsadm -Ln --stats`
  * (lvs.md §4 "ipvsadm output"). Pure. The nftables driver has no per-connection state of its own
- * (conntrack holds it), so ActiveConn/InActConn and packet/byte figures it cannot give print `-`.
+ * (conntrack holds it), so ActiveConn/InActConn, and packet/byte figures it cannot give (DR,
+ * fwmark and port-0 services), print `-`.
  */
 import type { DesiredService } from '../check/table.js';
 import { destKey } from '../check/table.js';
-import type { LvsView } from './driver.js';
+import type { LvsCounters, LvsView } from './driver.js';
 
 const FORWARD = { NAT: 'Masq', DR: 'Route', TUN: 'Tunnel' } as const;
 
@@ -54,18 +55,20 @@ export function formatLvs(view: LvsView, opts: { stats?: boolean } = {}): string
     );
   }
   const dash = '-'.padStart(9);
+  const figures = (c: LvsCounters | undefined) =>
+    c === undefined
+      ? dash.repeat(5)
+      : [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes]
+          .map((n) => (n === undefined ? dash : largeNum(n)))
+          .join('');
   for (const s of view.table.services) {
     const st = view.stats?.[s.key];
-    if (opts.stats) {
-      const conns = st !== undefined ? largeNum(st.conns) : dash;
-      out.push(`${serviceLine(s).padEnd(33)}${conns}${dash.repeat(4)}`);
-    } else out.push(`${serviceLine(s)} ${s.scheduler}${flags(s)}`);
+    if (opts.stats) out.push(`${serviceLine(s).padEnd(33)}${figures(st)}`);
+    else out.push(`${serviceLine(s)} ${s.scheduler}${flags(s)}`);
     for (const d of s.dests) {
       const k = destKey(d);
-      if (opts.stats) {
-        const n = st?.dests[k];
-        out.push(`${`  -> ${k}`.padEnd(33)}${n !== undefined ? largeNum(n) : dash}${dash.repeat(4)}`);
-      } else
+      if (opts.stats) out.push(`${`  -> ${k}`.padEnd(33)}${figures(st?.dests[k])}`);
+      else
         out.push(
           `  -> ${k.padEnd(28)} ${FORWARD[d.method].padEnd(7)} ${String(d.weight).padEnd(6)} ${'-'.padEnd(10)} -`,
         );

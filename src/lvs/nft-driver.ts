@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import type { DesiredTable } from '../check/table.js';
 import { EMPTY_TABLE } from '../check/table.js';
 import { nftJson, runNft } from '../kernel/nft.js';
-import type { LvsDriver, LvsServiceStats, LvsView } from './driver.js';
+import type { LvsCounters, LvsDriver, LvsServiceStats, LvsView } from './driver.js';
 import {
   desiredRuleset,
   drAddresses,
@@ -25,26 +25,31 @@ import {
 export interface NftDriverOptions extends RulesetOptions {
   /** Runs one transaction (tests record it). */
   readonly run?: (script: string) => Promise<void>;
-  /** Reads the counters of vigil's tables (both families): name → packets (tests fake it). */
-  readonly readCounters?: (table: string) => Promise<Map<string, number>>;
+  /** Reads the counters of vigil's tables (both families) by name (tests fake it). */
+  readonly readCounters?: (table: string) => Promise<Map<string, NftCounter>>;
   /** DR: the interface an address is on (a VIP) or is reached through (a real server). */
   readonly resolveDevice?: (address: string) => Promise<string | undefined>;
   readonly log?: (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
   readonly now?: () => number;
 }
 
-/** `nft -j list counters`, those of vigil's tables (NAT and DR) → name → packets. */
-export async function readNftCounters(table: string): Promise<Map<string, number>> {
+export interface NftCounter {
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+/** `nft -j list counters`, those of vigil's tables (NAT and DR), by name. */
+export async function readNftCounters(table: string): Promise<Map<string, NftCounter>> {
   return countersOf(await nftJson(['list', 'counters']), table);
 }
 
 /** The counters of tables named `table` in an `nft -j list counters` document. */
-export function countersOf(doc: unknown, table: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const items = (doc as { nftables?: { counter?: { name: string; table: string; packets: number } }[] })
-    .nftables;
+export function countersOf(doc: unknown, table: string): Map<string, NftCounter> {
+  const out = new Map<string, NftCounter>();
+  const items = (doc as { nftables?: { counter?: NftCounter & { name: string; table: string } }[] }).nftables;
   for (const o of items ?? [])
-    if (o.counter !== undefined && o.counter.table === table) out.set(o.counter.name, o.counter.packets);
+    if (o.counter !== undefined && o.counter.table === table)
+      out.set(o.counter.name, { packets: o.counter.packets, bytes: o.counter.bytes });
   return out;
 }
 
@@ -143,17 +148,41 @@ export class NftLvsDriver implements LvsDriver {
   async view(): Promise<LvsView> {
     const applied = this.applied;
     if (applied === null) return { driver: 'nftables', table: this.table };
-    let counters: Map<string, number>;
+    let counters: Map<string, NftCounter>;
     try {
       counters = await (this.opts.readCounters ?? readNftCounters)(this.tableName);
     } catch {
       return { driver: 'nftables', table: this.table };
     }
+    const conns = (name: string) => counters.get(name)?.packets ?? 0;
     const stats: Record<string, LvsServiceStats> = {};
     for (const s of applied.index) {
+      const dests: Record<string, LvsCounters> = {};
+      for (const d of s.dests) {
+        const i = d.inCounter !== undefined ? counters.get(d.inCounter) : undefined;
+        const o = d.outCounter !== undefined ? counters.get(d.outCounter) : undefined;
+        dests[d.key] = {
+          conns: conns(d.counter),
+          ...(i !== undefined && o !== undefined
+            ? { inPkts: i.packets, outPkts: o.packets, inBytes: i.bytes, outBytes: o.bytes }
+            : {}),
+        };
+      }
+      const all = Object.values(dests);
+      const sum = (k: 'inPkts' | 'outPkts' | 'inBytes' | 'outBytes') =>
+        all.reduce((n, d) => n + (d[k] ?? 0), 0);
+      const traffic = all.length > 0 && all.every((d) => d.inPkts !== undefined);
       stats[s.key] = {
-        conns: counters.get(s.counter) ?? 0,
-        dests: Object.fromEntries(s.dests.map((d) => [d.key, counters.get(d.counter) ?? 0])),
+        conns: conns(s.counter),
+        ...(traffic
+          ? {
+              inPkts: sum('inPkts'),
+              outPkts: sum('outPkts'),
+              inBytes: sum('inBytes'),
+              outBytes: sum('outBytes'),
+            }
+          : {}),
+        dests,
       };
     }
     return { driver: 'nftables', table: this.table, stats };

@@ -262,7 +262,13 @@ export interface LvsRuleset {
 export interface ServiceNames {
   readonly key: string;
   readonly counter: string;
-  readonly dests: readonly { readonly key: string; readonly counter: string }[];
+  readonly dests: readonly {
+    readonly key: string;
+    readonly counter: string;
+    /** NAT with a port: packets/bytes to and from the real server (ipvsadm --stats In/Out). */
+    readonly inCounter?: string;
+    readonly outCounter?: string;
+  }[];
 }
 
 export interface RulesetOptions {
@@ -450,6 +456,10 @@ export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): 
   const drDispatch = new Map<string, Record<'ipv4' | 'ipv6', Dispatch>>();
   const hairpin: Record<'ipv4' | 'ipv6', Set<string>> = { ipv4: new Set(), ipv6: new Set() };
   const realServers: Record<'ipv4' | 'ipv6', Set<string>> = { ipv4: new Set(), ipv6: new Set() };
+  const stats: Record<'ipv4' | 'ipv6', Record<string, { in: string[]; out: string[] }>> = {
+    ipv4: {},
+    ipv6: {},
+  };
   const device = (address: string, what: string) => {
     const dev = opts.devices?.get(address);
     if (dev === undefined) throw new Error(`lvs_method DR: no interface found for ${what} ${address}`);
@@ -470,11 +480,29 @@ export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): 
     const affSets = did.map((x) => `${p}aff_${x}`);
     const flowSets = did.map((x) => `flw_${x}`);
     part.counters.push(svcChain, ...rsChains);
+    // Traffic counters: NAT services with an address and port (conntrack tells their flows apart).
+    const traffic =
+      !isDR && s.address !== undefined && s.port !== undefined && s.port !== 0 && s.protocol !== undefined;
     index.push({
       key: s.key,
       counter: svcChain,
-      dests: s.dests.map((d, i) => ({ key: destKey(d), counter: rsChains[i]! })),
+      dests: s.dests.map((d, i) => ({
+        key: destKey(d),
+        counter: rsChains[i]!,
+        ...(traffic ? { inCounter: `in_${did[i]}`, outCounter: `out_${did[i]}` } : {}),
+      })),
     });
+    if (traffic) {
+      const proto = PROTO[s.protocol!];
+      const st = stats[s.family][proto] ?? { in: [], out: [] };
+      stats[s.family][proto] = st;
+      s.dests.forEach((d, i) => {
+        part.counters.push(`in_${did[i]}`, `out_${did[i]}`);
+        const k = `${s.address} . ${s.port} . ${d.address} . ${d.port}`;
+        st.in.push(`${k} : "in_${did[i]}"`);
+        st.out.push(`${k} : "out_${did[i]}"`);
+      });
+    }
     // DR sees every packet: count connection starts (TCP SYN), as IPVS's Conns.
     const count = (c: string) =>
       isDR && s.protocol === 'TCP'
@@ -539,6 +567,17 @@ export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): 
       addDispatch(d[s.family], s, svcChain);
     } else addDispatch(natDispatch[s.family], s, svcChain);
   }
+  // ipvsadm --stats In/Out: forwarded packets (and those of local clients: output, input) by
+  // the connection's original VIP:port and the real server, before the reply is un-NATed.
+  const traffic = (dir: 'in' | 'out') =>
+    (['ipv4', 'ipv6'] as const).flatMap((f) =>
+      Object.entries(stats[f]).map(([proto, st]) => {
+        const ip = ipKw(f);
+        const rs = dir === 'in' ? `${ip} daddr . ${proto} dport` : `${ip} saddr . ${proto} sport`;
+        const direction = dir === 'in' ? 'original' : 'reply';
+        return `meta l4proto ${proto} ct status dnat ct direction ${direction} counter name ct original ${ip} daddr . ct original proto-dst . ${rs} map { ${st[dir].join(', ')} }`;
+      }),
+    );
   const post: string[] = [];
   for (const f of ['ipv4', 'ipv6'] as const) {
     const ip = ipKw(f);
@@ -568,6 +607,25 @@ export function desiredRuleset(table: DesiredTable, opts: RulesetOptions = {}): 
         },
         { name: 'postrouting', base: 'type nat hook postrouting priority 100; policy accept;', rules: post },
         { name: 'services', rules: dispatchRules(natDispatch) },
+        ...(traffic('in').length > 0
+          ? [
+              {
+                name: 'stats_forward',
+                base: 'type filter hook forward priority 0; policy accept;',
+                rules: [...traffic('in'), ...traffic('out')],
+              },
+              {
+                name: 'stats_output',
+                base: 'type filter hook output priority 0; policy accept;',
+                rules: traffic('in'),
+              },
+              {
+                name: 'stats_input',
+                base: 'type filter hook input priority 0; policy accept;',
+                rules: traffic('out'),
+              },
+            ]
+          : []),
         ...nat.chains,
       ],
     },

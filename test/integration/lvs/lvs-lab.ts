@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { countersOf } from '../../../src/lvs/nft-driver.js';
+import { countersOf, type NftCounter } from '../../../src/lvs/nft-driver.js';
 import { LVS_TABLE } from '../../../src/lvs/nft-ruleset.js';
 import { createLab, type Lab } from '../daemon/lab.js';
 import { nginx } from '../e2e/helpers.js';
@@ -76,7 +76,7 @@ export function nftIn(lab: Lab, host: string): (script: string) => Promise<void>
 }
 
 /** The counters of vigil's tables in `host`'s namespace. */
-export async function countersIn(lab: Lab, host: string): Promise<Map<string, number>> {
+export async function countersIn(lab: Lab, host: string): Promise<Map<string, NftCounter>> {
   return countersOf(
     JSON.parse((await lab.topo.exec(host, 'nft', ['-j', 'list', 'counters'])).stdout),
     LVS_TABLE,

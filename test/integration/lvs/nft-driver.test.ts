@@ -56,7 +56,11 @@ describe('nftables LVS driver in namespaces', { skip }, () => {
     assert.deepEqual(r.counts, { rs1: 10, rs2: 10 });
     // connections scheduled, per real server, from the named counters
     const v = await driver.view();
-    assert.equal(v.stats?.['TCP 192.0.2.100:80']?.dests[`${RS1}:80`], 10);
+    const rs1 = v.stats?.['TCP 192.0.2.100:80']?.dests[`${RS1}:80`];
+    assert.equal(rs1?.conns, 10);
+    // packets both ways went through the director (NAT): at least SYN, request, FIN per connection
+    assert.ok((rs1?.inPkts ?? 0) >= 30 && (rs1?.outPkts ?? 0) >= 30, JSON.stringify(rs1));
+    assert.ok((rs1?.outBytes ?? 0) > (rs1?.inBytes ?? 0), JSON.stringify(rs1));
   });
 
   test('rr and wrr 3:1 over 2,000 connections each, within ±3%', async () => {

@@ -69,16 +69,32 @@ test('view: the applied table with per-service and per-server connection counter
   const d = new NftLvsDriver({
     run: async () => {},
     readCounters: async () =>
-      new Map([
-        ['svc_tcp_192_0_2_100_80', 10],
-        ['rs_tcp_192_0_2_100_80__198_51_100_2_80', 7],
-        ['rs_tcp_192_0_2_100_80__198_51_100_3_80', 3],
-      ]),
+      new Map(
+        Object.entries({
+          svc_tcp_192_0_2_100_80: [10, 600],
+          rs_tcp_192_0_2_100_80__198_51_100_2_80: [7, 420],
+          rs_tcp_192_0_2_100_80__198_51_100_3_80: [3, 180],
+          in_tcp_192_0_2_100_80__198_51_100_2_80: [50, 5000],
+          out_tcp_192_0_2_100_80__198_51_100_2_80: [40, 40000],
+          in_tcp_192_0_2_100_80__198_51_100_3_80: [20, 2000],
+          out_tcp_192_0_2_100_80__198_51_100_3_80: [15, 15000],
+        }).map(([k, [packets, bytes]]) => [k, { packets: packets!, bytes: bytes! }]),
+      ),
   });
   await d.apply(tableOf([3, 1]));
   const v = await d.view();
   assert.equal(v.driver, 'nftables');
   assert.deepEqual(v.stats, {
-    'TCP 192.0.2.100:80': { conns: 10, dests: { '198.51.100.2:80': 7, '198.51.100.3:80': 3 } },
+    'TCP 192.0.2.100:80': {
+      conns: 10,
+      inPkts: 70,
+      outPkts: 55,
+      inBytes: 7000,
+      outBytes: 55000,
+      dests: {
+        '198.51.100.2:80': { conns: 7, inPkts: 50, outPkts: 40, inBytes: 5000, outBytes: 40000 },
+        '198.51.100.3:80': { conns: 3, inPkts: 20, outPkts: 15, inBytes: 2000, outBytes: 15000 },
+      },
+    },
   });
 });

@@ -98,7 +98,16 @@ test('vigil lvs: ipvsadm -Ln layout, --stats with the connection counters', () =
         },
       ],
     },
-    stats: { 'TCP 192.0.2.100:80': { conns: 1500, dests: { '198.51.100.2:80': 1500 } } },
+    stats: {
+      'TCP 192.0.2.100:80': {
+        conns: 1500,
+        inPkts: 9000,
+        outPkts: 7500,
+        inBytes: 123456789,
+        outBytes: 2e9,
+        dests: { '198.51.100.2:80': { conns: 1500 } },
+      },
+    },
   };
   assert.equal(
     formatLvs(view),
@@ -113,7 +122,7 @@ test('vigil lvs: ipvsadm -Ln layout, --stats with the connection counters', () =
   );
   const s = formatLvs(view, { stats: true }).split('\n');
   assert.equal(s[1], 'Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes');
-  assert.equal(s[3], 'TCP  192.0.2.100:80                   1500        -        -        -        -');
+  assert.equal(s[3], 'TCP  192.0.2.100:80                   1500     9000     7500  123456K    2000M');
   assert.equal(s[4], '  -> 198.51.100.2:80                  1500        -        -        -        -');
   assert.equal(largeNum(123456789), '  123456K');
 });
