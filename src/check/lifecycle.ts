@@ -35,7 +35,11 @@ export interface LifecycleClock {
 }
 
 export type LifecycleEvent =
-  | { readonly type: 'log'; readonly level: 'info' | 'warning' | 'error'; readonly message: string }
+  | {
+      readonly type: 'log';
+      readonly level: 'debug' | 'info' | 'warning' | 'error';
+      readonly message: string;
+    }
   /** notify_up/notify_down/quorum_up/quorum_down, run with no arguments; `stopping`: 1 s to live. */
   | {
       readonly type: 'script';

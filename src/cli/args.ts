@@ -1,6 +1,8 @@
 /**
  * keepalived-compatible command-line flags. Pure: takes argv, returns options or an error.
  */
+
+import { LVS_DRIVERS, type LvsDriverKind } from '../lvs/driver.js';
 import { canonicalAddress } from '../net/addr.js';
 
 export interface DaemonOptions {
@@ -23,10 +25,12 @@ export interface DaemonOptions {
   readonly json: boolean;
   /** --strict (vigil extension, with -t: every warning is an error) */
   readonly strict: boolean;
+  /** --lvs-driver=ipvs|nftables (vigil extension); default: IPVS when the kernel has it, else nftables. */
+  readonly lvsDriver: LvsDriverKind | undefined;
 }
 
 export interface SubcommandOptions {
-  readonly command: 'sniff' | 'status' | 'demo' | 'genhash';
+  readonly command: 'sniff' | 'status' | 'demo' | 'genhash' | 'lvs';
   readonly argv: readonly string[];
 }
 
@@ -34,7 +38,7 @@ export type CliOptions = DaemonOptions | SubcommandOptions | { readonly command:
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
-const SUBCOMMANDS = new Set(['sniff', 'status', 'demo', 'genhash']);
+const SUBCOMMANDS = new Set(['sniff', 'status', 'demo', 'genhash', 'lvs']);
 
 export function parseArgs(argv: readonly string[]): CliOptions | Error {
   const first = argv[0];
@@ -52,6 +56,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
   let strict = false;
   let pidFile: string | undefined;
   let configId: string | undefined;
+  let lvsDriver: LvsDriverKind | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | Error => {
@@ -106,6 +111,14 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
       case '--strict':
         strict = true;
         break;
+      case '--lvs-driver': {
+        const v = value();
+        if (v instanceof Error) return v;
+        if (!(LVS_DRIVERS as readonly string[]).includes(v))
+          return new Error(`--lvs-driver must be one of ${LVS_DRIVERS.join(', ')}, not '${v}'`);
+        lvsDriver = v as LvsDriverKind;
+        break;
+      }
       case '-h':
       case '--help':
         return { command: 'help' };
@@ -127,12 +140,14 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
     configId,
     json,
     strict,
+    lvsDriver,
   };
 }
 
 export const USAGE = `Usage: vigil [OPTION...]
        vigil sniff -r FILE.pcap [--json]
        vigil status [--json] [-p PIDFILE]
+       vigil lvs [--stats] [--json] [-p PIDFILE]   (the LVS table, like ipvsadm -Ln)
        vigil demo                      (as root: live failover demo in network namespaces)
        vigil genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECS] [-m MARK] [-v]
                                        (MD5 of a web page's body, for HTTP_GET/SSL_GET digest; also -T/--genhash)
@@ -147,6 +162,7 @@ keepalived-compatible options:
   -i, --config-id ID      skip any configuration lines beginning '@' that don't match ID
       --json              with -t: print the normalized configuration model as JSON
       --strict            with -t: every warning is an error (exit 5 when there are any)
+      --lvs-driver=DRIVER ipvs or nftables (default: ipvs when the kernel has it, else nftables)
   -h, --help              display this help message
   -v, --version           display the version number
 `;

@@ -27,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./status.js')).runStatus(opts.argv);
     case 'genhash':
       return (await import('./genhash.js')).runGenhash(opts.argv);
+    case 'lvs':
+      return (await import('./lvs.js')).runLvs(opts.argv);
     case 'daemon':
       if (opts.configTest) return (await import('./config-test.js')).runConfigTest(opts);
       if (!opts.foreground) return (await import('../daemon/detach.js')).detach(process.argv.slice(2));

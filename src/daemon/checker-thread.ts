@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LifecycleEvent } from '../check/lifecycle.js';
+import type { LvsView } from '../lvs/driver.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
 import type { VirtualServerStatus } from './status-types.js';
 
@@ -15,6 +16,7 @@ export interface CheckerThreadHooks {
 export class CheckerThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, (v: VirtualServerStatus[]) => void>();
+  private readonly pendingLvs = new Map<number, (v: LvsView) => void>();
   private nextId = 1;
   private onStopped: (() => void) | undefined;
   private dead = false;
@@ -33,6 +35,10 @@ export class CheckerThread {
         case 'status':
           this.pending.get(m.id)?.(m.virtualServers);
           this.pending.delete(m.id);
+          break;
+        case 'lvs':
+          this.pendingLvs.get(m.id)?.(m.view);
+          this.pendingLvs.delete(m.id);
           break;
         case 'stopped':
           this.onStopped?.();
@@ -59,15 +65,29 @@ export class CheckerThread {
     this.send({ type: 'reload', config });
   }
 
-  status(timeoutMs = 2000): Promise<VirtualServerStatus[]> {
+  /** Sends a request with a fresh id; its answer resolves it, or it rejects after timeoutMs. */
+  private ask<T>(
+    pending: Map<number, (v: T) => void>,
+    type: 'status' | 'lvs',
+    timeoutMs: number,
+  ): Promise<T> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, resolve);
-      this.send({ type: 'status', id });
+      pending.set(id, resolve);
+      this.send({ type, id });
       setTimeout(() => {
-        if (this.pending.delete(id)) reject(new Error('the checker worker did not answer'));
+        if (pending.delete(id)) reject(new Error('the checker worker did not answer'));
       }, timeoutMs).unref();
     });
+  }
+
+  status(timeoutMs = 2000): Promise<VirtualServerStatus[]> {
+    return this.ask(this.pending, 'status', timeoutMs);
+  }
+
+  /** The LVS data plane's view (table and counters) for `vigil lvs`. */
+  lvs(timeoutMs = 5000): Promise<LvsView> {
+    return this.ask(this.pendingLvs, 'lvs', timeoutMs);
   }
 
   /** The servers leave the table (omega notifications included), then the thread ends. */
@@ -161,6 +181,10 @@ export class CheckerSupervisor {
 
   status(): Promise<VirtualServerStatus[]> {
     return this.thread?.status() ?? Promise.resolve([]);
+  }
+
+  lvs(): Promise<LvsView> {
+    return this.thread?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } });
   }
 
   async stop(): Promise<void> {

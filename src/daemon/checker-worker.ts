@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
 import { RecordingDriver } from '../lvs/driver.js';
+import { lazyDriver } from '../lvs/select.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
 
 if (parentPort === null) throw new Error('checker-worker must run as a worker thread');
@@ -15,9 +16,13 @@ const port = parentPort;
 const post = (m: FromChecker) => port.postMessage(m);
 
 function main(config: CheckerWorkerConfig): void {
-  // No kernel data plane yet (IPVS comes with the driver issue): the desired table is held here
-  // and shown by `vigil status`.
-  const driver = new RecordingDriver();
+  // The data plane: --lvs-driver, else IPVS when the kernel has it, else nftables (src/lvs/select.ts).
+  const driver = lazyDriver({
+    forced: config.lvsDriver,
+    plan: config.plan,
+    log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
+    fallback: () => new RecordingDriver(),
+  });
   const service = new CheckerService(config.plan, {
     registry: defaultRegistry,
     driver,
@@ -27,6 +32,13 @@ function main(config: CheckerWorkerConfig): void {
     switch (m.type) {
       case 'status':
         post({ type: 'status', id: m.id, virtualServers: service.status() });
+        break;
+      case 'lvs':
+        void driver.view?.().then(
+          (view) => post({ type: 'lvs', id: m.id, view }),
+          (e: unknown) =>
+            post({ type: 'lvs', id: m.id, view: { driver: `error: ${String(e)}`, table: { services: [] } } }),
+        );
         break;
       case 'reload':
         service.reload(m.config.plan);

@@ -234,7 +234,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let checker: CheckerSupervisor | undefined;
   const startChecker = (plan: CheckPlan) => {
     checker = new CheckerSupervisor(
-      { plan },
+      { plan, ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}) },
       {
         onEvent: (e) => {
           if (e.type === 'log') log.log(e.level, e.message);
@@ -264,7 +264,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       virtualServers: await virtualServers,
     };
   };
-  const statusServer = await startStatusServer(statusSocketPath(pidFile), report);
+  const statusServer = await startStatusServer(statusSocketPath(pidFile), report, {
+    lvs: () => checker?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } }),
+  });
 
   let stopping: Promise<number> | undefined;
   const shutdown = (code: number): Promise<number> => {
@@ -300,7 +302,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       return;
     }
     send({ type: 'reload', config: next.config });
-    if (checker !== undefined) checker.reload({ plan: next.checks });
+    if (checker !== undefined)
+      checker.reload({
+        plan: next.checks,
+        ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
+      });
     else if (next.checks.virtualServers.length > 0) startChecker(next.checks);
     const old = services;
     void old.stop();

@@ -4,6 +4,7 @@
  */
 import type { LifecycleEvent } from '../check/lifecycle.js';
 import type { CheckPlan } from '../check/plan.js';
+import type { LvsDriverKind, LvsView } from '../lvs/driver.js';
 import type { TrackingStatus } from '../vrrp/types.js';
 import type { FirewallSettings } from './firewall.js';
 import type { InstancePlan } from './plan.js';
@@ -63,10 +64,14 @@ export type FromWorker =
 /** The checker worker's start data: the health-check plan (src/check/plan.ts). */
 export interface CheckerWorkerConfig {
   readonly plan: CheckPlan;
+  /** --lvs-driver; undefined: IPVS when the kernel has it, else nftables (src/lvs/select.ts). */
+  readonly lvsDriver?: LvsDriverKind;
 }
 
 export type ToChecker =
   | { readonly type: 'status'; readonly id: number }
+  /** The data plane's view for `vigil lvs`. */
+  | { readonly type: 'lvs'; readonly id: number }
   | { readonly type: 'reload'; readonly config: CheckerWorkerConfig }
   | { readonly type: 'stop' };
 
@@ -75,5 +80,6 @@ export type FromChecker =
   /** A log line, notify script, FIFO line or mail for the main thread to carry out. */
   | { readonly type: 'event'; readonly event: LifecycleEvent }
   | { readonly type: 'status'; readonly id: number; readonly virtualServers: VirtualServerStatus[] }
+  | { readonly type: 'lvs'; readonly id: number; readonly view: LvsView }
   | { readonly type: 'stopped' }
   | { readonly type: 'fatal'; readonly message: string };

@@ -1,6 +1,6 @@
 /**
  * The status socket: a unix stream socket with owner-only permissions. A client writes one
- * request line ("status") and reads one JSON document back.
+ * request line ("status", or "lvs") and reads one JSON document back.
  */
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -13,6 +13,8 @@ export interface StatusServer {
 export async function startStatusServer(
   path: string,
   report: () => Promise<StatusReport>,
+  /** Other requests by name (`lvs`: the LVS data plane's view), each answered with one JSON document. */
+  extra: Readonly<Record<string, () => Promise<unknown>>> = {},
 ): Promise<StatusServer> {
   try {
     unlinkSync(path); // a socket left by a dead daemon; the pid file already proved none runs
@@ -30,11 +32,13 @@ export async function startStatusServer(
         return;
       }
       const request = buf.split('\n', 1)[0]!.trim();
-      if (request !== 'status') {
+      const answer =
+        request === 'status' ? report : Object.hasOwn(extra, request) ? extra[request] : undefined;
+      if (answer === undefined) {
         conn.end(`${JSON.stringify({ error: `unknown request '${request.slice(0, 40)}'` })}\n`);
         return;
       }
-      report().then(
+      answer().then(
         (r) => conn.end(`${JSON.stringify(r)}\n`),
         (e: unknown) => conn.end(`${JSON.stringify({ error: String(e) })}\n`),
       );

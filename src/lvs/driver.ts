@@ -2,16 +2,47 @@
  * The LVS data plane behind the health checker: a driver makes the kernel hold the desired table
  * (src/check/table.ts). The life cycle recomputes the whole table after every change and the
  * driver applies it, in order, one call at a time; `stop()` removes what the driver created.
- * The IPVS (generic netlink) and nftables drivers come later; until then the daemon runs the
- * recording driver, which holds the table for status and tests.
+ * Drivers: nftables (nft-driver.ts), IPVS (generic netlink, another branch); src/lvs/select.ts
+ * picks one. The recording driver holds the table for tests and when no data plane is wanted.
  */
 import { type DesiredTable, diffTables, EMPTY_TABLE, type TableChange } from '../check/table.js';
+
+/** The kernel data planes vigil can drive (`--lvs-driver`). */
+export const LVS_DRIVERS = ['ipvs', 'nftables'] as const;
+export type LvsDriverKind = (typeof LVS_DRIVERS)[number];
 
 export interface LvsDriver {
   /** Make the data plane hold `table`. Never called concurrently; a rejection is logged, the next table retries. */
   apply(table: DesiredTable): Promise<void>;
   /** Remove everything this driver created (keepalived clear_services). */
   stop(): Promise<void>;
+  /** What the data plane holds now, with its counters where the driver has them (`vigil lvs`). */
+  view?(): Promise<LvsView>;
+}
+
+/** ipvsadm --stats figures; the traffic ones absent where the driver cannot count them. */
+export interface LvsCounters {
+  /** Connections scheduled. */
+  readonly conns: number;
+  readonly inPkts?: number;
+  readonly outPkts?: number;
+  readonly inBytes?: number;
+  readonly outBytes?: number;
+}
+
+/** Counters of one service, in total and per real server (destKey). */
+export interface LvsServiceStats extends LvsCounters {
+  readonly dests: Readonly<Record<string, LvsCounters>>;
+}
+
+/** The data plane as `vigil lvs` shows it. Plain data (structured clone). */
+export interface LvsView {
+  /** 'nftables', 'ipvs', 'none' (recording only). */
+  readonly driver: string;
+  /** The table last applied successfully. */
+  readonly table: DesiredTable;
+  /** Per service key; absent when the driver has no counters. */
+  readonly stats?: Readonly<Record<string, LvsServiceStats>>;
 }
 
 /** Keeps every table and the commands between them; touches nothing. */
@@ -25,6 +56,10 @@ export class RecordingDriver implements LvsDriver {
     this.changes.push(diffTables(this.current, table));
     this.applied.push(table);
     this.current = table;
+  }
+
+  async view(): Promise<LvsView> {
+    return { driver: 'none', table: this.current };
   }
 
   async stop(): Promise<void> {

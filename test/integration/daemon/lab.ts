@@ -56,6 +56,8 @@ export interface StartOpts {
   readonly env?: Readonly<Record<string, string>>;
   /** Reuse a pid file (default: a fresh one per start). */
   readonly pidFile?: string;
+  /** More command-line flags for vigil (e.g. `--lvs-driver=nftables`, `-D`). */
+  readonly args?: readonly string[];
 }
 
 export interface StatusJson {
@@ -130,7 +132,7 @@ export async function createLab(hosts: readonly string[]): Promise<Lab> {
       const pidFile = opts.pidFile ?? join(dir, `${host}-${n}.pid`);
       const args =
         impl === 'vigil'
-          ? [VIGIL, '-n', '-l', '-f', confFile, '-p', pidFile]
+          ? [VIGIL, '-n', '-l', '-f', confFile, '-p', pidFile, ...(opts.args ?? [])]
           : [
               'keepalived',
               '-n',

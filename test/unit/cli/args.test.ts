@@ -72,3 +72,14 @@ test('genhash flags as keepalived’s getopt_long reads them', async () => {
   assert.equal(err(['-s', '1.2.3.4', '-p', '80', '-u']), 'Missing parameter for option -u');
   assert.equal(err(['-s', '1.2.3.4', '-p', '80', '-u', '/', 'extra']), 'Unexpected argument(s): extra');
 });
+
+test('--lvs-driver takes ipvs or nftables; default undefined (probe); `lvs` is a subcommand', () => {
+  for (const v of ['ipvs', 'nftables']) {
+    const o = parseArgs([`--lvs-driver=${v}`]);
+    assert.ok(!(o instanceof Error) && o.command === 'daemon' && o.lvsDriver === v);
+  }
+  const d = parseArgs(['-n']);
+  assert.ok(!(d instanceof Error) && d.command === 'daemon' && d.lvsDriver === undefined);
+  assert.match(String(parseArgs(['--lvs-driver', 'bpf'])), /--lvs-driver must be one of ipvs, nftables/);
+  assert.deepEqual(parseArgs(['lvs', '--stats']), { command: 'lvs', argv: ['--stats'] });
+});

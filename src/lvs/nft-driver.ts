@@ -1,0 +1,190 @@
+/**
+ * The nftables LVS driver (edge): each desired table becomes one `nft -f -` transaction on vigil's
+ * own tables (`inet vigil_lvs` for NAT, `netdev vigil_lvs` for DR; nft-ruleset.ts) — rules flushed
+ * and refilled, persistence/flow sets and counters that stay kept — and nothing else is ever named.
+ * The first transaction replaces whatever a previous daemon left in those tables (keepalived's
+ * lvs_flush, limited to what is ours); stop() deletes them (lvs_flush_onstop: always, since every
+ * rule in them is vigil's). DR needs the interfaces of its VIPs and real servers: resolved here
+ * (`ip -j addr` / `ip -j route get`) before each transaction.
+ */
+import { execFile } from 'node:child_process';
+import type { DesiredTable } from '../check/table.js';
+import { EMPTY_TABLE } from '../check/table.js';
+import { nftJson, runNft } from '../kernel/nft.js';
+import type { LvsCounters, LvsDriver, LvsServiceStats, LvsView } from './driver.js';
+import {
+  desiredRuleset,
+  drAddresses,
+  LVS_TABLE,
+  type LvsRuleset,
+  lvsTransaction,
+  type RulesetOptions,
+  unsupportedReason,
+} from './nft-ruleset.js';
+
+export interface NftDriverOptions extends RulesetOptions {
+  /** Runs one transaction (tests record it). */
+  readonly run?: (script: string) => Promise<void>;
+  /** Reads the counters of vigil's tables (both families) by name (tests fake it). */
+  readonly readCounters?: (table: string) => Promise<Map<string, NftCounter>>;
+  /** DR: the interface an address is on (a VIP) or is reached through (a real server). */
+  readonly resolveDevice?: (address: string) => Promise<string | undefined>;
+  readonly log?: (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
+  readonly now?: () => number;
+}
+
+export interface NftCounter {
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+/** `nft -j list counters`, those of vigil's tables (NAT and DR), by name. */
+export async function readNftCounters(table: string): Promise<Map<string, NftCounter>> {
+  return countersOf(await nftJson(['list', 'counters']), table);
+}
+
+/** The counters of tables named `table` in an `nft -j list counters` document. */
+export function countersOf(doc: unknown, table: string): Map<string, NftCounter> {
+  const out = new Map<string, NftCounter>();
+  const items = (doc as { nftables?: { counter?: NftCounter & { name: string; table: string } }[] }).nftables;
+  for (const o of items ?? [])
+    if (o.counter !== undefined && o.counter.table === table)
+      out.set(o.counter.name, { packets: o.counter.packets, bytes: o.counter.bytes });
+  return out;
+}
+
+/** `ip -j ARGS…` parsed. */
+export const ipJson = (args: readonly string[]) =>
+  new Promise<unknown>((resolve, reject) =>
+    execFile('ip', ['-j', ...args], { timeout: 5000 }, (e, stdout) =>
+      e ? reject(e) : resolve(JSON.parse(stdout || '[]')),
+    ),
+  );
+
+/** The interface holding `address`, else the one the route to it leaves by. */
+export async function resolveDevice(
+  address: string,
+  ip: (args: readonly string[]) => Promise<unknown> = ipJson,
+): Promise<string | undefined> {
+  const held = (await ip(['addr', 'show', 'to', address]).catch(() => [])) as { ifname?: string }[];
+  if (held[0]?.ifname !== undefined) return held[0].ifname;
+  const route = (await ip(['route', 'get', address]).catch(() => [])) as { dev?: string }[];
+  return route[0]?.dev;
+}
+
+export class NftLvsDriver implements LvsDriver {
+  /** The ruleset the kernel holds, as last applied successfully; null = unknown (replace whole). */
+  private applied: LvsRuleset | null = null;
+  private table: DesiredTable = EMPTY_TABLE;
+  private readonly run: (script: string) => Promise<void>;
+  private readonly now: () => number;
+  private lastRefusal: string | undefined;
+  /** Time from apply() to nft's completion of the last transaction, ms. */
+  lastApplyMs: number | undefined;
+
+  constructor(private readonly opts: NftDriverOptions = {}) {
+    this.run = opts.run ?? ((s) => runNft(s));
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  get tableName(): string {
+    return this.opts.name ?? LVS_TABLE;
+  }
+
+  async apply(table: DesiredTable): Promise<void> {
+    const start = this.now();
+    const reason = unsupportedReason(table);
+    if (reason !== undefined) {
+      // The whole reason once; while it stays the same, a short line per refused table.
+      const repeated = reason === this.lastRefusal;
+      this.lastRefusal = reason;
+      throw new Error(
+        repeated ? 'the table still needs what the nftables driver cannot do (see above)' : reason,
+      );
+    }
+    this.lastRefusal = undefined;
+    const desired = desiredRuleset(table, { ...this.opts, devices: await this.devices(table) });
+    if (this.applied !== null && JSON.stringify(this.applied) === JSON.stringify(desired)) {
+      this.table = table;
+      return; // only weights of quiesced servers or other invisible details changed
+    }
+    try {
+      await this.run(lvsTransaction(this.applied, desired));
+    } catch (e) {
+      this.applied = null; // unknown now: the next table replaces the whole of ours
+      throw e;
+    }
+    this.applied = desired;
+    this.table = table;
+    this.lastApplyMs = this.now() - start;
+    const dests = table.services.reduce((n, s) => n + s.dests.length, 0);
+    this.opts.log?.(
+      'debug',
+      `LVS table applied with nftables in ${this.lastApplyMs.toFixed(1)} ms (${table.services.length} services, ${dests} real servers)`,
+    );
+  }
+
+  /** DR: the interface of every VIP and real server of a DR service. */
+  private async devices(table: DesiredTable): Promise<Map<string, string>> {
+    const { vips, dests } = drAddresses(table);
+    const out = new Map<string, string>();
+    const resolve = this.opts.resolveDevice ?? ((a: string) => resolveDevice(a));
+    for (const a of [...vips, ...dests]) {
+      const dev = await resolve(a);
+      if (dev !== undefined && dev !== 'lo') out.set(a, dev);
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    const start = this.now();
+    // Both of vigil's tables, whatever is known to be applied: nothing of ours may outlive us.
+    await this.run(lvsTransaction(null, null, this.tableName));
+    this.applied = null;
+    this.table = EMPTY_TABLE;
+    this.opts.log?.('debug', `LVS tables ${this.tableName} removed in ${(this.now() - start).toFixed(1)} ms`);
+  }
+
+  async view(): Promise<LvsView> {
+    const applied = this.applied;
+    if (applied === null) return { driver: 'nftables', table: this.table };
+    let counters: Map<string, NftCounter>;
+    try {
+      counters = await (this.opts.readCounters ?? readNftCounters)(this.tableName);
+    } catch {
+      return { driver: 'nftables', table: this.table };
+    }
+    const conns = (name: string) => counters.get(name)?.packets ?? 0;
+    const stats: Record<string, LvsServiceStats> = {};
+    for (const s of applied.index) {
+      const dests: Record<string, LvsCounters> = {};
+      for (const d of s.dests) {
+        const i = d.inCounter !== undefined ? counters.get(d.inCounter) : undefined;
+        const o = d.outCounter !== undefined ? counters.get(d.outCounter) : undefined;
+        dests[d.key] = {
+          conns: conns(d.counter),
+          ...(i !== undefined && o !== undefined
+            ? { inPkts: i.packets, outPkts: o.packets, inBytes: i.bytes, outBytes: o.bytes }
+            : {}),
+        };
+      }
+      const all = Object.values(dests);
+      const sum = (k: 'inPkts' | 'outPkts' | 'inBytes' | 'outBytes') =>
+        all.reduce((n, d) => n + (d[k] ?? 0), 0);
+      const traffic = all.length > 0 && all.every((d) => d.inPkts !== undefined);
+      stats[s.key] = {
+        conns: conns(s.counter),
+        ...(traffic
+          ? {
+              inPkts: sum('inPkts'),
+              outPkts: sum('outPkts'),
+              inBytes: sum('inBytes'),
+              outBytes: sum('outBytes'),
+            }
+          : {}),
+        dests,
+      };
+    }
+    return { driver: 'nftables', table: this.table, stats };
+  }
+}

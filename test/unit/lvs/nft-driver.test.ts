@@ -1,0 +1,100 @@
+/** The nftables LVS driver with a recording runner: one transaction per change, recovery, stop, view. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DesiredTable } from '../../../src/check/table.js';
+import { NftLvsDriver } from '../../../src/lvs/nft-driver.js';
+import { dest, svc, table } from '../../lvs-fixtures.js';
+
+const tableOf = (weights: number[], scheduler: 'rr' | 'wlc' = 'rr'): DesiredTable =>
+  table(
+    svc(
+      scheduler,
+      weights.map((w, i) => dest(`198.51.100.${i + 2}`, w)),
+    ),
+  );
+
+test('one transaction per change; a failed one makes the next replace the table whole', async () => {
+  const scripts: string[] = [];
+  let fail = false;
+  const logs: string[] = [];
+  const d = new NftLvsDriver({
+    run: async (s) => {
+      scripts.push(s);
+      if (fail) throw new Error('nft exited with 1: boom');
+    },
+    log: (level, m) => logs.push(`${level} ${m}`),
+  });
+  await d.apply(tableOf([1, 1]));
+  assert.equal(scripts.length, 1);
+  // the first transaction clears whatever is left in both of vigil's tables
+  assert.match(
+    scripts[0]!,
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\ndelete table inet vigil_lvs\n/,
+  );
+  assert.match(
+    logs[0]!,
+    /^debug LVS table applied with nftables in \d+\.\d ms \(1 services, 2 real servers\)/,
+  );
+  await d.apply(tableOf([1, 1])); // nothing changed: no transaction
+  assert.equal(scripts.length, 1);
+  await d.apply(tableOf([1, 0]));
+  assert.match(scripts[1]!, /^flush table inet vigil_lvs\n/);
+  fail = true;
+  await assert.rejects(d.apply(tableOf([1])), /boom/);
+  fail = false;
+  await d.apply(tableOf([1]));
+  assert.match(
+    scripts[3]!,
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\n/,
+  );
+  await d.stop();
+  assert.equal(
+    scripts[4],
+    'table inet vigil_lvs {}\ndelete table inet vigil_lvs\ntable netdev vigil_lvs {}\ndelete table netdev vigil_lvs\n',
+  );
+});
+
+test('an unsupported table is refused before nft runs, naming the IPVS driver', async () => {
+  const scripts: string[] = [];
+  const d = new NftLvsDriver({ run: async (s) => void scripts.push(s) });
+  await assert.rejects(d.apply(tableOf([1], 'wlc')), /scheduler wlc is not supported.*IPVS driver/);
+  await assert.rejects(
+    d.apply(tableOf([1, 1], 'wlc')),
+    /^Error: the table still needs what the nftables driver cannot do/,
+  );
+  assert.equal(scripts.length, 0);
+});
+
+test('view: the applied table with per-service and per-server connection counters', async () => {
+  const d = new NftLvsDriver({
+    run: async () => {},
+    readCounters: async () =>
+      new Map(
+        Object.entries({
+          svc_tcp_192_0_2_100_80: [10, 600],
+          rs_tcp_192_0_2_100_80__198_51_100_2_80: [7, 420],
+          rs_tcp_192_0_2_100_80__198_51_100_3_80: [3, 180],
+          in_tcp_192_0_2_100_80__198_51_100_2_80: [50, 5000],
+          out_tcp_192_0_2_100_80__198_51_100_2_80: [40, 40000],
+          in_tcp_192_0_2_100_80__198_51_100_3_80: [20, 2000],
+          out_tcp_192_0_2_100_80__198_51_100_3_80: [15, 15000],
+        }).map(([k, [packets, bytes]]) => [k, { packets: packets!, bytes: bytes! }]),
+      ),
+  });
+  await d.apply(tableOf([3, 1]));
+  const v = await d.view();
+  assert.equal(v.driver, 'nftables');
+  assert.deepEqual(v.stats, {
+    'TCP 192.0.2.100:80': {
+      conns: 10,
+      inPkts: 70,
+      outPkts: 55,
+      inBytes: 7000,
+      outBytes: 55000,
+      dests: {
+        '198.51.100.2:80': { conns: 7, inPkts: 50, outPkts: 40, inBytes: 5000, outBytes: 40000 },
+        '198.51.100.3:80': { conns: 3, inPkts: 20, outPkts: 15, inBytes: 2000, outBytes: 15000 },
+      },
+    },
+  });
+});
