@@ -56,6 +56,7 @@ export const ETH_ALEN = 6;
 
 // <linux/netlink.h>
 export const NETLINK_ROUTE = 0;
+export const NETLINK_GENERIC = 16;
 export const SOL_NETLINK = 270;
 export const NETLINK_ADD_MEMBERSHIP = 1;
 export const NETLINK_EXT_ACK = 11;

@@ -76,6 +76,8 @@ interface Pending {
 }
 
 export interface NetlinkSocketOptions {
+  /** NETLINK_ROUTE (default) or NETLINK_GENERIC (genetlink.ts). */
+  protocol?: number;
   /** RTNLGRP_* groups to join (event sockets). */
   groups?: readonly number[];
   /** Receive buffer (bytes) for event sockets, so bursts are not lost (ENOBUFS). */
@@ -88,7 +90,7 @@ export interface NetlinkSocketOptions {
   timeoutMs?: number;
 }
 
-/** A NETLINK_ROUTE socket with request/ack bookkeeping. */
+/** A netlink socket (NETLINK_ROUTE unless told otherwise) with request/ack bookkeeping. */
 export class NetlinkSocket {
   readonly #fd: number;
   readonly #pending = new Map<number, Pending>();
@@ -103,7 +105,7 @@ export class NetlinkSocket {
     this.#timeoutMs = opts.timeoutMs ?? 5000;
     // Start from a time-derived number so replies meant for an earlier process are never mistaken as ours.
     this.#seq = (Date.now() & 0x3fffffff) + 1;
-    this.#fd = k.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    this.#fd = k.socket(AF_NETLINK, SOCK_RAW, opts.protocol ?? NETLINK_ROUTE);
     try {
       if (opts.receiveBuffer) {
         try {
