@@ -94,6 +94,8 @@ export interface IpvsDriverOptions {
   readonly timeoutMs?: number;
   /** Called with each command sent ("new dest TCP 192.0.2.100:80 -> 198.51.100.1:8080"). */
   readonly trace?: (command: string) => void;
+  /** The socket factory (default: a GenlSocket). */
+  readonly transport?: () => GenlTransport;
 }
 
 interface Owned {
@@ -103,11 +105,25 @@ interface Owned {
 
 const isCode = (e: unknown, code: string) => e instanceof NetlinkError && e.code === code;
 
+/** Runs `send`; an error with one of `codes` counts as done (keepalived's ipvs_talk), and true is returned. */
+async function tolerating(send: () => Promise<void>, ...codes: string[]): Promise<boolean> {
+  try {
+    await send();
+    return false;
+  } catch (e) {
+    if (codes.some((c) => isCode(e, c))) return true;
+    throw e;
+  }
+}
+
 function modprobe(name: string): Promise<boolean> {
   return new Promise((resolve) => execFile('modprobe', [name], { timeout: 30_000 }, (err) => resolve(!err)));
 }
 
-async function resolveFamily(sock: GenlSocket, loadModule: boolean): Promise<number | undefined> {
+/** What the driver needs of a generic-netlink socket (GenlSocket; a fake in unit tests). */
+export type GenlTransport = Pick<GenlSocket, 'family' | 'request' | 'dump' | 'close'>;
+
+async function resolveFamily(sock: GenlTransport, loadModule: boolean): Promise<number | undefined> {
   const f = await sock.family(IPVS_GENL_NAME);
   if (f !== undefined || !loadModule) return f?.id;
   if (!(await modprobe('ip_vs'))) return undefined;
@@ -134,7 +150,7 @@ const serviceLabel = (s: DesiredService) =>
 
 export class IpvsDriver implements LvsDriver {
   readonly #opts: IpvsDriverOptions;
-  #sock: GenlSocket | undefined;
+  #sock: GenlTransport | undefined;
   #familyId: number | undefined;
   /** What this driver created and the kernel accepted, by service key. */
   readonly #owned = new Map<string, Owned>();
@@ -224,10 +240,10 @@ export class IpvsDriver implements LvsDriver {
     return false;
   }
 
-  #socket(): GenlSocket {
-    this.#sock ??= new GenlSocket(
-      this.#opts.timeoutMs !== undefined ? { timeoutMs: this.#opts.timeoutMs } : {},
-    );
+  #socket(): GenlTransport {
+    this.#sock ??=
+      this.#opts.transport?.() ??
+      new GenlSocket(this.#opts.timeoutMs !== undefined ? { timeoutMs: this.#opts.timeoutMs } : {});
     return this.#sock;
   }
 
@@ -260,10 +276,7 @@ export class IpvsDriver implements LvsDriver {
     const key = c.service.key;
     switch (c.op) {
       case 'add-service':
-        try {
-          await this.#service(familyId, 'new', c.service);
-        } catch (e) {
-          if (!isCode(e, 'EEXIST')) throw e;
+        if (await tolerating(() => this.#service(familyId, 'new', c.service), 'EEXIST')) {
           // Not ours: never touched. Retried on the next apply, in case its owner removes it.
           skipped.add(key);
           this.#opts.log?.(
@@ -280,36 +293,21 @@ export class IpvsDriver implements LvsDriver {
         return;
       }
       case 'del-service':
-        try {
-          await this.#service(familyId, 'del', c.service);
-        } catch (e) {
-          if (!isCode(e, 'ENOENT') && !isCode(e, 'ESRCH')) throw e;
-        }
+        await tolerating(() => this.#service(familyId, 'del', c.service), 'ENOENT', 'ESRCH');
         this.#owned.delete(key);
         return;
       case 'add-dest':
-        try {
-          await this.#dest(familyId, 'new', c.service, c.dest);
-        } catch (e) {
-          if (!isCode(e, 'EEXIST')) throw e;
-        }
+        await tolerating(() => this.#dest(familyId, 'new', c.service, c.dest), 'EEXIST');
         this.#owned.get(key)?.dests.set(destKey(c.dest), c.dest);
         return;
       case 'edit-dest':
-        try {
-          await this.#dest(familyId, 'set', c.service, c.dest);
-        } catch (e) {
-          if (!isCode(e, 'ENOENT')) throw e;
-          await this.#dest(familyId, 'new', c.service, c.dest);
-        }
+        if (await tolerating(() => this.#dest(familyId, 'set', c.service, c.dest), 'ENOENT'))
+          // keepalived turns the command into ADDDEST, whose EEXIST is success too.
+          await tolerating(() => this.#dest(familyId, 'new', c.service, c.dest), 'EEXIST');
         this.#owned.get(key)?.dests.set(destKey(c.dest), c.dest);
         return;
       case 'del-dest':
-        try {
-          await this.#dest(familyId, 'del', c.service, c.dest);
-        } catch (e) {
-          if (!isCode(e, 'ENOENT')) throw e;
-        }
+        await tolerating(() => this.#dest(familyId, 'del', c.service, c.dest), 'ENOENT');
         this.#owned.get(key)?.dests.delete(destKey(c.dest));
         return;
     }
