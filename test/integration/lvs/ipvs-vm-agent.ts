@@ -4,8 +4,16 @@
  * `@@STEP <name>` blocks and one `@@JSON <json>` line per step, for the host-side test to check.
  * Usage: node dist/test/integration/lvs/ipvs-vm-agent.js driver|keepalived
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultRegistry } from '../../../src/check/registry.js';
+import { CheckerService } from '../../../src/check/service.js';
 import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
+import { fsConfigSource } from '../../../src/config/fs-source.js';
+import { readHostFacts } from '../../../src/config/host-facts.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { checkPlan } from '../../../src/daemon/daemon.js';
 import { IpvsDriver, ipvsAvailable } from '../../../src/lvs/ipvs-driver.js';
 
 const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8' });
@@ -126,9 +134,180 @@ async function driverScenario(): Promise<void> {
   step('stopped', { commands: commands.splice(0) });
 }
 
+const DOWN_FILE = '/tmp/vigil-rs-down';
+const FAILS = `"/usr/bin/test ! -e ${DOWN_FILE}"`;
+
+/** One virtual_server per service kind of the driver test, checked by MISC_CHECKs that run in the VM. */
+export const KEEPALIVED_CONF = `global_defs {
+  router_id vm
+  script_user root
+  enable_script_security
+}
+virtual_server 192.0.2.100 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 198.51.100.1 8080 {
+    weight 1
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 198.51.100.2 8080 {
+    weight 2
+    MISC_CHECK {
+      misc_path ${FAILS}
+    }
+  }
+  real_server 198.51.100.3 8080 {
+    weight 3
+    alpha
+    MISC_CHECK {
+      misc_path /bin/false
+    }
+  }
+}
+virtual_server 192.0.2.101 443 {
+  delay_loop 1
+  lb_algo wrr
+  lb_kind DR
+  protocol TCP
+  persistence_timeout 300
+  real_server 198.51.100.1 443 {
+    weight 3
+    inhibit_on_failure
+    MISC_CHECK {
+      misc_path ${FAILS}
+    }
+  }
+  real_server 198.51.100.3 443 {
+    weight 2
+    alpha
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+}
+virtual_server fwmark 7 {
+  delay_loop 1
+  lb_algo sh
+  lb_kind DR
+  persistence_timeout 600
+  persistence_granularity 255.255.255.0
+  real_server 198.51.100.4 {
+    weight 1
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 198.51.100.5 {
+    weight 2
+    MISC_CHECK {
+      misc_path ${FAILS}
+    }
+  }
+}
+virtual_server 2001:db8::100 53 {
+  delay_loop 1
+  lb_algo wlc
+  lb_kind NAT
+  protocol UDP
+  real_server 2001:db8::1 53 {
+    weight 1
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 2001:db8::2 53 {
+    weight 2
+    MISC_CHECK {
+      misc_path ${FAILS}
+    }
+  }
+}
+`;
+
+/** `ipvsadm -Ln` once `ready` holds and the table has not changed for `stableMs`. */
+async function settled(ready: (t: string) => boolean, stableMs = 3000, limitMs = 90_000): Promise<string> {
+  const end = Date.now() + limitMs;
+  let last = '';
+  let since = Date.now();
+  for (;;) {
+    const t = ipvsadm('-Ln');
+    if (t !== last) {
+      last = t;
+      since = Date.now();
+    }
+    if (ready(t) && Date.now() - since >= stableMs) return t;
+    if (Date.now() > end) throw new Error(`IPVS table did not settle:\n${t}`);
+    await sleep(250);
+  }
+}
+
+const upReady = (t: string) => t.includes('198.51.100.3:443') && t.includes('[2001:db8::2]:53');
+const downReady = (t: string) => !t.includes('[2001:db8::2]:53') && /198\.51\.100\.1:443 +Route +0 /.test(t);
+
+/** The same config under vigil (checker + IpvsDriver) and under keepalived -C; the tables compared. */
+async function keepalivedScenario(): Promise<void> {
+  const conf = '/tmp/vigil-lvs.conf';
+  writeFileSync(conf, KEEPALIVED_CONF);
+  rmSync(DOWN_FILE, { force: true });
+
+  const r = loadConfig(conf, { configId: 'vm', source: fsConfigSource(), host: readHostFacts() });
+  if (r.model === undefined || r.diagnostics.some((d) => d.severity === 'error'))
+    throw new Error(`vigil rejects the config: ${JSON.stringify(r.diagnostics)}`);
+  const driver = new IpvsDriver({ log: (l) => console.log(`vigil: ${l}`) });
+  const service = new CheckerService(checkPlan(r.model), {
+    registry: defaultRegistry,
+    driver,
+    emit: (e) => {
+      if (e.type === 'log') console.log(`vigil: ${e.message}`);
+    },
+  });
+  let t0 = Date.now();
+  service.start();
+  const vigilUp = await settled(upReady);
+  console.log(`# vigil up after ${Date.now() - t0} ms`);
+  writeFileSync(DOWN_FILE, '');
+  t0 = Date.now();
+  const vigilDown = await settled(downReady);
+  console.log(`# vigil down after ${Date.now() - t0} ms`);
+  await service.stop();
+  const vigilStopped = ipvsadm('-Ln');
+  rmSync(DOWN_FILE, { force: true });
+
+  const k = spawn(
+    'keepalived',
+    ['-n', '-l', '-C', '-f', conf, '-p', '/run/keepalived/k.pid', '-c', '/run/keepalived/c.pid'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const keepalivedLog: string[] = [];
+  k.stdout.on('data', (b: Buffer) => keepalivedLog.push(b.toString()));
+  k.stderr.on('data', (b: Buffer) => keepalivedLog.push(b.toString()));
+  try {
+    t0 = Date.now();
+    const kUp = await settled(upReady);
+    console.log(`# keepalived up after ${Date.now() - t0} ms`);
+    writeFileSync(DOWN_FILE, '');
+    t0 = Date.now();
+    const kDown = await settled(downReady);
+    console.log(`# keepalived down after ${Date.now() - t0} ms`);
+    step('compare', { vigilUp, vigilDown, vigilStopped, keepalivedUp: kUp, keepalivedDown: kDown });
+  } finally {
+    k.kill('SIGTERM');
+    await new Promise((resolve) => k.once('exit', resolve));
+    console.log(keepalivedLog.join('').split('\n').slice(-15).join('\n'));
+  }
+  step('keepalived-stopped', {});
+}
+
 const scenario = process.argv[2] ?? 'driver';
 try {
   if (scenario === 'driver') await driverScenario();
+  else if (scenario === 'keepalived') await keepalivedScenario();
   else throw new Error(`unknown scenario ${scenario}`);
   console.log('@@DONE');
 } catch (e) {

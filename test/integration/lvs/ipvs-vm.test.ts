@@ -55,7 +55,7 @@ describe('IpvsDriver on a real kernel IPVS (qemu VM)', { skip }, () => {
     });
     assert.equal(r.exitCode, 0, vmFailure(r));
     assert.ok(r.output.includes('@@DONE'), vmFailure(r));
-    console.log(`# VM boot ${r.bootMs} ms, whole run ${r.totalMs} ms`);
+    console.log(`VM boot ${r.bootMs} ms, whole run ${r.totalMs} ms`);
     const steps = parseSteps(r.output);
     const get = (name: string) => {
       const s = steps.get(name);
@@ -124,5 +124,55 @@ TCP  192.0.2.100:25 rr
   -> 198.51.100.9:25              Masq    4      0          0
 TCP  192.0.2.102:80 lc`,
     );
+  });
+
+  test('keepalived 2.2.7 and vigil (checker + IpvsDriver) make the same IPVS table, up and after failures', async () => {
+    const r = await runInVm({
+      command: 'node dist/test/integration/lvs/ipvs-vm-agent.js keepalived',
+      cwd: REPO,
+      modprobe: IPVS_MODULES,
+      timeoutMs: 300_000,
+    });
+    assert.equal(r.exitCode, 0, vmFailure(r));
+    console.log(`VM boot ${r.bootMs} ms, whole run ${r.totalMs} ms`);
+    for (const l of r.output) if (l.startsWith('# ')) console.log(l.slice(2));
+    const compare = parseSteps(r.output).get('compare');
+    assert.ok(compare, vmFailure(r));
+    const d = compare.data as Record<string, string>;
+    const clean = (t: string | undefined) =>
+      (t ?? '')
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')
+        .trim();
+    const up = `${HEADER}
+TCP  192.0.2.100:80 rr
+  -> 198.51.100.1:8080            Masq    1      0          0
+  -> 198.51.100.2:8080            Masq    2      0          0
+TCP  192.0.2.101:443 wrr persistent 300
+  -> 198.51.100.1:443             Route   3      0          0
+  -> 198.51.100.3:443             Route   2      0          0
+UDP  [2001:db8::100]:53 wlc
+  -> [2001:db8::1]:53             Masq    1      0          0
+  -> [2001:db8::2]:53             Masq    2      0          0
+FWM  7 sh persistent 600 mask 255.255.255.0
+  -> 198.51.100.4:0               Route   1      0          0
+  -> 198.51.100.5:0               Route   2      0          0`;
+    // The real servers whose MISC_CHECK fails: removed, or weight 0 with inhibit_on_failure.
+    const down = `${HEADER}
+TCP  192.0.2.100:80 rr
+  -> 198.51.100.1:8080            Masq    1      0          0
+TCP  192.0.2.101:443 wrr persistent 300
+  -> 198.51.100.1:443             Route   0      0          0
+  -> 198.51.100.3:443             Route   2      0          0
+UDP  [2001:db8::100]:53 wlc
+  -> [2001:db8::1]:53             Masq    1      0          0
+FWM  7 sh persistent 600 mask 255.255.255.0
+  -> 198.51.100.4:0               Route   1      0          0`;
+    assert.equal(clean(d.keepalivedUp), up);
+    assert.equal(clean(d.vigilUp), clean(d.keepalivedUp));
+    assert.equal(clean(d.keepalivedDown), down);
+    assert.equal(clean(d.vigilDown), clean(d.keepalivedDown));
+    assert.equal(clean(d.vigilStopped), HEADER);
   });
 });
