@@ -45,17 +45,24 @@ Prot LocalAddress:Port Scheduler Flags
 
 const skip = vmSkipReason() ?? false;
 
+/** Boots the VM with IPVS loaded, runs one agent scenario, and checks it finished. */
+async function runAgent(scenario: 'driver' | 'keepalived', timeoutMs: number): Promise<VmResult> {
+  const r = await runInVm({
+    command: `node dist/test/integration/lvs/ipvs-vm-agent.js ${scenario}`,
+    cwd: REPO,
+    modprobe: IPVS_MODULES,
+    timeoutMs,
+  });
+  assert.equal(r.exitCode, 0, vmFailure(r));
+  assert.ok(r.output.includes('@@DONE'), vmFailure(r));
+  console.log(`VM boot ${r.bootMs} ms, whole run ${r.totalMs} ms`);
+  for (const l of r.output) if (l.startsWith('# ')) console.log(l.slice(2));
+  return r;
+}
+
 describe('IpvsDriver on a real kernel IPVS (qemu VM)', { skip }, () => {
   test('applies a table, changes it minimally, leaves foreign services alone and stops clean', async () => {
-    const r = await runInVm({
-      command: 'node dist/test/integration/lvs/ipvs-vm-agent.js driver',
-      cwd: REPO,
-      modprobe: IPVS_MODULES,
-      timeoutMs: 240_000,
-    });
-    assert.equal(r.exitCode, 0, vmFailure(r));
-    assert.ok(r.output.includes('@@DONE'), vmFailure(r));
-    console.log(`VM boot ${r.bootMs} ms, whole run ${r.totalMs} ms`);
+    const r = await runAgent('driver', 240_000);
     const steps = parseSteps(r.output);
     const get = (name: string) => {
       const s = steps.get(name);
@@ -127,15 +134,7 @@ TCP  192.0.2.102:80 lc`,
   });
 
   test('keepalived 2.2.7 and vigil (checker + IpvsDriver) make the same IPVS table, up and after failures', async () => {
-    const r = await runInVm({
-      command: 'node dist/test/integration/lvs/ipvs-vm-agent.js keepalived',
-      cwd: REPO,
-      modprobe: IPVS_MODULES,
-      timeoutMs: 300_000,
-    });
-    assert.equal(r.exitCode, 0, vmFailure(r));
-    console.log(`VM boot ${r.bootMs} ms, whole run ${r.totalMs} ms`);
-    for (const l of r.output) if (l.startsWith('# ')) console.log(l.slice(2));
+    const r = await runAgent('keepalived', 300_000);
     const compare = parseSteps(r.output).get('compare');
     assert.ok(compare, vmFailure(r));
     const d = compare.data as Record<string, string>;
