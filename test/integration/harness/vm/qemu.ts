@@ -9,7 +9,7 @@
  * shell script that loads the requested modules with the host's modprobe, runs the command with
  * its output on the serial console between markers, and powers the VM off. The host side reads
  * the console from qemu's stdout; a hard timeout SIGKILLs qemu, and qemu is killed whatever
- * happens to the test (process exit hook).
+ * happens to the test (process exit hook, and coreutils `timeout` around qemu if even that fails).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,11 +163,22 @@ export interface VmResult {
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
+
+/** SIGKILLs the process group of `timeout` + qemu (spawned detached: their own group). */
+function killGroup(p: ChildProcess): void {
+  if (p.pid === undefined) return;
+  try {
+    process.kill(-p.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
 function killAllOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const p of live) p.kill('SIGKILL');
+    for (const p of live) killGroup(p);
   });
 }
 
@@ -225,7 +236,13 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? 180_000;
   killAllOnExit();
-  const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // coreutils `timeout` enforces the limit even if this process dies without its exit hook
+  // (SIGKILL): qemu never outlives the test by more than a few seconds.
+  const hardLimitS = String(Math.ceil(timeoutMs / 1000) + 5);
+  const child = spawn('timeout', ['-s', 'KILL', hardLimitS, QEMU, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   live.add(child);
   let consoleText = '';
   let partial = '';
@@ -262,7 +279,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    killGroup(child);
   }, timeoutMs);
   try {
     await new Promise<void>((resolve) => {
@@ -271,7 +288,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
     });
   } finally {
     clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) killGroup(child);
     live.delete(child);
     rmSync(dir, { recursive: true, force: true });
   }
