@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultRegistry } from '../../../src/check/registry.js';
 import { CheckerService } from '../../../src/check/service.js';
@@ -17,6 +18,7 @@ import { checkPlan } from '../../../src/daemon/daemon.js';
 import { IpvsDriver, ipvsAvailable } from '../../../src/lvs/ipvs-driver.js';
 
 const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8' });
+const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
 
 function step(name: string, data: unknown): void {
   console.log(`@@STEP ${name}`);
@@ -130,6 +132,37 @@ async function driverScenario(): Promise<void> {
   step('same-again', { commands: commands.splice(0) });
   await driver.apply(secondTable());
   step('second', { commands: commands.splice(0), read: await driver.read() });
+  // Counters: one TCP connection attempt to the VIP (on a dummy interface; the real servers are
+  // routed into the dummy, so the SYN goes nowhere) is scheduled and counted.
+  ip('link', 'add', 'vg0', 'type', 'dummy');
+  ip('addr', 'add', '192.0.2.100/32', 'dev', 'vg0');
+  ip('link', 'set', 'vg0', 'up');
+  ip('route', 'add', '198.51.100.0/24', 'dev', 'vg0');
+  await new Promise<void>((resolve) => {
+    const c = connect({ host: '192.0.2.100', port: 80, timeout: 1500 });
+    const done = () => {
+      c.destroy();
+      resolve();
+    };
+    c.on('timeout', done);
+    c.on('error', done);
+    c.on('connect', done);
+  });
+  // The kernel folds its per-CPU counters into what it reports every 2 s (ip_vs_est.c).
+  await sleep(4000);
+  const counted = (await driver.read()).find(
+    (e) => e.service.address === '192.0.2.100' && e.service.port === 80,
+  );
+  step('traffic', {
+    ipvsadmStats: ipvsadm('-Ln', '--stats', '--exact', '-t', '192.0.2.100:80'),
+    service: counted?.service.stats,
+    dests: counted?.dests.map((d) => ({
+      a: d.address,
+      ...d.stats,
+      active: d.activeConns,
+      inact: d.inactConns,
+    })),
+  });
   await driver.stop();
   step('stopped', { commands: commands.splice(0) });
 }

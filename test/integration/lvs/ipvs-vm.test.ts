@@ -124,6 +124,27 @@ FWM  7 sh persistent 300 mask 255.255.255.0
         ?.dests.map((x) => x.address);
     assert.deepEqual(order(second.data), order(first as unknown as Record<string, unknown>));
 
+    // Counters read back over netlink are the ones ipvsadm prints (one SYN and its retransmission).
+    const traffic = get('traffic').data as {
+      ipvsadmStats: string;
+      service: Record<string, number>;
+      dests: (Record<string, number> & { a: string })[];
+    };
+    const statLines = traffic.ipvsadmStats.split('\n').filter((l) => /^(TCP| {2}->) /.test(l));
+    const numbers = (l: string | undefined) => (l ?? '').trim().split(/\s+/).slice(-5).map(Number);
+    const [svcLine, ...destLines] = statLines.filter((l) => !l.includes('RemoteAddress'));
+    const pick = (s: Record<string, number> | undefined) =>
+      s ? [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes] : [];
+    assert.deepEqual(pick(traffic.service), numbers(svcLine));
+    assert.equal(traffic.service.conns, 1);
+    assert.ok((traffic.service.inPkts ?? 0) >= 1);
+    for (const d of traffic.dests)
+      assert.deepEqual(pick(d), numbers(destLines.find((l) => l.includes(`${d.a}:`))), d.a);
+    assert.equal(
+      traffic.dests.reduce((n, d) => n + (d.active ?? 0) + (d.inact ?? 0), 0),
+      1,
+    );
+
     assert.equal(
       get('stopped').ipvsadm,
       `${HEADER}
