@@ -294,6 +294,8 @@ export class HealthLifecycle {
           port: r.port,
           weight: serving ? realWeight(rs.effective) : 0,
           method: r.method,
+          ...(r.uThreshold !== undefined ? { uThreshold: r.uThreshold } : {}),
+          ...(r.lThreshold !== undefined ? { lThreshold: r.lThreshold } : {}),
           sorry: false,
         });
       }

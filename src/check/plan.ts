@@ -71,6 +71,9 @@ export interface RealServerPlan {
   readonly method: LvsMethod;
   readonly inhibit: boolean;
   readonly smtpAlert: boolean;
+  /** uthreshold / lthreshold: IPVS connection limits (0 = none). */
+  readonly uThreshold?: number;
+  readonly lThreshold?: number;
   readonly notifyUp?: ScriptSpec;
   readonly notifyDown?: ScriptSpec;
   readonly checkers: readonly CheckerPlan[];
@@ -385,6 +388,8 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         method,
         inhibit: rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false,
         smtpAlert: rs.smtpAlert ?? smtpAlert ?? true,
+        ...(rs.uthreshold ? { uThreshold: rs.uthreshold } : {}),
+        ...(rs.lthreshold ? { lThreshold: rs.lthreshold } : {}),
         ...(rs.notifyUp ? { notifyUp: rs.notifyUp } : {}),
         ...(rs.notifyDown ? { notifyDown: rs.notifyDown } : {}),
         checkers,

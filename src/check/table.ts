@@ -13,6 +13,9 @@ export interface DesiredDest {
   /** The weight written to the kernel: the effective weight clamped to [0, 2^31-1]; 0 = inhibited. */
   readonly weight: number;
   readonly method: LvsMethod;
+  /** uthreshold / lthreshold (IPVS connection limits); absent = 0, none. */
+  readonly uThreshold?: number;
+  readonly lThreshold?: number;
   /** The virtual server's sorry_server. */
   readonly sorry: boolean;
 }
@@ -86,7 +89,12 @@ export function diffTables(from: DesiredTable, to: DesiredTable): TableChange[] 
     for (const d of s.dests) {
       const p = prevDests.get(destKey(d));
       if (p === undefined) out.push({ op: 'add-dest', service: s, dest: d });
-      else if (p.weight !== d.weight || p.method !== d.method)
+      else if (
+        p.weight !== d.weight ||
+        p.method !== d.method ||
+        (p.uThreshold ?? 0) !== (d.uThreshold ?? 0) ||
+        (p.lThreshold ?? 0) !== (d.lThreshold ?? 0)
+      )
         out.push({ op: 'edit-dest', service: s, dest: d });
     }
   }

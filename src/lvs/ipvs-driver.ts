@@ -74,8 +74,8 @@ export function toIpvsDest(d: DesiredDest): IpvsDest {
     port: d.port,
     method: d.method,
     weight: d.weight,
-    uThreshold: 0,
-    lThreshold: 0,
+    uThreshold: d.uThreshold ?? 0,
+    lThreshold: d.lThreshold ?? 0,
   };
 }
 

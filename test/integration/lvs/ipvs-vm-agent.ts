@@ -183,6 +183,8 @@ virtual_server 192.0.2.100 80 {
   protocol TCP
   real_server 198.51.100.1 8080 {
     weight 1
+    uthreshold 100
+    lthreshold 10
     MISC_CHECK {
       misc_path /bin/true
     }
@@ -301,6 +303,7 @@ async function keepalivedScenario(): Promise<void> {
   let t0 = Date.now();
   service.start();
   const vigilUp = await settled(upReady);
+  const vigilThresholds = ipvsadm('-Ln', '--thresholds');
   console.log(`# vigil up after ${Date.now() - t0} ms`);
   writeFileSync(DOWN_FILE, '');
   t0 = Date.now();
@@ -323,12 +326,21 @@ async function keepalivedScenario(): Promise<void> {
   try {
     t0 = Date.now();
     const kUp = await settled(upReady);
+    const kThresholds = ipvsadm('-Ln', '--thresholds');
     console.log(`# keepalived up after ${Date.now() - t0} ms`);
     writeFileSync(DOWN_FILE, '');
     t0 = Date.now();
     const kDown = await settled(downReady);
     console.log(`# keepalived down after ${Date.now() - t0} ms`);
-    step('compare', { vigilUp, vigilDown, vigilStopped, keepalivedUp: kUp, keepalivedDown: kDown });
+    step('compare', {
+      vigilUp,
+      vigilDown,
+      vigilStopped,
+      keepalivedUp: kUp,
+      keepalivedDown: kDown,
+      vigilThresholds,
+      keepalivedThresholds: kThresholds,
+    });
   } finally {
     k.kill('SIGTERM');
     await new Promise((resolve) => k.once('exit', resolve));

@@ -194,5 +194,7 @@ FWM  7 sh persistent 600 mask 255.255.255.0
     assert.equal(clean(d.keepalivedDown), down);
     assert.equal(clean(d.vigilDown), clean(d.keepalivedDown));
     assert.equal(clean(d.vigilStopped), HEADER);
+    assert.match(d.keepalivedThresholds ?? '', /198\.51\.100\.1:8080 +100 +10 /);
+    assert.equal(clean(d.vigilThresholds), clean(d.keepalivedThresholds));
   });
 });

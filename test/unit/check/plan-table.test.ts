@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expandGroupMember } from '../../../src/check/plan.js';
 import { type DesiredService, diffTables } from '../../../src/check/table.js';
-import { planOf, vs } from './helpers.js';
+import { harness, planOf, vs } from './helpers.js';
 
 test('virtual_server_group members: single, last-octet range, full range, prefix, IPv6, fwmark', () => {
   const addrs = (w: string[]) => expandGroupMember(w)?.map((s) => s.fwmark ?? `${s.address}:${s.port}`);
@@ -129,4 +129,38 @@ test('diffTables: services added before their dests, dests removed before their 
     'del-service B',
   ]);
   assert.deepEqual(diffTables(b, b), []);
+});
+
+test('uthreshold/lthreshold reach the table; a threshold change alone edits the dest', () => {
+  const h = harness(
+    vs(`  real_server 198.51.100.1 80 {
+    uthreshold 100
+    lthreshold 10
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 198.51.100.2 80 {
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }`),
+  );
+  h.lc.start();
+  h.run(1000);
+  const t = h.lc.table();
+  const dests = t.services[0]?.dests ?? [];
+  assert.deepEqual(
+    dests.map((d) => [d.address, d.uThreshold, d.lThreshold]),
+    [
+      ['198.51.100.1', 100, 10],
+      ['198.51.100.2', undefined, undefined],
+    ],
+  );
+  const [s] = t.services as [DesiredService];
+  const changed = { services: [{ ...s, dests: s.dests.map((d) => ({ ...d, uThreshold: 200 })) }] };
+  assert.deepEqual(
+    diffTables(t, changed).map((c) => `${c.op} ${'dest' in c ? c.dest.address : ''}`),
+    ['edit-dest 198.51.100.1', 'edit-dest 198.51.100.2'],
+  );
 });

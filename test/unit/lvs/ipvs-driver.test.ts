@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
 import type { GenlRequest } from '../../../src/kernel/genetlink-codec.js';
 import { NetlinkError } from '../../../src/kernel/netlink.js';
-import { type GenlTransport, IpvsDriver, toIpvsService } from '../../../src/lvs/ipvs-driver.js';
+import { type GenlTransport, IpvsDriver, toIpvsDest, toIpvsService } from '../../../src/lvs/ipvs-driver.js';
 
 const dest = (address: string, weight: number): DesiredDest => ({
   family: 'ipv4',
@@ -139,6 +139,22 @@ test('a service that cannot be added takes no dests; the family missing is an er
     transport: () => ({ ...fakeKernel().transport, family: async () => undefined }),
   });
   await assert.rejects(none.apply(table()), /no IPVS generic-netlink family/);
+});
+
+test('desired dests carry their method, weight and thresholds (0 when absent)', () => {
+  assert.deepEqual(
+    toIpvsDest({ ...dest('198.51.100.1', 3), method: 'DR', uThreshold: 100, lThreshold: 10 }),
+    {
+      family: 'ipv4',
+      address: '198.51.100.1',
+      port: 80,
+      method: 'DR',
+      weight: 3,
+      uThreshold: 100,
+      lThreshold: 10,
+    },
+  );
+  assert.equal(toIpvsDest(dest('198.51.100.1', 3)).uThreshold, 0);
 });
 
 test('desired services become keepalived-shaped kernel services', () => {
