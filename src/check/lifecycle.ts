@@ -327,6 +327,8 @@ export class HealthLifecycle {
             ? { persistenceGranularity: p.persistenceGranularity }
             : {}),
           ...(p.persistenceEngine !== undefined ? { persistenceEngine: p.persistenceEngine } : {}),
+          ...(p.schedFlags !== undefined ? { schedFlags: p.schedFlags } : {}),
+          ...(p.onePacket ? { onePacket: true } : {}),
           dests: [...dests.values()].filter((d) => d.family === a.family || d.method === 'TUN'),
         });
       }

@@ -36,6 +36,10 @@ export interface DesiredService {
   readonly persistenceTimeoutS?: number;
   readonly persistenceGranularity?: string;
   readonly persistenceEngine?: string;
+  /** Scheduler flags: bit 0 flag-1 (sh/mh-fallback), bit 1 flag-2 (sh/mh-port), bit 2 flag-3. */
+  readonly schedFlags?: number;
+  /** One-packet scheduling (ops): each UDP datagram scheduled on its own. */
+  readonly onePacket?: boolean;
   readonly dests: readonly DesiredDest[];
 }
 
@@ -64,7 +68,14 @@ export type TableChange =
     };
 
 const serviceAttrs = (s: DesiredService) =>
-  JSON.stringify([s.scheduler, s.persistenceTimeoutS, s.persistenceGranularity, s.persistenceEngine]);
+  JSON.stringify([
+    s.scheduler,
+    s.persistenceTimeoutS,
+    s.persistenceGranularity,
+    s.persistenceEngine,
+    s.schedFlags ?? 0,
+    s.onePacket === true,
+  ]);
 
 /**
  * The commands that turn table `from` into table `to`: services added before their dests,

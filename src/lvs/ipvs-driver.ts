@@ -59,7 +59,12 @@ export function toIpvsService(s: DesiredService): IpvsService {
       ? { fwmark: s.fwmark }
       : { protocol: s.protocol ?? 'TCP', address: s.address ?? '', port: s.port ?? 0 }),
     scheduler: s.scheduler,
-    flags: persistent ? SVC_F.PERSISTENT : 0,
+    flags:
+      (persistent ? SVC_F.PERSISTENT : 0) |
+      (s.onePacket ? SVC_F.ONEPACKET : 0) |
+      ((s.schedFlags ?? 0) & 1 ? SVC_F.SCHED1 : 0) |
+      ((s.schedFlags ?? 0) & 2 ? SVC_F.SCHED2 : 0) |
+      ((s.schedFlags ?? 0) & 4 ? SVC_F.SCHED3 : 0),
     timeoutS: persistent ? (s.persistenceTimeoutS ?? 0) : 0,
     netmask: persistent && granularity ? granularity : defaultNetmask(s.family),
     ...(persistent && s.persistenceEngine ? { peName: s.persistenceEngine } : {}),

@@ -181,6 +181,7 @@ virtual_server 192.0.2.100 80 {
   lb_algo rr
   lb_kind NAT
   protocol TCP
+  ops
   real_server 198.51.100.1 8080 {
     weight 1
     uthreshold 100
@@ -227,6 +228,9 @@ virtual_server 192.0.2.101 443 {
 virtual_server fwmark 7 {
   delay_loop 1
   lb_algo sh
+  sh-port
+  sh-fallback
+  ops
   lb_kind DR
   persistence_timeout 600
   persistence_granularity 255.255.255.0
@@ -248,6 +252,7 @@ virtual_server 2001:db8::100 53 {
   lb_algo wlc
   lb_kind NAT
   protocol UDP
+  ops
   real_server 2001:db8::1 53 {
     weight 1
     MISC_CHECK {

@@ -172,22 +172,22 @@ TCP  192.0.2.100:80 rr
 TCP  192.0.2.101:443 wrr persistent 300
   -> 198.51.100.1:443             Route   3      0          0
   -> 198.51.100.3:443             Route   2      0          0
-UDP  [2001:db8::100]:53 wlc
+UDP  [2001:db8::100]:53 wlc ops
   -> [2001:db8::1]:53             Masq    1      0          0
   -> [2001:db8::2]:53             Masq    2      0          0
-FWM  7 sh persistent 600 mask 255.255.255.0
+FWM  7 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops
   -> 198.51.100.4:0               Route   1      0          0
   -> 198.51.100.5:0               Route   2      0          0`;
-    // The real servers whose MISC_CHECK fails: removed, or weight 0 with inhibit_on_failure.
+    // ops: kept on UDP and fwmark, reset on TCP (by both). The real servers whose MISC_CHECK fails: removed, or weight 0 with inhibit_on_failure.
     const down = `${HEADER}
 TCP  192.0.2.100:80 rr
   -> 198.51.100.1:8080            Masq    1      0          0
 TCP  192.0.2.101:443 wrr persistent 300
   -> 198.51.100.1:443             Route   0      0          0
   -> 198.51.100.3:443             Route   2      0          0
-UDP  [2001:db8::100]:53 wlc
+UDP  [2001:db8::100]:53 wlc ops
   -> [2001:db8::1]:53             Masq    1      0          0
-FWM  7 sh persistent 600 mask 255.255.255.0
+FWM  7 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops
   -> 198.51.100.4:0               Route   1      0          0`;
     assert.equal(clean(d.keepalivedUp), up);
     assert.equal(clean(d.vigilUp), clean(d.keepalivedUp));

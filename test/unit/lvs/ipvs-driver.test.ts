@@ -182,4 +182,12 @@ test('desired services become keepalived-shaped kernel services', () => {
     }),
     { family: 'ipv6', fwmark: 3, scheduler: 'rr', flags: 1, timeoutS: 360, netmask: '64', peName: 'sip' },
   );
+  const flagged = toIpvsService({
+    ...service('192.0.2.100', []),
+    protocol: 'UDP',
+    schedFlags: 7,
+    onePacket: true,
+  });
+  assert.equal(flagged.flags, 0x4 | 0x8 | 0x10 | 0x20);
+  assert.equal(toIpvsService({ ...service('192.0.2.100', []), schedFlags: 2 }).flags, 0x10);
 });
