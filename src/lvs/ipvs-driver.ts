@@ -159,6 +159,7 @@ export class IpvsDriver implements LvsDriver {
   #familyId: number | undefined;
   /** What this driver created and the kernel accepted, by service key. */
   readonly #owned = new Map<string, Owned>();
+  #modprobeTried = false;
 
   constructor(opts: IpvsDriverOptions = {}) {
     this.#opts = opts;
@@ -254,7 +255,10 @@ export class IpvsDriver implements LvsDriver {
 
   async #family(): Promise<number> {
     if (this.#familyId !== undefined) return this.#familyId;
-    const id = await resolveFamily(this.#socket(), this.#opts.loadModule ?? true);
+    // modprobe is tried once per driver, not on every table.
+    const load = (this.#opts.loadModule ?? true) && !this.#modprobeTried;
+    this.#modprobeTried ||= load;
+    const id = await resolveFamily(this.#socket(), load);
     if (id === undefined)
       throw new Error('IPVS: the kernel has no IPVS generic-netlink family (ip_vs not loaded)');
     this.#familyId = id;

@@ -139,6 +139,7 @@ test('a service that cannot be added takes no dests; the family missing is an er
     transport: () => ({ ...fakeKernel().transport, family: async () => undefined }),
   });
   await assert.rejects(none.apply(table()), /no IPVS generic-netlink family/);
+  await assert.rejects(none.apply(table()), /no IPVS generic-netlink family/);
 });
 
 test('desired dests carry their method, weight and thresholds (0 when absent)', () => {
