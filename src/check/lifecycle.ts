@@ -298,6 +298,8 @@ export class HealthLifecycle {
           port: r.port,
           weight: serving ? realWeight(rs.effective) : 0,
           method: r.method,
+          ...(r.uThreshold !== undefined ? { uThreshold: r.uThreshold } : {}),
+          ...(r.lThreshold !== undefined ? { lThreshold: r.lThreshold } : {}),
           sorry: false,
         });
       }
@@ -329,6 +331,8 @@ export class HealthLifecycle {
             ? { persistenceGranularity: p.persistenceGranularity }
             : {}),
           ...(p.persistenceEngine !== undefined ? { persistenceEngine: p.persistenceEngine } : {}),
+          ...(p.schedFlags !== undefined ? { schedFlags: p.schedFlags } : {}),
+          ...(p.onePacket ? { onePacket: true } : {}),
           dests: [...dests.values()].filter((d) => d.family === a.family || d.method === 'TUN'),
         });
       }

@@ -72,6 +72,9 @@ export interface RealServerPlan {
   readonly method: LvsMethod;
   readonly inhibit: boolean;
   readonly smtpAlert: boolean;
+  /** uthreshold / lthreshold: IPVS connection limits (0 = none). */
+  readonly uThreshold?: number;
+  readonly lThreshold?: number;
   readonly notifyUp?: ScriptSpec;
   readonly notifyDown?: ScriptSpec;
   readonly checkers: readonly CheckerPlan[];
@@ -105,6 +108,10 @@ export interface VirtualServerPlan {
   readonly persistenceTimeoutS?: number;
   readonly persistenceGranularity?: string;
   readonly persistenceEngine?: string;
+  /** Scheduler flags: bit 0 flag-1 (sh/mh-fallback), bit 1 flag-2 (sh/mh-port), bit 2 flag-3. */
+  readonly schedFlags?: number;
+  /** ops: one-packet scheduling (UDP and fwmark services only). */
+  readonly onePacket?: boolean;
   readonly quorum: number;
   readonly hysteresis: number;
   readonly quorumUp?: ScriptSpec;
@@ -126,6 +133,39 @@ export interface CheckPlan {
   readonly rsInitNotifies: boolean;
   /** Things keepalived corrects or warns about at load, as log lines. */
   readonly warnings: readonly string[];
+}
+
+/**
+ * keepalived's lbflags_handler and validate: flag-N always count; sh-port/sh-fallback only with the sh
+ * scheduler and mh-port/mh-fallback only with mh (else ignored, with keepalived's message); ops only
+ * on UDP or fwmark services (reset otherwise). keepalived reads these in file order, so `sh-port`
+ * written before `lb_algo sh` is ignored there; vigil takes the final scheduler.
+ */
+function serviceFlags(
+  vs: VirtualServer,
+  name: string,
+  udpOrFwmark: boolean,
+  warnings: string[],
+): { schedFlags?: number; onePacket?: true } {
+  let flags = (vs.flag1 ? 1 : 0) | (vs.flag2 ? 2 : 0) | (vs.flag3 ? 4 : 0);
+  const scheduled: [boolean | undefined, string, 'sh' | 'mh', number][] = [
+    [vs.shFallback, 'sh-fallback', 'sh', 1],
+    [vs.shPort, 'sh-port', 'sh', 2],
+    [vs.mhFallback, 'mh-fallback', 'mh', 1],
+    [vs.mhPort, 'mh-port', 'mh', 2],
+  ];
+  for (const [set, keyword, scheduler, bit] of scheduled) {
+    if (!set) continue;
+    if (vs.lvsSched === scheduler) flags |= bit;
+    else if (vs.lvsSched !== 'sh' && vs.lvsSched !== 'mh')
+      warnings.push(`${keyword} only applies to sh scheduler - ignoring`);
+  }
+  let onePacket = vs.ops === true;
+  if (onePacket && !udpOrFwmark) {
+    warnings.push(`Virtual server ${name}: one packet scheduling requires UDP - resetting`);
+    onePacket = false;
+  }
+  return { ...(flags !== 0 ? { schedFlags: flags } : {}), ...(onePacket ? { onePacket: true } : {}) };
 }
 
 /** keepalived's per-type retry and delay_before_retry defaults (checkers.md section 1). */
@@ -402,6 +442,8 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         method,
         inhibit: rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false,
         smtpAlert: rs.smtpAlert ?? smtpAlert ?? true,
+        ...(rs.uthreshold ? { uThreshold: rs.uthreshold } : {}),
+        ...(rs.lthreshold ? { lThreshold: rs.lthreshold } : {}),
         ...(rs.notifyUp ? { notifyUp: rs.notifyUp } : {}),
         ...(rs.notifyDown ? { notifyDown: rs.notifyDown } : {}),
         checkers,
@@ -448,6 +490,12 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         ? { persistenceGranularity: vs.persistenceGranularity }
         : {}),
       ...(vs.persistenceEngine !== undefined ? { persistenceEngine: vs.persistenceEngine } : {}),
+      ...serviceFlags(
+        vs,
+        name,
+        a.kind === 'fwmark' || protocol === undefined || protocol === 'UDP',
+        warnings,
+      ),
       quorum,
       hysteresis,
       ...(vs.quorumUp ? { quorumUp: vs.quorumUp } : {}),

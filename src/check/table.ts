@@ -13,6 +13,9 @@ export interface DesiredDest {
   /** The weight written to the kernel: the effective weight clamped to [0, 2^31-1]; 0 = inhibited. */
   readonly weight: number;
   readonly method: LvsMethod;
+  /** uthreshold / lthreshold (IPVS connection limits); absent = 0, none. */
+  readonly uThreshold?: number;
+  readonly lThreshold?: number;
   /** The virtual server's sorry_server. */
   readonly sorry: boolean;
 }
@@ -33,6 +36,10 @@ export interface DesiredService {
   readonly persistenceTimeoutS?: number;
   readonly persistenceGranularity?: string;
   readonly persistenceEngine?: string;
+  /** Scheduler flags: bit 0 flag-1 (sh/mh-fallback), bit 1 flag-2 (sh/mh-port), bit 2 flag-3. */
+  readonly schedFlags?: number;
+  /** One-packet scheduling (ops): each UDP datagram scheduled on its own. */
+  readonly onePacket?: boolean;
   readonly dests: readonly DesiredDest[];
 }
 
@@ -61,7 +68,14 @@ export type TableChange =
     };
 
 const serviceAttrs = (s: DesiredService) =>
-  JSON.stringify([s.scheduler, s.persistenceTimeoutS, s.persistenceGranularity, s.persistenceEngine]);
+  JSON.stringify([
+    s.scheduler,
+    s.persistenceTimeoutS,
+    s.persistenceGranularity,
+    s.persistenceEngine,
+    s.schedFlags ?? 0,
+    s.onePacket === true,
+  ]);
 
 /**
  * The commands that turn table `from` into table `to`: services added before their dests,
@@ -86,7 +100,12 @@ export function diffTables(from: DesiredTable, to: DesiredTable): TableChange[] 
     for (const d of s.dests) {
       const p = prevDests.get(destKey(d));
       if (p === undefined) out.push({ op: 'add-dest', service: s, dest: d });
-      else if (p.weight !== d.weight || p.method !== d.method)
+      else if (
+        p.weight !== d.weight ||
+        p.method !== d.method ||
+        (p.uThreshold ?? 0) !== (d.uThreshold ?? 0) ||
+        (p.lThreshold ?? 0) !== (d.lThreshold ?? 0)
+      )
         out.push({ op: 'edit-dest', service: s, dest: d });
     }
   }

@@ -435,6 +435,15 @@ export interface VirtualServer extends Located, CheckerDefaults {
   readonly persistenceTimeoutS?: number;
   readonly persistenceGranularity?: string;
   readonly persistenceEngine?: string;
+  /** IPVS service flags as written: flag-1..3, sh-/mh-port, sh-/mh-fallback, ops (one-packet scheduling). */
+  readonly flag1?: boolean;
+  readonly flag2?: boolean;
+  readonly flag3?: boolean;
+  readonly shPort?: boolean;
+  readonly shFallback?: boolean;
+  readonly mhPort?: boolean;
+  readonly mhFallback?: boolean;
+  readonly ops?: boolean;
   readonly haSuspend: boolean;
   readonly omega: boolean;
   readonly quorum: number;

@@ -836,23 +836,19 @@ function checkVirtualServer(vs: VirtualServer, cfg: KeepalivedConfig, sink: Diag
     }
   }
   // Quorum is compared with the sum of real-server weights (keepalived check_data.c).
-  if (vs.keyPos['unimplemented.ops'] !== undefined && vs.protocol !== 'UDP') {
-    sink.error(
-      vs.keyPos['unimplemented.ops']!,
-      `virtual_server ${where}: ops (one-packet scheduling) requires protocol UDP`,
-      {
-        code: 'vs-ops',
-      },
-    );
+  if (vs.keyPos.ops !== undefined && vs.protocol !== 'UDP') {
+    sink.error(vs.keyPos.ops, `virtual_server ${where}: ops (one-packet scheduling) requires protocol UDP`, {
+      code: 'vs-ops',
+    });
   }
   // keepalived 2.2.7: "sh-port only applies to sh scheduler - ignoring" (and mh-* to mh).
-  for (const [flagName, sched] of [
-    ['sh-port', 'sh'],
-    ['sh-fallback', 'sh'],
-    ['mh-port', 'mh'],
-    ['mh-fallback', 'mh'],
+  for (const [flagName, field, sched] of [
+    ['sh-port', 'shPort', 'sh'],
+    ['sh-fallback', 'shFallback', 'sh'],
+    ['mh-port', 'mhPort', 'mh'],
+    ['mh-fallback', 'mhFallback', 'mh'],
   ] as const) {
-    const p = vs.keyPos[`unimplemented.${flagName}`];
+    const p = vs.keyPos[field];
     if (p !== undefined && vs.lvsSched !== sched) {
       sink.error(p, `virtual_server ${where}: ${flagName} only applies to the ${sched} scheduler`, {
         code: 'vs-sched-flag',

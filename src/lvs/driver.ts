@@ -2,7 +2,7 @@
  * The LVS data plane behind the health checker: a driver makes the kernel hold the desired table
  * (src/check/table.ts). The life cycle recomputes the whole table after every change and the
  * driver applies it, in order, one call at a time; `stop()` removes what the driver created.
- * Drivers: nftables (nft-driver.ts), IPVS (generic netlink, another branch); src/lvs/select.ts
+ * Drivers: nftables (nft-driver.ts) and IPVS over generic netlink (ipvs-driver.ts); src/lvs/select.ts
  * picks one. The recording driver holds the table for tests and when no data plane is wanted.
  */
 import { type DesiredTable, diffTables, EMPTY_TABLE, type TableChange } from '../check/table.js';

@@ -8,7 +8,7 @@ import type { CheckPlan } from '../check/plan.js';
 import type { DesiredDest, DesiredService, DesiredTable } from '../check/table.js';
 
 import type { LvsDriver, LvsDriverKind, LvsView } from './driver.js';
-import { genlFamilyResolves } from './ipvs-probe.js';
+import { IpvsDriver, ipvsAvailable as ipvsFamilyResolves } from './ipvs-driver.js';
 import { NftLvsDriver } from './nft-driver.js';
 import { unsupportedReason } from './nft-ruleset.js';
 
@@ -20,9 +20,12 @@ export interface LvsChoice {
   readonly why: string;
 }
 
-/** Resolves the generic netlink family "IPVS" (a probe error counts as absent). */
+/**
+ * Resolves the generic netlink family "IPVS", loading ip_vs first when it is missing as keepalived
+ * does (Debian's kernels have it as a module); a probe error counts as absent.
+ */
 export function ipvsAvailable(): Promise<boolean> {
-  return genlFamilyResolves('IPVS').catch(() => false);
+  return ipvsFamilyResolves({ loadModule: true }).catch(() => false);
 }
 
 export async function chooseLvsDriver(
@@ -37,17 +40,22 @@ export async function chooseLvsDriver(
 
 export interface DriverFactories {
   readonly nftables: () => LvsDriver;
-  /**
-   * TODO(lvs-ipvs): the IPVS generic-netlink driver (`IpvsDriver`, branch lvs-ipvs) is not merged
-   * yet; until it is, choosing IPVS has no driver and the table is only recorded.
-   */
   readonly ipvs?: () => LvsDriver;
 }
 
 export type DriverLog = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
 
 export function defaultFactories(log: DriverLog): DriverFactories {
-  return { nftables: () => new NftLvsDriver({ log }) };
+  return {
+    nftables: () => new NftLvsDriver({ log }),
+    ipvs: () => {
+      const d = new IpvsDriver({ log: (line) => log('error', line) });
+      // `vigil lvs`: the table this driver holds in the kernel.
+      return Object.assign(d, {
+        view: async (): Promise<LvsView> => ({ driver: 'ipvs', table: d.current() }),
+      });
+    },
+  };
 }
 
 /**

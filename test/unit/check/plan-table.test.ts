@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expandGroupMember } from '../../../src/check/plan.js';
 import { type DesiredService, diffTables } from '../../../src/check/table.js';
-import { planOf, vs } from './helpers.js';
+import { harness, planOf, vs } from './helpers.js';
 
 test('virtual_server_group members: single, last-octet range, full range, prefix, IPv6, fwmark', () => {
   const addrs = (w: string[]) => expandGroupMember(w)?.map((s) => s.fwmark ?? `${s.address}:${s.port}`);
@@ -129,4 +129,84 @@ test('diffTables: services added before their dests, dests removed before their 
     'del-service B',
   ]);
   assert.deepEqual(diffTables(b, b), []);
+});
+
+test('uthreshold/lthreshold reach the table; a threshold change alone edits the dest', () => {
+  const h = harness(
+    vs(`  real_server 198.51.100.1 80 {
+    uthreshold 100
+    lthreshold 10
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 198.51.100.2 80 {
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }`),
+  );
+  h.lc.start();
+  h.run(1000);
+  const t = h.lc.table();
+  const dests = t.services[0]?.dests ?? [];
+  assert.deepEqual(
+    dests.map((d) => [d.address, d.uThreshold, d.lThreshold]),
+    [
+      ['198.51.100.1', 100, 10],
+      ['198.51.100.2', undefined, undefined],
+    ],
+  );
+  const [s] = t.services as [DesiredService];
+  const changed = { services: [{ ...s, dests: s.dests.map((d) => ({ ...d, uThreshold: 200 })) }] };
+  assert.deepEqual(
+    diffTables(t, changed).map((c) => `${c.op} ${'dest' in c ? c.dest.address : ''}`),
+    ['edit-dest 198.51.100.1', 'edit-dest 198.51.100.2'],
+  );
+});
+
+const RS = '  real_server 198.51.100.1 80 {\n    MISC_CHECK {\n      misc_path /bin/true\n    }\n  }';
+
+test('IPVS service flags as keepalived resolves them: sh/mh flags by scheduler, ops only for UDP or fwmark', () => {
+  const plan = planOf(
+    [
+      vs(`  sh-port\n  sh-fallback\n  flag-3\n  ops\n${RS}`, '192.0.2.100 80').replace(
+        'lb_algo rr',
+        'lb_algo sh',
+      ),
+      vs(`  mh-port\n  sh-port\n  ops\n${RS}`, '192.0.2.101 53')
+        .replace('lb_algo rr', 'lb_algo mh')
+        .replace('protocol TCP', 'protocol UDP'),
+      vs(`  sh-fallback\n  flag-1\n${RS}`, '192.0.2.102 80'),
+      vs(`  ops\n${RS}`, 'fwmark 5'),
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    plan.virtualServers.map((v) => [v.schedFlags, v.onePacket]),
+    [
+      [6 | 1, undefined],
+      [2, true],
+      [1, undefined],
+      [undefined, true],
+    ],
+  );
+  assert.ok(
+    plan.warnings.includes(
+      'Virtual server [192.0.2.100]:tcp:80: one packet scheduling requires UDP - resetting',
+    ),
+  );
+  assert.ok(plan.warnings.includes('sh-fallback only applies to sh scheduler - ignoring'));
+  const h = harness(plan);
+  h.lc.start();
+  const [tcp, udp] = h.lc.table().services as [DesiredService, DesiredService];
+  assert.equal(tcp.schedFlags, 7);
+  assert.equal(udp.onePacket, true);
+  assert.deepEqual(
+    diffTables({ services: [tcp] }, { services: [{ ...tcp, schedFlags: 2 }] }).map((c) => c.op),
+    ['edit-service'],
+  );
+  assert.deepEqual(
+    diffTables({ services: [udp] }, { services: [{ ...udp, onePacket: false }] }).map((c) => c.op),
+    ['edit-service'],
+  );
 });

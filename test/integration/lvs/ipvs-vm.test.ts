@@ -1,0 +1,200 @@
+/**
+ * The IPVS driver against a real kernel IPVS, in a VM (this host's kernel has none): one boot runs
+ * ipvs-vm-agent.js, which applies tables with IpvsDriver and prints `ipvsadm -Ln` after each step.
+ * Few VM tests on purpose: each boot costs ~6 s and everything inside is 10-20x slower.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runInVm, type VmResult, vmSkipReason } from '../harness/vm/qemu.js';
+
+const REPO = new URL('../../../../', import.meta.url).pathname.replace(/\/$/, '');
+const IPVS_MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_wlc', 'ip_vs_lc', 'ip_vs_sh'];
+
+export interface AgentStep {
+  readonly ipvsadm: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** The agent's `@@STEP name` blocks: `ipvsadm -Ln` text and the step's JSON. */
+export function parseSteps(output: readonly string[]): Map<string, AgentStep> {
+  const steps = new Map<string, AgentStep>();
+  let lines: string[] = [];
+  for (const line of output) {
+    if (line.startsWith('@@STEP ')) lines = [];
+    else if (line.startsWith('@@JSON ')) {
+      const j = JSON.parse(line.slice('@@JSON '.length)) as { step: string; data: Record<string, unknown> };
+      steps.set(j.step, {
+        ipvsadm: lines
+          .map((l) => l.trimEnd())
+          .join('\n')
+          .trim(),
+        data: j.data,
+      });
+    } else lines.push(line);
+  }
+  return steps;
+}
+
+export function vmFailure(r: VmResult): string {
+  return `VM exit ${r.exitCode} timedOut=${r.timedOut}\n${r.output.join('\n')}\n--- console ---\n${r.console.slice(-4000)}`;
+}
+
+const HEADER = `IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn`;
+
+const skip = vmSkipReason() ?? false;
+
+/** Boots the VM with IPVS loaded, runs one agent scenario, and checks it finished. */
+async function runAgent(scenario: 'driver' | 'keepalived', timeoutMs: number): Promise<VmResult> {
+  const r = await runInVm({
+    command: `node dist/test/integration/lvs/ipvs-vm-agent.js ${scenario}`,
+    cwd: REPO,
+    modprobe: IPVS_MODULES,
+    timeoutMs,
+  });
+  assert.equal(r.exitCode, 0, vmFailure(r));
+  assert.ok(r.output.includes('@@DONE'), vmFailure(r));
+  console.log(`VM boot ${r.bootMs} ms, whole run ${r.totalMs} ms`);
+  for (const l of r.output) if (l.startsWith('# ')) console.log(l.slice(2));
+  return r;
+}
+
+describe('IpvsDriver on a real kernel IPVS (qemu VM)', { skip }, () => {
+  test('applies a table, changes it minimally, leaves foreign services alone and stops clean', async () => {
+    const r = await runAgent('driver', 240_000);
+    const steps = parseSteps(r.output);
+    const get = (name: string) => {
+      const s = steps.get(name);
+      assert.ok(s, `step ${name} missing\n${vmFailure(r)}`);
+      return s;
+    };
+    assert.deepEqual(get('available').data, { available: true });
+
+    // A service with the identity of one in the table but created by ipvsadm: not adopted, not changed.
+    const clash = get('clash');
+    assert.deepEqual(clash.data.commands, ['new service TCP 192.0.2.102:80']);
+    assert.equal(clash.data.owned, 0);
+
+    assert.equal(
+      get('first').ipvsadm,
+      `${HEADER}
+TCP  192.0.2.100:25 rr
+  -> 198.51.100.9:25              Masq    4      0          0
+TCP  192.0.2.100:80 rr
+  -> 198.51.100.1:8080            Masq    1      0          0
+  -> 198.51.100.2:8080            Masq    1      0          0
+TCP  192.0.2.101:443 wrr
+  -> 198.51.100.1:443             Masq    3      0          0
+  -> 198.51.100.2:443             Masq    1      0          0
+  -> 198.51.100.3:443             Route   2      0          0
+TCP  192.0.2.102:80 lc
+UDP  [2001:db8::100]:53 wlc
+  -> [2001:db8::1]:53             Masq    1      0          0
+  -> [2001:db8::2]:53             Masq    2      0          0
+FWM  7 sh persistent 300 mask 255.255.255.0
+  -> 198.51.100.4:0               Route   1      0          0
+  -> 198.51.100.5:0               Route   2      0          0`,
+    );
+    const first = get('first').data as {
+      info: unknown;
+      read: { owned: boolean; service: { stats?: unknown } }[];
+    };
+    assert.deepEqual(first.info, { version: '1.2.1', connTabSize: 4096 });
+    assert.equal(first.read.filter((e) => e.owned).length, 4);
+    assert.equal(first.read.filter((e) => !e.owned).length, 2);
+    assert.ok(
+      first.read.every((e) => e.service.stats !== undefined),
+      'counters read back',
+    );
+
+    assert.deepEqual(get('same-again').data.commands, []);
+
+    const second = get('second');
+    assert.deepEqual(second.data.commands, [
+      'set dest TCP 192.0.2.100:80 -> 198.51.100.1:8080',
+      'del dest TCP 192.0.2.101:443 -> 198.51.100.2:443',
+    ]);
+    assert.match(second.ipvsadm, /-> 198\.51\.100\.1:8080 +Masq +5 /);
+    assert.doesNotMatch(second.ipvsadm, /198\.51\.100\.2:443/);
+    // Edited in place (SET_DEST), not deleted and re-added: the kernel's dest order is unchanged.
+    const order = (d: Record<string, unknown>) =>
+      (d.read as { service: { port?: number; address?: string }; dests: { address: string }[] }[])
+        .find((e) => e.service.address === '192.0.2.100' && e.service.port === 80)
+        ?.dests.map((x) => x.address);
+    assert.deepEqual(order(second.data), order(first as unknown as Record<string, unknown>));
+
+    // Counters read back over netlink are the ones ipvsadm prints (one SYN and its retransmission).
+    const traffic = get('traffic').data as {
+      ipvsadmStats: string;
+      service: Record<string, number>;
+      dests: (Record<string, number> & { a: string })[];
+    };
+    const statLines = traffic.ipvsadmStats.split('\n').filter((l) => /^(TCP| {2}->) /.test(l));
+    const numbers = (l: string | undefined) => (l ?? '').trim().split(/\s+/).slice(-5).map(Number);
+    const [svcLine, ...destLines] = statLines.filter((l) => !l.includes('RemoteAddress'));
+    const pick = (s: Record<string, number> | undefined) =>
+      s ? [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes] : [];
+    assert.deepEqual(pick(traffic.service), numbers(svcLine));
+    assert.equal(traffic.service.conns, 1);
+    assert.ok((traffic.service.inPkts ?? 0) >= 1);
+    for (const d of traffic.dests)
+      assert.deepEqual(pick(d), numbers(destLines.find((l) => l.includes(`${d.a}:`))), d.a);
+    assert.equal(
+      traffic.dests.reduce((n, d) => n + (d.active ?? 0) + (d.inact ?? 0), 0),
+      1,
+    );
+
+    assert.equal(
+      get('stopped').ipvsadm,
+      `${HEADER}
+TCP  192.0.2.100:25 rr
+  -> 198.51.100.9:25              Masq    4      0          0
+TCP  192.0.2.102:80 lc`,
+    );
+  });
+
+  test('keepalived 2.2.7 and vigil (checker + IpvsDriver) make the same IPVS table, up and after failures', async () => {
+    const r = await runAgent('keepalived', 300_000);
+    const compare = parseSteps(r.output).get('compare');
+    assert.ok(compare, vmFailure(r));
+    const d = compare.data as Record<string, string>;
+    const clean = (t: string | undefined) =>
+      (t ?? '')
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')
+        .trim();
+    const up = `${HEADER}
+TCP  192.0.2.100:80 rr
+  -> 198.51.100.1:8080            Masq    1      0          0
+  -> 198.51.100.2:8080            Masq    2      0          0
+TCP  192.0.2.101:443 wrr persistent 300
+  -> 198.51.100.1:443             Route   3      0          0
+  -> 198.51.100.3:443             Route   2      0          0
+UDP  [2001:db8::100]:53 wlc ops
+  -> [2001:db8::1]:53             Masq    1      0          0
+  -> [2001:db8::2]:53             Masq    2      0          0
+FWM  7 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops
+  -> 198.51.100.4:0               Route   1      0          0
+  -> 198.51.100.5:0               Route   2      0          0`;
+    // ops: kept on UDP and fwmark, reset on TCP (by both). The real servers whose MISC_CHECK fails: removed, or weight 0 with inhibit_on_failure.
+    const down = `${HEADER}
+TCP  192.0.2.100:80 rr
+  -> 198.51.100.1:8080            Masq    1      0          0
+TCP  192.0.2.101:443 wrr persistent 300
+  -> 198.51.100.1:443             Route   0      0          0
+  -> 198.51.100.3:443             Route   2      0          0
+UDP  [2001:db8::100]:53 wlc ops
+  -> [2001:db8::1]:53             Masq    1      0          0
+FWM  7 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops
+  -> 198.51.100.4:0               Route   1      0          0`;
+    assert.equal(clean(d.keepalivedUp), up);
+    assert.equal(clean(d.vigilUp), clean(d.keepalivedUp));
+    assert.equal(clean(d.keepalivedDown), down);
+    assert.equal(clean(d.vigilDown), clean(d.keepalivedDown));
+    assert.equal(clean(d.vigilStopped), HEADER);
+    assert.match(d.keepalivedThresholds ?? '', /198\.51\.100\.1:8080 +100 +10 /);
+    assert.equal(clean(d.vigilThresholds), clean(d.keepalivedThresholds));
+  });
+});

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { constants } from 'node:os';
+import { test } from 'node:test';
+import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
+import type { GenlRequest } from '../../../src/kernel/genetlink-codec.js';
+import { NetlinkError } from '../../../src/kernel/netlink.js';
+import { type GenlTransport, IpvsDriver, toIpvsDest, toIpvsService } from '../../../src/lvs/ipvs-driver.js';
+
+const dest = (address: string, weight: number): DesiredDest => ({
+  family: 'ipv4',
+  address,
+  port: 80,
+  weight,
+  method: 'NAT',
+  sorry: false,
+});
+const service = (addr: string, dests: DesiredDest[]): DesiredService => ({
+  key: `TCP ${addr}:80`,
+  vs: `[${addr}]:tcp:80`,
+  family: 'ipv4',
+  protocol: 'TCP',
+  address: addr,
+  port: 80,
+  scheduler: 'wlc',
+  dests,
+});
+const table = (...services: DesiredService[]): DesiredTable => ({ services });
+
+/** A kernel stand-in: answers requests by `refuse(command)` (an errno name, or undefined = ok). */
+function fakeKernel(refuse: (command: string) => string | undefined = () => undefined) {
+  const sent: string[] = [];
+  let current = '';
+  const transport: GenlTransport = {
+    family: async () => ({ id: 0x20, name: 'IPVS', version: 1, hdrSize: 0, maxAttr: 4 }),
+    request: async (operation: string, _r: GenlRequest) => {
+      current = operation;
+      sent.push(operation);
+      const code = refuse(current);
+      if (code !== undefined)
+        throw new NetlinkError(operation, constants.errno[code as keyof typeof constants.errno]);
+      return [];
+    },
+    dump: async () => [],
+    close: () => {},
+  };
+  return { sent, transport };
+}
+
+test('apply sends only the difference; the same table again sends nothing', async () => {
+  const k = fakeKernel();
+  const d = new IpvsDriver({ transport: () => k.transport });
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1), dest('198.51.100.2', 1)])));
+  assert.deepEqual(k.sent.splice(0), [
+    'new service TCP 192.0.2.100:80',
+    'new dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+    'new dest TCP 192.0.2.100:80 -> 198.51.100.2:80',
+  ]);
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1), dest('198.51.100.2', 1)])));
+  assert.deepEqual(k.sent.splice(0), []);
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 0)])));
+  assert.deepEqual(k.sent.splice(0), [
+    'del dest TCP 192.0.2.100:80 -> 198.51.100.2:80',
+    'set dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+  ]);
+  await d.apply(table({ ...service('192.0.2.100', [dest('198.51.100.1', 0)]), scheduler: 'rr' }));
+  assert.deepEqual(k.sent.splice(0), ['set service TCP 192.0.2.100:80']);
+  await d.stop();
+  assert.deepEqual(k.sent.splice(0), [
+    'del dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+    'del service TCP 192.0.2.100:80',
+  ]);
+});
+
+test('a service that already exists is not ours: no dests added, never changed or removed, retried later', async () => {
+  let foreign = true;
+  const k = fakeKernel((c) => (foreign && c === 'new service TCP 192.0.2.100:80' ? 'EEXIST' : undefined));
+  const logs: string[] = [];
+  const d = new IpvsDriver({ transport: () => k.transport, log: (l) => logs.push(l) });
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1)]), service('192.0.2.101', [])));
+  assert.deepEqual(k.sent.splice(0), ['new service TCP 192.0.2.100:80', 'new service TCP 192.0.2.101:80']);
+  assert.match(logs.join('\n'), /192\.0\.2\.100:80 already exists and was not created by vigil/);
+  assert.deepEqual(
+    d.current().services.map((s) => s.key),
+    ['TCP 192.0.2.101:80'],
+  );
+  await d.stop();
+  assert.deepEqual(k.sent.splice(0), ['del service TCP 192.0.2.101:80']);
+  // Once the foreign service is gone, the next apply takes the address.
+  foreign = false;
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1)])));
+  assert.deepEqual(k.sent.splice(0), [
+    'new service TCP 192.0.2.100:80',
+    'new dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+  ]);
+});
+
+test("keepalived's error rules: EEXIST on a new dest and ENOENT on deletes are success; ENOENT on set adds", async () => {
+  const k = fakeKernel((c) => {
+    if (c.startsWith('new dest') && c.endsWith('.1:80')) return 'EEXIST';
+    if (c.startsWith('set dest')) return 'ENOENT';
+    if (c.startsWith('del')) return c.includes('service') ? 'ESRCH' : 'ENOENT';
+    return undefined;
+  });
+  const d = new IpvsDriver({ transport: () => k.transport });
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1), dest('198.51.100.2', 1)])));
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 3)])));
+  assert.deepEqual(k.sent.slice(3), [
+    'del dest TCP 192.0.2.100:80 -> 198.51.100.2:80',
+    'set dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+    'new dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+  ]);
+  await d.stop();
+  assert.equal(d.current().services.length, 0);
+});
+
+test('a failed command rejects apply, the others still run, and the next apply retries it', async () => {
+  let broken = true;
+  const k = fakeKernel((c) => (broken && c.endsWith('-> 198.51.100.1:80') ? 'EINVAL' : undefined));
+  const d = new IpvsDriver({ transport: () => k.transport });
+  const t = table(service('192.0.2.100', [dest('198.51.100.1', 1), dest('198.51.100.2', 1)]));
+  await assert.rejects(d.apply(t), (e: Error) => e instanceof NetlinkError && e.code === 'EINVAL');
+  assert.deepEqual(
+    d.current().services[0]?.dests.map((x) => x.address),
+    ['198.51.100.2'],
+  );
+  broken = false;
+  k.sent.splice(0);
+  await d.apply(t);
+  assert.deepEqual(k.sent, ['new dest TCP 192.0.2.100:80 -> 198.51.100.1:80']);
+});
+
+test('a service that cannot be added takes no dests; the family missing is an error', async () => {
+  const k = fakeKernel((c) => (c.startsWith('new service') ? 'ENOENT' : undefined));
+  const d = new IpvsDriver({ transport: () => k.transport });
+  await assert.rejects(d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1)]))));
+  assert.deepEqual(k.sent, ['new service TCP 192.0.2.100:80']);
+  const none = new IpvsDriver({
+    loadModule: false,
+    transport: () => ({ ...fakeKernel().transport, family: async () => undefined }),
+  });
+  await assert.rejects(none.apply(table()), /no IPVS generic-netlink family/);
+  await assert.rejects(none.apply(table()), /no IPVS generic-netlink family/);
+});
+
+test('desired dests carry their method, weight and thresholds (0 when absent)', () => {
+  assert.deepEqual(
+    toIpvsDest({ ...dest('198.51.100.1', 3), method: 'DR', uThreshold: 100, lThreshold: 10 }),
+    {
+      family: 'ipv4',
+      address: '198.51.100.1',
+      port: 80,
+      method: 'DR',
+      weight: 3,
+      uThreshold: 100,
+      lThreshold: 10,
+    },
+  );
+  assert.equal(toIpvsDest(dest('198.51.100.1', 3)).uThreshold, 0);
+});
+
+test('desired services become keepalived-shaped kernel services', () => {
+  assert.deepEqual(toIpvsService(service('192.0.2.100', [])), {
+    family: 'ipv4',
+    protocol: 'TCP',
+    address: '192.0.2.100',
+    port: 80,
+    scheduler: 'wlc',
+    flags: 0,
+    timeoutS: 0,
+    netmask: '255.255.255.255',
+  });
+  assert.deepEqual(
+    toIpvsService({
+      key: 'FWM 3 ipv6',
+      vs: 'FWM 3',
+      family: 'ipv6',
+      fwmark: 3,
+      scheduler: 'rr',
+      persistenceTimeoutS: 360,
+      persistenceGranularity: '/64',
+      persistenceEngine: 'sip',
+      dests: [],
+    }),
+    { family: 'ipv6', fwmark: 3, scheduler: 'rr', flags: 1, timeoutS: 360, netmask: '64', peName: 'sip' },
+  );
+  const flagged = toIpvsService({
+    ...service('192.0.2.100', []),
+    protocol: 'UDP',
+    schedFlags: 7,
+    onePacket: true,
+  });
+  assert.equal(flagged.flags, 0x4 | 0x8 | 0x10 | 0x20);
+  assert.equal(toIpvsService({ ...service('192.0.2.100', []), schedFlags: 2 }).flags, 0x10);
+});
