@@ -213,6 +213,7 @@ export interface VrrpInstance extends Located, NotifyScripts {
   /** vmac_xmit_base: adverts go out of (and are read on) the base interface, VIPs stay on the VMAC. */
   readonly vmacXmitBase: boolean;
   readonly promoteSecondaries: boolean;
+  readonly unicastFaultNoPeer: boolean;
   readonly lowerPrioNoAdvert?: boolean;
   readonly higherPrioSendAdvert?: boolean;
   readonly unimplemented: Record<string, string[]>;

@@ -321,7 +321,7 @@ function checkInstance(i: VrrpInstance, cfg: KeepalivedConfig, sink: DiagnosticS
     }
   }
   // With unicast_fault_no_peer an instance may be unicast with no peers (it stays in FAULT).
-  if (i.unicastPeer.length === 0 && i.unimplemented.unicast_fault_no_peer === undefined) {
+  if (i.unicastPeer.length === 0 && !i.unicastFaultNoPeer) {
     // keepalived 2.2.7: "A unicast keyword has been specified without any unicast peers" (exit 5).
     for (const [field, kw] of [
       ['unicastSrcIp', 'unicast_src_ip'],

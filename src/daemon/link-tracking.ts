@@ -10,7 +10,7 @@ import type { TrackingStatus } from '../vrrp/types.js';
 export function combineTracking(
   external: TrackingStatus | undefined,
   primary: { readonly name: string; readonly up: boolean } | undefined,
-  /** Why the instance has no source address, or undefined when it has one. */
+  /** A fault of the worker's own (no source address, a config fault), or undefined. */
   noSource?: string,
 ): TrackingStatus {
   const base = external ?? { weight: 0, fault: false };

@@ -31,6 +31,12 @@ export interface InstancePlan {
   readonly family: IpFamily;
   readonly params: InstanceParams<Vip>;
   readonly check: AdvertCheckConfig;
+  /**
+   * A fault the configuration itself puts the instance in, for as long as it runs:
+   * `unicast_fault_no_peer` without peers (keepalived: "Cannot use unicast without any peers -
+   * going to fault state").
+   */
+  readonly configFault?: string;
   /** unicast_src_ip / mcast_src_ip: a configured source, which must be on the host to be used. */
   readonly configuredSrc: string | undefined;
   /**
@@ -254,6 +260,7 @@ export function planInstance(
     family,
     params,
     check,
+    ...(vi.unicastFaultNoPeer && !unicast ? { configFault: 'cannot use unicast without any peers' } : {}),
     configuredSrc,
     srcAddress,
     destinations: unicast ? vi.unicastPeer.map((p) => p.address) : [mcastGroup],

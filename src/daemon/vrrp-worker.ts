@@ -41,7 +41,8 @@ async function main(config: WorkerConfig): Promise<void> {
     const plan = plans.get(instance);
     const noSource =
       plan !== undefined && sources.get(instance) === undefined ? noSourceReason(plan) : undefined;
-    const status = combineTracking(external.get(instance), link, noSource);
+    const local = [plan?.configFault, noSource].filter((w) => w !== undefined).join('; ');
+    const status = combineTracking(external.get(instance), link, local === '' ? undefined : local);
     const key = JSON.stringify([status.weight, status.fault]);
     const nominal = !status.fault && status.weight === 0;
     if (pushed.get(instance) === key || (!force && !pushed.has(instance) && nominal)) return;

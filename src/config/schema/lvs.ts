@@ -233,7 +233,6 @@ export const VIRTUAL_SERVER: BlockSpec = {
     flag('mh-port', 'mhPort'),
     flag('mh-fallback', 'mhFallback'),
     flag('ops', 'ops'),
-    later('lvs_flush_on_stop'),
   ],
 };
 

@@ -50,7 +50,10 @@ export const TRACK_PROCESS: BlockSpec = {
       field: 'paramMatch',
       bare: 'accepted',
     },
-    special('weight', 'weight', 'weight', { default: 1, note: '-254..254', bare: 'error' }),
+    // keepalived.conf(5) says the default weight is 1, but keepalived 2.2.7 never sets it
+    // (vrrp_data.c alloc_vrrp_process): 0, so a process that is not running means FAULT. The
+    // daemon differential (test/integration/daemon/drop-in-corpus.test.ts) found it.
+    special('weight', 'weight', 'weight', { default: 0, note: '-254..254', bare: 'error' }),
     int('quorum', 'quorum', 1, 65535, { default: 1 }),
     int('quorum_max', 'quorumMax', 0, 65535),
     secondsMs('fork_delay', 'forkDelayMs', 0.000001, 3600),
@@ -162,7 +165,8 @@ export const VRRP_INSTANCE: BlockSpec = {
     later('use_ipvlan'),
     later('native_ipv6'),
     later('track_src_ip'),
-    later('unicast_fault_no_peer'),
+    // An instance that is unicast (a unicast keyword) but has no peers stays in FAULT.
+    flag('unicast_fault_no_peer', 'unicastFaultNoPeer', { default: false }),
     later('old_unicast_checksum'),
     later('garp_extra_if', { minArgs: 1, bare: 'error', kind: { t: 'special', reader: 'garp-extra-if' } }),
     later('kernel_rx_buf_size', { minArgs: 1, bare: 'error', kind: { t: 'int', min: 0, max: 4294967295 } }),

@@ -9,14 +9,19 @@
  * VRRP process skips virtual_server blocks, so those configs show that LVS errors never stop VRRP.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SHARED } from '../../shared.js';
 import { commandExists, integrationSkipReason, waitFor } from '../harness/topology.js';
-import { VIGIL } from './lab.js';
+import {
+  type HostInterface,
+  keepalivedStates,
+  run,
+  SideBySide,
+  showStates,
+  vigilStates,
+} from './side-by-side.js';
 
 const skip =
   integrationSkipReason() ?? (commandExists('keepalived') ? undefined : 'needs keepalived (Debian package)');
@@ -29,7 +34,7 @@ const RUN_MS = 3000;
  * (as at boot before DHCP), and the seeds' interface names each with an address of its own. Every
  * interface is a veth whose peer stays in the same namespace: nothing leaves it.
  */
-const INTERFACES: readonly { name: string; v4?: string; v6?: string }[] = [
+const INTERFACES: readonly HostInterface[] = [
   { name: 'eth0', v4: '192.0.2.1/24', v6: '2001:db8::1/64' },
   { name: 'eth1' },
   { name: 'eth2', v4: '192.0.2.2/32' },
@@ -184,128 +189,28 @@ function seedConf(name: string): string {
     .replace(/\b172\.(1[6-9]|2\d|3[01])\.\d+\.(\d+)/g, '198.51.100.$2');
 }
 
-function run(cmd: string, args: readonly string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 10_000 }, (err, stdout) =>
-      resolve({
-        code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1,
-        stdout: String(stdout),
-      }),
-    );
-  });
-}
-
-interface Side {
-  readonly ns: string;
-  readonly child: ChildProcess;
-  readonly pidFile: string;
-  log: string;
-  exit: number | null | undefined;
-}
-
-/** Each instance's state: keepalived's from its log ("(VI_1) Entering MASTER STATE"), vigil's from `vigil status`. */
-function keepalivedStates(log: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of log.matchAll(/\((\S+?)\) [Ee]nter(?:ing)? (\w+) [Ss][Tt][Aa][Tt][Ee]/g))
-    out.set(m[1]!, m[2]!.toUpperCase());
-  return out;
-}
-
-async function vigilStates(pidFile: string): Promise<Map<string, string>> {
-  const r = await run(VIGIL, ['status', '--json', '-p', pidFile]);
-  if (r.code !== 0) throw new Error(`vigil status exited ${r.code}`);
-  const s = JSON.parse(r.stdout) as { instances: { name: string; state: string }[] };
-  return new Map(s.instances.map((i) => [i.name, i.state]));
-}
-
-const show = (m: Map<string, string>) => JSON.stringify([...m].sort());
-
 describe('drop-in start: vigil runs wherever keepalived 2.2.7 runs, in the same states', {
   skip,
   timeout: 600_000,
 }, () => {
   const prefix = `vgds${process.pid % 10000}`;
-  let dir = '';
-  const namespaces = new Set<string>();
-  const children = new Set<ChildProcess>();
-
-  const makeHost = async (ns: string): Promise<void> => {
-    await run('ip', ['netns', 'add', ns]);
-    namespaces.add(ns);
-    const inNs = (...args: string[]) => run('ip', ['-n', ns, ...args]);
-    await inNs('link', 'set', 'lo', 'up');
-    for (const i of INTERFACES) {
-      await inNs('link', 'add', i.name, 'type', 'veth', 'peer', 'name', `${i.name}p`);
-      await inNs('link', 'set', i.name, 'up');
-      await inNs('link', 'set', `${i.name}p`, 'up');
-      if (i.v4) await inNs('addr', 'add', i.v4, 'dev', i.name);
-      if (i.v6) await inNs('addr', 'add', i.v6, 'dev', i.name, 'nodad');
-    }
-  };
-
+  let sbs: SideBySide | undefined;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-dropin-'));
+    sbs = new SideBySide();
   });
-  after(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    for (const ns of namespaces) spawnSync('ip', ['netns', 'del', ns]);
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
-  });
-
-  const start = (ns: string, impl: 'keepalived' | 'vigil', confFile: string): Side => {
-    const pidFile = join(dir, `${ns}.pid`);
-    const args =
-      impl === 'keepalived'
-        ? ['keepalived', '-n', '-l', '-D', '--vrrp', '-f', confFile, '-p', pidFile, '-r', `${pidFile}.vrrp`]
-        : [VIGIL, '-n', '-l', '-f', confFile, '-p', pidFile];
-    const child = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    const side: Side = { ns, child, pidFile, log: '', exit: undefined };
-    const onData = (d: Buffer) => {
-      side.log += d.toString();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      side.exit = code;
-      children.delete(child);
-    });
-    return side;
-  };
-
-  const stop = async (s: Side): Promise<void> => {
-    if (s.exit !== undefined) return;
-    s.child.kill('SIGTERM');
-    await waitFor(() => s.exit !== undefined, { timeoutMs: 8000, message: `${s.ns} stops` }).catch(() =>
-      s.child.kill('SIGKILL'),
-    );
-  };
-
-  /** Polls until vigil's instances are in keepalived's states (both may still be moving). */
-  const sameStates = (k: Side, v: Side, what: string) =>
-    waitFor(
-      async () => {
-        const want = keepalivedStates(k.log);
-        const got = await vigilStates(v.pidFile);
-        if (want.size === 0 || show(want) !== show(got))
-          throw new Error(`keepalived ${show(want)}, vigil ${show(got)}`);
-        return true;
-      },
-      { timeoutMs: 8000, intervalMs: 200, message: `${what}: vigil's states equal keepalived's` },
-    );
+  after(() => sbs?.cleanup());
 
   let n = 0;
   for (const c of CASES) {
     const needsShared = typeof c.conf !== 'string' && !existsSync(join(SHARED, 'configs', 'from-seeds'));
     test(c.title, { skip: needsShared ? `${SHARED}/configs/from-seeds is not present` : false }, async () => {
       const id = n++;
-      const confFile = join(dir, `case-${id}.conf`);
-      writeFileSync(confFile, typeof c.conf === 'string' ? c.conf : seedConf(c.conf.seed));
-      const nsK = `${prefix}k${id}`;
-      const nsV = `${prefix}v${id}`;
-      await Promise.all([makeHost(nsK), makeHost(nsV)]);
-      const k = start(nsK, 'keepalived', confFile);
-      const v = start(nsV, 'vigil', confFile);
+      const h = sbs!;
+      const { k, v, nsK, nsV, close } = await h.startPair(
+        `${prefix}${id}`,
+        typeof c.conf === 'string' ? c.conf : seedConf(c.conf.seed),
+        INTERFACES,
+      );
       try {
         // The observation window itself: what matters is who is still running at its end.
         await new Promise((r) => setTimeout(r, RUN_MS));
@@ -321,7 +226,7 @@ describe('drop-in start: vigil runs wherever keepalived 2.2.7 runs, in the same 
           return;
         }
         assert.equal(v.exit, undefined, `vigil runs where keepalived runs${detail}`);
-        await sameStates(k, v, 'after start-up');
+        await h.sameStates(k, v, 'after start-up');
         for (const cmd of c.change ?? []) {
           await Promise.all([nsK, nsV].map((ns) => run('ip', ['netns', 'exec', ns, ...cmd])));
         }
@@ -333,19 +238,15 @@ describe('drop-in start: vigil runs wherever keepalived 2.2.7 runs, in the same 
           });
         } else if (c.change !== undefined) {
           // Both must leave the start-up state: wait for a transition in keepalived first.
-          const before = show(keepalivedStates(k.log));
-          await waitFor(() => show(keepalivedStates(k.log)) !== before, {
+          const before = showStates(keepalivedStates(k.log));
+          await waitFor(() => showStates(keepalivedStates(k.log)) !== before, {
             timeoutMs: 8000,
             message: `keepalived reacts to the change${detail}`,
           });
-          await sameStates(k, v, 'after the change');
+          await h.sameStates(k, v, 'after the change');
         }
       } finally {
-        await Promise.all([stop(k), stop(v)]);
-        for (const ns of [nsK, nsV]) {
-          spawnSync('ip', ['netns', 'del', ns]);
-          namespaces.delete(ns);
-        }
+        await close();
       }
     });
   }

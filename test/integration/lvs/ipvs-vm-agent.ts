@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultRegistry } from '../../../src/check/registry.js';
 import { CheckerService } from '../../../src/check/service.js';
 import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
+import { daemonVerdict } from '../../../src/config/daemon-verdict.js';
 import { fsConfigSource } from '../../../src/config/fs-source.js';
 import { readHostFacts } from '../../../src/config/host-facts.js';
 import { loadConfig } from '../../../src/config/load.js';
@@ -295,7 +296,9 @@ async function keepalivedScenario(): Promise<void> {
   rmSync(DOWN_FILE, { force: true });
 
   const r = loadConfig(conf, { configId: 'vm', source: fsConfigSource(), host: readHostFacts() });
-  if (r.model === undefined || r.diagnostics.some((d) => d.severity === 'error'))
+  // The daemon's verdict, not -t's: keepalived's daemon runs this config (ops on TCP is reset, as
+  // `keepalived -t` reports), so vigil's must too.
+  if (r.model === undefined || !daemonVerdict(r.diagnostics, true).run)
     throw new Error(`vigil rejects the config: ${JSON.stringify(r.diagnostics)}`);
   const driver = new IpvsDriver({ log: (l) => console.log(`vigil: ${l}`) });
   const service = new CheckerService(checkPlan(r.model), {

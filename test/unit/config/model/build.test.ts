@@ -233,14 +233,14 @@ test('the SSL block is modelled', () => {
   assert.equal(r.model!.ssl?.key, '/etc/ssl/k.pem');
 });
 
-test('persistence_timeout without a value means 6 minutes; vrrp_track_process weight defaults to 1', () => {
+test('persistence_timeout without a value means 6 minutes; vrrp_track_process weight defaults to 0 (keepalived 2.2.7 code, not its man page)', () => {
   const r = check(
     'virtual_server 192.0.2.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n persistence_timeout\n real_server 198.51.100.1 80 {\n }\n}\n',
   );
   assert.equal(errors(r).length, 0, show(r));
   assert.equal(r.model!.virtualServers[0]!.persistenceTimeoutS, 360);
   const p = check(`vrrp_track_process p {\n process nginx\n}\n${instance()}`);
-  assert.equal(p.model!.trackProcesses[0]!.weight, 1);
+  assert.equal(p.model!.trackProcesses[0]!.weight, 0);
 });
 
 test('effective checker timing inherits checker -> real server -> virtual server -> keepalived default', async () => {
