@@ -119,7 +119,8 @@ function stage2Script(command: string, cwd: string, modprobe: readonly string[])
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 NO_COLOR=1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t tmpfs tmpfs /tmp
+# /tmp stays the overlay's (host /tmp read-only below, writes to the tmpfs above): a checkout
+# under /tmp (as CI may clone) must stay visible to the guest.
 mount -t tmpfs tmpfs /run
 mkdir -p /run/netns /run/keepalived
 echo 1 > /proc/sys/kernel/printk
