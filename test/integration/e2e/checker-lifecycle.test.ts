@@ -73,7 +73,12 @@ function eventScripts(dir: string): (event: string) => string {
   return (event) => writeScript(join(dir, `${event}.sh`), `echo "${event} $#" >> ${join(dir, 'events')}`);
 }
 
-function realServer(address: string, script: (e: string) => string, notify?: string): string {
+function realServer(
+  address: string,
+  script: (e: string) => string,
+  notify?: string,
+  logAllFailures = false,
+): string {
   return [
     `  real_server ${address} 80 {`,
     '    weight 1',
@@ -89,6 +94,7 @@ function realServer(address: string, script: (e: string) => string, notify?: str
     `      delay_loop ${DELAY_LOOP}`,
     `      retry ${RETRY}`,
     `      delay_before_retry ${DELAY_BEFORE_RETRY}`,
+    ...(logAllFailures ? ['      log_all_failures'] : []),
     '    }',
     '  }',
   ].join('\n');
@@ -121,8 +127,8 @@ function directorConf(dir: string, smtpPort: number | undefined): string {
       '  lb_algo rr',
       '  lb_kind NAT',
       '  protocol TCP',
-      realServer(RS.rs1, script, 'a-rs1'),
-      realServer(RS.rs2, script),
+      realServer(RS.rs1, script, 'a-rs1', true),
+      realServer(RS.rs2, script, undefined, true),
       '}',
       `virtual_server ${VIP_Q} 80 {`,
       '  lb_algo rr',
@@ -169,6 +175,8 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
   let smtp: SmtpSink | undefined;
   const servers = new Map<string, Nginx>();
   const events = () => readLines(join(lab.dir, 'events'));
+  /** The log of the rs1 stop, up to its removal from both virtual servers. */
+  let downLog = '';
 
   /** virtualServers of `vigil status --json`, by name. */
   const vss = async (): Promise<Map<string, Vs>> =>
@@ -264,6 +272,17 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
     });
     const downLine = `HTTP_CHECK on service ${RS1} failed after ${RETRY} retries.`;
     assert.ok(d.log().slice(from).includes(downLine), `"${downLine}" in\n${d.log().slice(from)}`);
+    // VS_A's checkers have log_all_failures: the failures before the final one are logged, so the
+    // removal came after exactly retry+1 failed attempts (vigil's retry wording, see the todo below).
+    downLog = d.log().slice(from);
+    const retries =
+      downLog.match(/HTTP_GET on service \[198\.51\.100\.2\]:tcp:80: .* \(retry \d\/\d\)\./g) ?? [];
+    assert.equal(retries.length, RETRY, downLog);
+    // First failed attempt -> removal: retry x delay_before_retry, plus the attempts' own time.
+    const spaced =
+      loggedAt(d, `Removing service ${RS1} from VS ${VS_A}`, from) - loggedAt(d, '(retry 1/', from);
+    timing(`VS_A first failed attempt -> removal (retry x delay_before_retry = ${DOWN_MIN_MS})`, spaced);
+    assert.ok(spaced >= DOWN_MIN_MS - 20 && spaced <= DOWN_MIN_MS + 500, `${spaced} ms\n${downLog}`);
     for (const vs of [VS_A, VS_Q]) {
       const ms = loggedAt(d, `Removing service ${RS1} from VS ${vs}`, from) - t0;
       timing(`nginx stop -> "Removing service" for ${vs} (bounds ${DOWN_MIN_MS}..${DOWN_MAX_MS})`, ms);
@@ -297,6 +316,18 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
     console.log(`# rs1 down: VS_A ${JSON.stringify(a.counts)}, VS_Q ${JSON.stringify(q.counts)}`);
   });
 
+  // keepalived 2.2.7 (check_http.c timeout_epilog/http_handle_response) logs every failed attempt
+  // of an up HTTP checker with log_all_failures as "<reason> server <RS>." (e.g. "Error connecting
+  // server [198.51.100.2]:tcp:80."), the final one included, before "HTTP_CHECK on service ...
+  // failed after N retries."; vigil logs "HTTP_GET on service <RS>: <reason> (retry n/N)." for the
+  // non-final ones only (wording.ts retryLine) and nothing for the final one.
+  test('log_all_failures: keepalived words for each failed HTTP attempt', {
+    todo: 'vigil words HTTP/TCP per-attempt failures its own way (wording.ts retryLine)',
+  }, () => {
+    const lines = downLog.match(/\S.* server \[198\.51\.100\.2\]:tcp:80\.$/gm) ?? [];
+    assert.equal(lines.length, RETRY + 1, downLog);
+  });
+
   test('smtp_alert: keepalived subjects for the checker and quorum transitions', {
     skip: python ? false : 'python3 has no smtpd module',
   }, async () => {
@@ -313,7 +344,8 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
       () => mails(smtp!).find((x) => x.includes(`Subject: [${ROUTER_ID}] Virtualserver ${VS_Q} - DOWN`)),
       { timeoutMs: 10_000, message: `VS DOWN mail\n${smtp!.text()}` },
     );
-    assert.match(v, /=> Lost quorum 2-0=2 > 1 <=/);
+    // keepalived's do_vs_notifies prints "%u+%u=%ld <= %ld" for a loss too (the log line says 2-0=2 > 1).
+    assert.match(v, /=> Lost quorum 2\+0=2 <= 1 <=/);
   });
 
   test('nginx back on rs1: notify_up, quorum_up, the sorry server leaves', async () => {
