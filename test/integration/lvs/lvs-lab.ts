@@ -129,11 +129,11 @@ export function holdConnection(lab: Lab): {
 /** The load generator, run in the client namespace: N connections (agent: false), bodies counted. */
 const LOAD = `
 const http = require('node:http');
-const [n, conc, addrs] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3].split(',')];
+const [n, conc, addrs, vip] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3].split(','), process.argv[4]];
 const counts = {}; let failed = 0; let started = 0;
 const one = () => new Promise((res) => {
   const i = started++;
-  const q = http.get({ host: '${VIP}', port: 80, path: '/', agent: false, timeout: 3000,
+  const q = http.get({ host: vip, port: 80, path: '/', agent: false, timeout: 3000,
     localAddress: addrs[i % addrs.length] }, (r) => {
     let b = ''; r.on('data', (d) => b += d); r.on('end', () => { counts[b.trim()] = (counts[b.trim()] ?? 0) + 1; res(); });
   });
@@ -147,17 +147,18 @@ const one = () => new Promise((res) => {
 })();
 `;
 
-/** `n` HTTP connections from the client to the VIP, `conc` at a time: answers by real server. */
+/** `n` HTTP connections from the client to `vip`, `conc` at a time: answers by real server. */
 export async function load(
   lab: Lab,
   n: number,
   conc: number,
   addrs: readonly string[] = [lab.topo.host('cli').ipv4],
+  vip: string = VIP,
 ): Promise<{ counts: Record<string, number>; failed: number }> {
   const r = await lab.topo.exec(
     'cli',
     process.execPath,
-    ['-e', LOAD, String(n), String(conc), addrs.join(',')],
+    ['-e', LOAD, String(n), String(conc), addrs.join(','), vip],
     {
       timeoutMs: 120_000,
     },
