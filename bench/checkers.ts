@@ -16,7 +16,7 @@
  *    (/proc/PID/stat utime+stime), the checks nginx saw (stub_status: accepts and requests), the
  *    adverts; RSS (/proc/PID/status VmRSS) at the end.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type DaemonHandle, type Lab, vrrpConf } from '../test/integration/daemon/lab.js';
 import { NGINX, nginx } from '../test/integration/e2e/helpers.js';
@@ -52,6 +52,22 @@ function cpuSeconds(pid: number): number {
   // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+/** CPU seconds per thread (task id -> name and seconds). */
+function threadCpu(pid: number): Map<number, { name: string; s: number }> {
+  const out = new Map<number, { name: string; s: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { name, s: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
 }
 
 function rssMb(pid: number): number {
@@ -263,6 +279,8 @@ interface StormResult {
   servers: number;
   oldestRunAgoMs: number;
   failures: Map<string, number>;
+  threads: { tid: number; name: string; cores: number }[];
+  pid: number;
 }
 
 async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult> {
@@ -274,13 +292,19 @@ async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult
     const pid = daemonPid(d);
     const s0 = await stub(lab);
     const c0 = cpuSeconds(pid);
+    const th0 = threadCpu(pid);
     const t0 = Date.now();
     await sleep(WINDOW_S * 1000);
     const t1 = Date.now();
     const c1 = cpuSeconds(pid);
+    const th1 = threadCpu(pid);
     const s1 = await stub(lab);
     const rss = rssMb(pid);
     const windowS = (t1 - t0) / 1000;
+    const threads = [...th1]
+      .map(([tid, v]) => ({ tid, name: v.name, cores: (v.s - (th0.get(tid)?.s ?? 0)) / windowS }))
+      .sort((a, b) => b.cores - a.cores)
+      .slice(0, 5);
     // Each HTTP_GET is one connection and one request; a TCP_CHECK is a connection only. The
     // second stub query is one connection and one request too.
     const requests = s1.requests - s0.requests - 1;
@@ -316,6 +340,8 @@ async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult
       servers,
       oldestRunAgoMs: oldest,
       failures,
+      threads,
+      pid,
     };
   } finally {
     await lab.stopAll();
@@ -385,6 +411,9 @@ async function main(): Promise<number> {
       console.log(
         `storm             CPU ${(storm.cpuCores * 100).toFixed(1).padStart(5)}% of a core   RSS ${storm.rss.toFixed(0)} MB` +
           `   CPU per 1,000 checks ${(((1000 * storm.cpuSeconds) / (checksPerS * storm.windowS)) * 1000).toFixed(1)} ms`,
+      );
+      console.log(
+        `busiest threads: ${storm.threads.map((t) => `${t.tid === storm.pid ? 'main thread' : t.name}[${t.tid}] ${(t.cores * 100).toFixed(1)}%`).join(', ')}`,
       );
       console.log(
         `goal: under 50% of a core (${storm.cpuCores < 0.5 ? 'met' : 'NOT met'}), RSS under 100 MB (${storm.rss < 100 ? 'met' : 'NOT met'})`,
