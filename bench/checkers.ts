@@ -16,6 +16,7 @@
  *    (/proc/PID/stat utime+stime), the checks nginx saw (stub_status: accepts and requests), the
  *    adverts; RSS (/proc/PID/status VmRSS) at the end.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type DaemonHandle, type Lab, vrrpConf } from '../test/integration/daemon/lab.js';
@@ -348,6 +349,39 @@ async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult
   }
 }
 
+/**
+ * Whatever still runs inside this run's namespaces (on Ctrl-C during the storm, nginx workers
+ * were seen to outlive their master): every such process was started by this benchmark.
+ */
+async function killLeftovers(lab: Lab): Promise<void> {
+  // Bounded: a parent may start a child between two kills, so look again until none is left.
+  for (let round = 0; round < 20; round++) {
+    let left = 0;
+    for (const h of lab.topo.hosts.values()) {
+      let out = '';
+      try {
+        out = execFileSync('ip', ['netns', 'pids', h.netns], { encoding: 'utf8' });
+      } catch {
+        // no such namespace (any more)
+      }
+      for (const pid of out
+        .split(/\s+/)
+        .filter((x) => /^\d+$/.test(x))
+        .map(Number)) {
+        if (pid === process.pid) continue;
+        left++;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    if (left === 0) return;
+    await sleep(100);
+  }
+}
+
 async function main(): Promise<number> {
   if (process.getuid?.() !== 0) {
     console.error('bench/checkers: needs root (network namespaces)');
@@ -366,10 +400,15 @@ async function main(): Promise<number> {
     cleaning ??= ng
       .stop()
       .catch(() => undefined)
+      .then(() => killLeftovers(lab))
       .then(() => lab.destroy());
     return cleaning;
   };
   const stop = () => void cleanup().then(() => process.exit(130));
+  // The topology's own signal handler SIGKILLs the nginx master at once, which orphans its
+  // workers: this benchmark's handler stops nginx first, then destroys the lab.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
