@@ -21,7 +21,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type DaemonHandle, type Lab, vrrpConf } from '../test/integration/daemon/lab.js';
 import { NGINX, nginx } from '../test/integration/e2e/helpers.js';
-import { commandExists, waitFor } from '../test/integration/harness/topology.js';
+import { commandExists } from '../test/integration/harness/topology.js';
+import { type AdvertCapture, captureAdverts } from './adverts.js';
 
 const VIP = '192.0.2.100';
 const VRID = 61;
@@ -180,34 +181,6 @@ function conf(withChecks: boolean): string {
 }
 
 // ---- adverts seen from the client ----
-
-interface AdvertCapture {
-  /** Advert times (ms since the epoch) within [from, to). */
-  between(from: number, to: number): number[];
-  stop(): void;
-}
-
-async function captureAdverts(lab: Lab): Promise<AdvertCapture> {
-  const dump = lab.topo.spawn('client', 'tcpdump', ['-i', 'eth0', '-n', '-tt', '-l', '-p', 'ip proto 112']);
-  const stamps: number[] = [];
-  let buf = '';
-  let listening = false;
-  dump.stderr?.on('data', (x: Buffer) => {
-    if (x.toString().includes('listening on')) listening = true;
-  });
-  dump.stdout?.on('data', (x: Buffer) => {
-    buf += x.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines)
-      if (new RegExp(`VRRPv3.*vrid ${VRID}`).test(l)) stamps.push(Number(l.split(' ')[0]) * 1000);
-  });
-  await waitFor(() => listening, { timeoutMs: 10000, message: 'tcpdump listening' });
-  return {
-    between: (from, to) => stamps.filter((t) => t >= from && t < to),
-    stop: () => dump.kill('SIGKILL'),
-  };
-}
 
 interface Timing {
   adverts: number;
@@ -418,7 +391,7 @@ async function main(): Promise<number> {
     writeFileSync(join(prefix, 'nginx.conf'), nginxConfText(prefix, ng.htmlDir));
     writeFileSync(ng.indexFile, 'ok\n');
     await ng.start();
-    const adverts = await captureAdverts(lab);
+    const adverts = await captureAdverts(lab, VRID);
     try {
       const wantTcp = TCP_SERVERS / DELAY_LOOP;
       const wantHttp = HTTP_SERVERS / DELAY_LOOP;

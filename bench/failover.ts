@@ -15,6 +15,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createLab, type Impl, type Lab, vrrpConf } from '../test/integration/daemon/lab.js';
 import { commandExists, waitFor } from '../test/integration/harness/topology.js';
+import { captureAdverts } from './adverts.js';
 
 const VIP = '192.0.2.100';
 const NODES = ['n1', 'n2'] as const;
@@ -145,28 +146,16 @@ async function advertIntervals(lab: Lab, busyMs: number, seconds: number): Promi
   });
   const env: Record<string, string> = busyMs > 0 ? { VIGIL_BENCH_BUSY_MAIN_MS: String(busyMs) } : {};
   const d = lab.start('vigil', 'n1', conf, { env });
-  const dump = lab.topo.spawn('client', 'tcpdump', ['-i', 'eth0', '-n', '-tt', '-l', '-p', 'ip proto 112']);
-  const stamps: number[] = [];
-  let buf = '';
-  let listening = false;
-  dump.stderr?.on('data', (x: Buffer) => {
-    if (x.toString().includes('listening on')) listening = true;
-  });
-  dump.stdout?.on('data', (x: Buffer) => {
-    buf += x.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines) if (/VRRPv3.*vrid 61/.test(l)) stamps.push(Number(l.split(' ')[0]) * 1000);
-  });
+  const capture = await captureAdverts(lab, 61);
+  const stamps = capture.stamps;
   try {
-    await waitFor(() => listening, { timeoutMs: 10000, message: 'tcpdump listening' });
     await d.waitLog(/Entering MASTER STATE/);
     const start = stamps.length;
     await waitFor(() => stamps.length - start > seconds * 10, { timeoutMs: seconds * 2000 + 5000 });
     const s = stamps.slice(start);
     return s.slice(1).map((t, i) => t - s[i]!);
   } finally {
-    dump.kill('SIGKILL');
+    capture.stop();
     await lab.stopAll();
   }
 }
