@@ -10,13 +10,14 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultRegistry } from '../../../src/check/registry.js';
 import { CheckerService } from '../../../src/check/service.js';
-import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
+import type { DesiredService, DesiredTable } from '../../../src/check/table.js';
 import { daemonVerdict } from '../../../src/config/daemon-verdict.js';
 import { fsConfigSource } from '../../../src/config/fs-source.js';
 import { readHostFacts } from '../../../src/config/host-facts.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { checkPlan } from '../../../src/daemon/daemon.js';
 import { IpvsDriver, ipvsAvailable } from '../../../src/lvs/ipvs-driver.js';
+import { dest } from '../../lvs-fixtures.js';
 
 const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8' });
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
@@ -26,20 +27,6 @@ function step(name: string, data: unknown): void {
   console.log(ipvsadm('-Ln'));
   console.log(`@@JSON ${JSON.stringify({ step: name, data })}`);
 }
-
-const dest = (
-  address: string,
-  port: number,
-  weight: number,
-  method: DesiredDest['method'] = 'NAT',
-): DesiredDest => ({
-  family: address.includes(':') ? 'ipv6' : 'ipv4',
-  address,
-  port,
-  weight,
-  method,
-  sorry: false,
-});
 
 function svc(
   key: string,
@@ -57,7 +44,7 @@ export function firstTable(): DesiredTable {
         address: '192.0.2.100',
         port: 80,
         scheduler: 'rr',
-        dests: [dest('198.51.100.1', 8080, 1), dest('198.51.100.2', 8080, 1)],
+        dests: [dest('198.51.100.1', 1, 8080), dest('198.51.100.2', 1, 8080)],
       }),
       svc('TCP 192.0.2.101:443', {
         protocol: 'TCP',
@@ -65,9 +52,9 @@ export function firstTable(): DesiredTable {
         port: 443,
         scheduler: 'wrr',
         dests: [
-          dest('198.51.100.1', 443, 3),
-          dest('198.51.100.2', 443, 1),
-          dest('198.51.100.3', 443, 2, 'DR'),
+          dest('198.51.100.1', 3, 443),
+          dest('198.51.100.2', 1, 443),
+          dest('198.51.100.3', 2, 443, 'DR'),
         ],
       }),
       svc('FWM 7 ipv4', {
@@ -75,7 +62,7 @@ export function firstTable(): DesiredTable {
         scheduler: 'sh',
         persistenceTimeoutS: 300,
         persistenceGranularity: '255.255.255.0',
-        dests: [dest('198.51.100.4', 0, 1, 'DR'), dest('198.51.100.5', 0, 2, 'DR')],
+        dests: [dest('198.51.100.4', 1, 0, 'DR'), dest('198.51.100.5', 2, 0, 'DR')],
       }),
       svc('UDP [2001:db8::100]:53', {
         family: 'ipv6',
@@ -83,7 +70,7 @@ export function firstTable(): DesiredTable {
         address: '2001:db8::100',
         port: 53,
         scheduler: 'wlc',
-        dests: [dest('2001:db8::1', 53, 1), dest('2001:db8::2', 53, 2)],
+        dests: [dest('2001:db8::1', 1, 53), dest('2001:db8::2', 2, 53)],
       }),
     ],
   };
@@ -94,7 +81,7 @@ export function secondTable(): DesiredTable {
   const [a, b, ...rest] = firstTable().services as [DesiredService, DesiredService, ...DesiredService[]];
   return {
     services: [
-      { ...a, dests: [dest('198.51.100.1', 8080, 5), dest('198.51.100.2', 8080, 1)] },
+      { ...a, dests: [dest('198.51.100.1', 5, 8080), dest('198.51.100.2', 1, 8080)] },
       { ...b, dests: b.dests.filter((d) => d.address !== '198.51.100.2') },
       ...rest,
     ],
@@ -117,7 +104,7 @@ async function driverScenario(): Promise<void> {
         address: '192.0.2.102',
         port: 80,
         scheduler: 'rr',
-        dests: [dest('198.51.100.1', 80, 1)],
+        dests: [dest('198.51.100.1', 1, 80)],
       }),
     ],
   };
