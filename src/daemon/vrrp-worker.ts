@@ -21,10 +21,16 @@ async function main(config: WorkerConfig): Promise<void> {
   // Advert sources come from the live address table: an instance whose interface has no address
   // yet (DHCP at boot) or whose unicast_src_ip is not on the host waits in FAULT until it appears.
   let plans = new Map(config.plans.map((p) => [p.name, p]));
-  const withLiveSource = (p: InstancePlan) => withSource(p, resolveSource(p, kernel.host));
+  const sources = new Map<string, string | undefined>();
+  /** The plans with their sources from the live address table, which `sources` records. */
+  const withLiveSources = (ps: readonly InstancePlan[]) =>
+    ps.map((p) => {
+      const src = resolveSource(p, kernel.host);
+      sources.set(p.name, src);
+      return withSource(p, src);
+    });
   kernel.configureInterfaces(config.plans);
-  const engine = new VrrpEngine(config.plans.map(withLiveSource), config.groups, kernel.ports);
-  const sources = new Map(config.plans.map((p) => [p.name, resolveSource(p, kernel.host)]));
+  const engine = new VrrpEngine(withLiveSources(config.plans), config.groups, kernel.ports);
 
   // Tracking = the main thread's status (scripts, files, processes, track_interface) combined
   // with the primary interface's link state, which is seen here without a thread hop.
@@ -104,12 +110,11 @@ async function main(config: WorkerConfig): Promise<void> {
         busy = busy.then(async () => {
           primary = m.config.primary;
           plans = new Map(m.config.plans.map((p) => [p.name, p]));
-          for (const p of m.config.plans) sources.set(p.name, resolveSource(p, kernel.host));
           kernel.configureInterfaces(m.config.plans);
           kernel.configureFirewall(m.config.firewall);
           // New or changed VMACs exist before the instances use them; unused ones go afterwards.
           await kernel.ensureVmacs(m.config.plans);
-          const r = await engine.reconfigure(m.config.plans.map(withLiveSource), m.config.groups);
+          const r = await engine.reconfigure(withLiveSources(m.config.plans), m.config.groups);
           await kernel.pruneVmacs(m.config.plans);
           for (const name of r.started) pushed.delete(name);
           retrackAll();
