@@ -49,7 +49,18 @@ export type LifecycleEvent =
     }
   /** A line for notify_fifo and lvs_notify_fifo (`RS ... UP\n`, `VS ... DOWN\n`). */
   | { readonly type: 'fifo'; readonly line: string }
-  | { readonly type: 'mail'; readonly subject: string; readonly body: string };
+  | { readonly type: 'mail'; readonly subject: string; readonly body: string }
+  /** A real server entered or left service, or its weight moved (the event stream of the HTTP API). */
+  | {
+      readonly type: 'real-server';
+      readonly vs: string;
+      readonly rs: string;
+      readonly up: boolean;
+      readonly weight: number;
+      readonly reason: string;
+    }
+  /** A virtual server gained or lost quorum. */
+  | { readonly type: 'quorum'; readonly vs: string; readonly up: boolean; readonly reason: string };
 
 export interface AttemptRequest {
   readonly id: number;
@@ -496,7 +507,7 @@ export class HealthLifecycle {
     }
     const target = p.weight + rs.checkers.reduce((n, c) => n + c.contribution, 0);
     if (target !== rs.effective) this.updateWeight(vs, rs, target, false);
-    if (numFailed(rs) === 0 && !rs.alive) this.performSvrState(vs, rs, true);
+    if (numFailed(rs) === 0 && !rs.alive) this.performSvrState(vs, rs, true, 'reload');
     return rs;
   }
 
@@ -601,12 +612,15 @@ export class HealthLifecycle {
     }
     c.hasRun = true;
     const failed = numFailed(rs);
-    if (up ? failed <= 1 : failed === 0) this.performSvrState(vs, rs, up);
+    const why = up
+      ? `${c.plan.type} succeeded`
+      : `${c.plan.type} failed${c.last !== undefined && !c.last.ok ? `: ${c.last.reason}` : ''}`;
+    if (up ? failed <= 1 : failed === 0) this.performSvrState(vs, rs, up, why);
     c.isUp = up;
   }
 
   /** perform_svr_state. */
-  private performSvrState(vs: VState, rs: RState, alive: boolean): void {
+  private performSvrState(vs: VState, rs: RState, alive: boolean, reason: string): void {
     if (rs.alive === alive) return;
     const inh = rs.plan.inhibit;
     const verb = alive ? (inh ? 'Enabling' : 'Adding') : inh ? 'Disabling' : 'Removing';
@@ -615,8 +629,20 @@ export class HealthLifecycle {
       `${verb} service ${rs.plan.name} ${inh ? 'of' : alive ? 'to' : 'from'} VS ${vs.plan.name}`,
     );
     rs.alive = alive;
+    this.serverEvent(vs, rs, reason);
     this.rsNotifies(vs, rs, false);
     this.updateQuorum(vs, false);
+  }
+
+  private serverEvent(vs: VState, rs: RState, reason: string): void {
+    this.ports.emit({
+      type: 'real-server',
+      vs: vs.plan.name,
+      rs: rs.plan.name,
+      up: rs.alive,
+      weight: realWeight(rs.effective),
+      reason,
+    });
   }
 
   /** do_rs_notifies: notify_up/notify_down and the FIFO line. */
@@ -642,7 +668,9 @@ export class HealthLifecycle {
     const s = p.sorry;
     if (!vs.quorumUp && w >= threshold) {
       vs.quorumUp = true;
-      this.log('info', `Gained quorum ${p.quorum}+${p.hysteresis}=${threshold} <= ${w} for VS ${p.name}`);
+      const line = `Gained quorum ${p.quorum}+${p.hysteresis}=${threshold} <= ${w} for VS ${p.name}`;
+      this.log('info', line);
+      this.ports.emit({ type: 'quorum', vs: p.name, up: true, reason: line });
       if (s !== undefined && vs.sorryAlive) {
         this.log('info', `${s.inhibit ? 'Disabling' : 'Removing'} sorry server ${s.name} from VS ${p.name}`);
         vs.sorryAlive = false;
@@ -654,10 +682,9 @@ export class HealthLifecycle {
       (init && !vs.quorumUp && s !== undefined && !vs.sorryAlive)
     ) {
       vs.quorumUp = false;
-      this.log(
-        'info',
-        `${init ? 'Starting with quorum down' : 'Lost quorum'} ${p.quorum}-${p.hysteresis}=${threshold} > ${w} for VS ${p.name}`,
-      );
+      const line = `${init ? 'Starting with quorum down' : 'Lost quorum'} ${p.quorum}-${p.hysteresis}=${threshold} > ${w} for VS ${p.name}`;
+      this.log('info', line);
+      this.ports.emit({ type: 'quorum', vs: p.name, up: false, reason: line });
       if (s !== undefined && !vs.sorryAlive) {
         this.log('info', `${s.inhibit ? 'Enabling' : 'Adding'} sorry server ${s.name} to VS ${p.name}`);
         this.log('info', `Removing alive servers from the pool for VS ${p.name}`);
@@ -699,6 +726,13 @@ export class HealthLifecycle {
     const threshold = vs.plan.quorum - vs.plan.hysteresis;
     const w = this.weightSum(vs);
     if (stopping || (vs.quorumUp && (w === 0 || w < threshold))) {
+      if (vs.quorumUp)
+        this.ports.emit({
+          type: 'quorum',
+          vs: vs.plan.name,
+          up: false,
+          reason: stopping ? 'shutdown' : `servers removed: weight ${w} < ${threshold}`,
+        });
       vs.quorumUp = false;
       this.vsNotifies(vs, false, threshold, w, stopping);
     }
@@ -718,6 +752,7 @@ export class HealthLifecycle {
       return;
     }
     rs.alive = false;
+    this.serverEvent(vs, rs, stopping ? 'shutdown' : 'removed from the configuration');
     if (!vs.plan.omega && stopping) return;
     this.rsNotifies(vs, rs, stopping);
     if (rs.plan.smtpAlert) {
@@ -755,6 +790,7 @@ export class HealthLifecycle {
       'info',
       `Changing weight from ${before} to ${after} for ${rs.alive ? '' : 'in'}active service ${rs.plan.name} of VS ${vs.plan.name}`,
     );
+    this.serverEvent(vs, rs, `weight ${before} -> ${after}`);
     if (updateQuorum) this.updateQuorum(vs, false);
   }
 

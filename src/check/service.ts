@@ -29,6 +29,8 @@ export interface CheckerServiceOptions {
   readonly clock?: LifecycleClock & { cancelAll?(): void };
   readonly random?: () => number;
   readonly bootstrapDelayMs?: number;
+  /** Each attempt's duration and verdict (the checker latency histogram of /metrics). */
+  readonly observe?: (type: string, ok: boolean, ms: number) => void;
 }
 
 export class CheckerService {
@@ -101,9 +103,11 @@ export class CheckerService {
     const attempt = this.attemptFor(req.checker);
     const abort = new AbortController();
     let done = false;
+    const started = performance.now();
     const finish = (o: CheckOutcome) => {
       if (done) return;
       done = true;
+      this.opts.observe?.(req.checker.type, o.ok, performance.now() - started);
       const r = this.running.get(req.id);
       if (r !== undefined) clearTimeout(r.guard);
       this.running.delete(req.id);

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
+import { CheckerLatency } from '../http/metrics.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
@@ -23,10 +24,12 @@ function main(config: CheckerWorkerConfig): void {
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });
+  const latency = config.metrics ? new CheckerLatency() : undefined;
   const service = new CheckerService(config.plan, {
     registry: defaultRegistry,
     driver,
     emit: (event) => post({ type: 'event', event }),
+    ...(latency !== undefined ? { observe: (t, ok, ms) => latency.observe(t, ok, ms) } : {}),
   });
   port.on('message', (m: ToChecker) => {
     switch (m.type) {
@@ -38,6 +41,11 @@ function main(config: CheckerWorkerConfig): void {
           (view) => post({ type: 'lvs', id: m.id, view }),
           (e: unknown) =>
             post({ type: 'lvs', id: m.id, view: { driver: `error: ${String(e)}`, table: { services: [] } } }),
+        );
+        break;
+      case 'metrics':
+        void (latency?.text() ?? Promise.resolve('')).then((text) =>
+          post({ type: 'metrics', id: m.id, text }),
         );
         break;
       case 'reload':

@@ -17,11 +17,14 @@ import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { type DaemonEventBody, EventLog, fromCheckerEvent, fromEngineEvent } from '../http/events.js';
+import { DaemonMetrics } from '../http/metrics.js';
+import { type HttpServer, startHttpServer } from '../http/server.js';
 import type { IpFamily } from '../net/addr.js';
 import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+import type { CheckerWorkerConfig, FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { acquirePidFile, PidFileInUse } from './pidfile.js';
 import { PlanError, type PlanHost, planInstances } from './plan.js';
 import { killRemainingScripts, MainServices } from './services.js';
@@ -133,6 +136,11 @@ function describe(e: EngineEvent): { level: LogLevel; message: string } {
   }
 }
 
+/** `127.0.0.1:9100`, `[::1]:9100`. */
+function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /**
  * Test-only hook for bench/failover.ts (see bench/README.md): VIGIL_BENCH_BUSY_MAIN_MS=N makes the
  * main thread spin in N ms bursts back to back, to show that adverts, sent by the worker thread,
@@ -170,6 +178,23 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     );
     return 1;
   }
+  // --http: bound before anything starts, so that a taken port stops the daemon cleanly.
+  let http: HttpServer | undefined;
+  if (opts.http !== undefined) {
+    try {
+      http = await startHttpServer(opts.http);
+      log.log('info', `HTTP API on http://${formatHostPort(opts.http.host, http.address.port)}/`);
+    } catch (e) {
+      log.log('error', `cannot serve --http: ${(e as Error).message}`);
+      releasePid();
+      return 1;
+    }
+  }
+  const events = new EventLog();
+  const metrics = http !== undefined ? new DaemonMetrics() : undefined;
+  const publish = (e: DaemonEventBody | undefined) => {
+    if (e !== undefined && http !== undefined) events.publish(e);
+  };
   const startedAt = new Date().toISOString();
   const worker = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: first.config });
   const send = (m: ToWorker) => worker.postMessage(m);
@@ -198,6 +223,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         const { level, message } = describe(m.event);
         log.log(level, message);
         services.onEngineEvent(m.event);
+        if (m.event.type === 'transition')
+          metrics?.countTransition(m.event.instance, m.event.from, m.event.to, m.event.reason);
+        publish(fromEngineEvent(m.event));
         break;
       }
       case 'link':
@@ -232,17 +260,20 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   // The health checker runs in its own thread while the config has virtual servers.
   let checker: CheckerSupervisor | undefined;
+  const checkerConfig = (plan: CheckPlan): CheckerWorkerConfig => ({
+    plan,
+    ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
+    metrics: http !== undefined,
+  });
   const startChecker = (plan: CheckPlan) => {
-    checker = new CheckerSupervisor(
-      { plan, ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}) },
-      {
-        onEvent: (e) => {
-          if (e.type === 'log') log.log(e.level, e.message);
-          else services.onCheckerEvent(e);
-        },
-        log: (level, message) => log.log(level, message),
+    checker = new CheckerSupervisor(checkerConfig(plan), {
+      onEvent: (e) => {
+        if (e.type === 'log') log.log(e.level, e.message);
+        else services.onCheckerEvent(e);
+        publish(fromCheckerEvent(e));
       },
-    );
+      log: (level, message) => log.log(level, message),
+    });
   };
   if (first.checks.virtualServers.length > 0) startChecker(first.checks);
 
@@ -264,14 +295,27 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       virtualServers: await virtualServers,
     };
   };
-  const statusServer = await startStatusServer(statusSocketPath(pidFile), report, {
-    lvs: () => checker?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } }),
-  });
+  const lvsView = () => checker?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } });
+  const statusServer = await startStatusServer(statusSocketPath(pidFile), report, { lvs: lvsView });
+  if (http !== undefined && metrics !== undefined)
+    http.serve({
+      status: report,
+      events,
+      metrics: async () => {
+        const [status, lvs, checkerText] = await Promise.all([
+          report(),
+          lvsView(),
+          checker?.metrics() ?? Promise.resolve(''),
+        ]);
+        return { contentType: metrics.contentType, text: await metrics.render({ status, lvs }, checkerText) };
+      },
+    });
 
   let stopping: Promise<number> | undefined;
   const shutdown = (code: number): Promise<number> => {
     stopping ??= (async () => {
       log.log('info', 'Stopping');
+      await http?.close();
       const stopped = new Promise<void>((resolve) => {
         onStopped = resolve;
       });
@@ -299,14 +343,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     const next = load(opts, log);
     if (!next.ok) {
       log.log('error', 'new configuration is invalid; keeping the running configuration');
+      publish({
+        kind: 'reload',
+        ok: false,
+        reason: `SIGHUP: ${opts.configFile} is invalid; the running configuration stays`,
+      });
       return;
     }
+    publish({ kind: 'reload', ok: true, reason: `SIGHUP: ${opts.configFile} loaded` });
     send({ type: 'reload', config: next.config });
-    if (checker !== undefined)
-      checker.reload({
-        plan: next.checks,
-        ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
-      });
+    if (checker !== undefined) checker.reload(checkerConfig(next.checks));
     else if (next.checks.virtualServers.length > 0) startChecker(next.checks);
     const old = services;
     void old.stop();

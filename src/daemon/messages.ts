@@ -66,12 +66,16 @@ export interface CheckerWorkerConfig {
   readonly plan: CheckPlan;
   /** --lvs-driver; undefined: IPVS when the kernel has it, else nftables (src/lvs/select.ts). */
   readonly lvsDriver?: LvsDriverKind;
+  /** --http: time the attempts for /metrics (src/http/metrics.ts CheckerLatency). */
+  readonly metrics?: boolean;
 }
 
 export type ToChecker =
   | { readonly type: 'status'; readonly id: number }
   /** The data plane's view for `vigil lvs`. */
   | { readonly type: 'lvs'; readonly id: number }
+  /** The checker thread's own Prometheus text (attempt latency). */
+  | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'reload'; readonly config: CheckerWorkerConfig }
   | { readonly type: 'stop' };
 
@@ -81,5 +85,6 @@ export type FromChecker =
   | { readonly type: 'event'; readonly event: LifecycleEvent }
   | { readonly type: 'status'; readonly id: number; readonly virtualServers: VirtualServerStatus[] }
   | { readonly type: 'lvs'; readonly id: number; readonly view: LvsView }
+  | { readonly type: 'metrics'; readonly id: number; readonly text: string }
   | { readonly type: 'stopped' }
   | { readonly type: 'fatal'; readonly message: string };
