@@ -29,6 +29,7 @@ ol#timeline { list-style: none; padding: 0; margin: 0; }
 #timeline li { padding: .35em 0; border-bottom: 1px solid var(--line); }
 #timeline time { color: var(--dim); font-family: ui-monospace, monospace; font-size: .85em; margin-right: .5em; }
 .empty { color: var(--dim); font-style: italic; }
+tr.rs td:first-child { padding-left: 1.8em; }
 `;
 
 const SCRIPT = `
@@ -40,6 +41,11 @@ function el(tag, cls, text) {
   if (text !== undefined) e.textContent = String(text);
   return e;
 }
+function emptyRow(span, text) {
+  const td = el('td', 'empty', text);
+  td.colSpan = span;
+  return row([td]);
+}
 function row(cells) {
   const tr = document.createElement('tr');
   for (const c of cells) tr.append(c instanceof Node ? c : el('td', '', c));
@@ -49,7 +55,7 @@ let status = null;
 function renderInstances() {
   const body = $('instances');
   body.replaceChildren();
-  if (!status || status.instances.length === 0) { body.append(row([el('td', 'empty', 'no VRRP instance')])); return; }
+  if (!status || status.instances.length === 0) { body.append(emptyRow(8, 'no VRRP instance')); return; }
   for (const i of status.instances) {
     const tr = row([
       i.name,
@@ -68,7 +74,7 @@ function renderInstances() {
 function renderServers() {
   const body = $('servers');
   body.replaceChildren();
-  if (!status || status.virtualServers.length === 0) { body.append(row([el('td', 'empty', 'no virtual server')])); return; }
+  if (!status || status.virtualServers.length === 0) { body.append(emptyRow(4, 'no virtual server')); return; }
   for (const vs of status.virtualServers) {
     const head = row([el('td', 'mono', vs.name), el('td', vs.quorumUp ? 'up' : 'down', vs.quorumUp ? 'quorum' : 'no quorum' + (vs.sorryServerActive ? ' (sorry server)' : '')), '', '']);
     head.dataset.vs = vs.name;
@@ -76,7 +82,8 @@ function renderServers() {
     for (const rs of vs.realServers) {
       const verdicts = rs.checkers.map((c) => c.type + ' ' + (c.ok ? 'ok' : 'failed' + (c.reason ? ': ' + c.reason : ''))).join('; ');
       const name = rs.address.includes(':') ? '[' + rs.address + ']:' + rs.port : rs.address + ':' + rs.port;
-      const tr = row([el('td', 'mono', '  ' + name), el('td', rs.alive ? 'up' : 'down', rs.alive ? 'up' : 'down'), 'weight ' + rs.effectiveWeight, el('td', 'small', verdicts || 'no checker')]);
+      const tr = row([el('td', 'mono', name), el('td', rs.alive ? 'up' : 'down', rs.alive ? 'up' : 'down'), 'weight ' + rs.effectiveWeight, el('td', 'small', verdicts || 'no checker')]);
+      tr.className = 'rs';
       tr.dataset.rs = vs.name + ' ' + name;
       body.append(tr);
     }
