@@ -89,9 +89,14 @@ function renderServers() {
     }
   }
 }
+/** What each table shows: it is drawn again only when this changes (1,000 rows cost a browser time). */
+let shown = { instances: '', servers: '' };
 function render() {
-  renderInstances();
-  renderServers();
+  const instances = JSON.stringify(status.instances.map((i) => [i.name, i.state, i.effectivePriority, i.basePriority, i.masterAddress, i.vips, i.lastTransition]));
+  const servers = JSON.stringify(status.virtualServers.map((v) => [v.name, v.quorumUp, v.sorryServerActive, v.realServers.map((r) => [r.address, r.port, r.alive, r.effectiveWeight, r.checkers.map((c) => [c.type, c.ok, c.reason])])]));
+  if (instances !== shown.instances) renderInstances();
+  if (servers !== shown.servers) renderServers();
+  shown = { instances, servers };
   if (status) $('pid').textContent = 'pid ' + status.pid + ', ' + status.configFile + ', up since ' + status.startedAt;
 }
 let refreshTimer = null;
@@ -120,6 +125,8 @@ function addEvent(e) {
   const list = $('timeline');
   const li = el('li', '');
   li.dataset.kind = e.kind;
+  li.dataset.id = e.id;
+  li.dataset.at = e.at;
   li.append(el('time', '', e.at.slice(11, 23)), el('span', e.to || (e.up === true ? 'up' : e.up === false ? 'down' : ''), describe(e)));
   list.prepend(li);
   while (list.children.length > 200) list.lastChild.remove();

@@ -8,51 +8,18 @@
  * transition, timed from the daemon's own transition timestamp (`lastTransition.at`).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createLab, type DaemonHandle, daemonSkip, type Lab, vrrpConf } from '../daemon/lab.js';
 import { waitFor } from '../harness/topology.js';
+import { chromiumSkip, launchChromiumIn } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Flags for a quiet headless Chromium that talks to nothing but the page it is given. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PORT = 8080;
 const VIP = '192.0.2.100';
 const VS_ADDR = '192.0.2.200';
 const SCREENSHOT = '/tmp/vigil-dashboard.png';
 
-async function playwright(): Promise<typeof import('playwright-core') | undefined> {
-  try {
-    return await import('playwright-core');
-  } catch {
-    return undefined;
-  }
-}
-
-const pw = await playwright();
-const skip =
-  daemonSkip() ||
-  (existsSync(CHROMIUM) ? false : 'needs Debian chromium (apt-get install chromium)') ||
-  (pw === undefined ? 'needs the playwright-core devDependency (npm install)' : false);
-
-/** A launcher for Chromium inside `netns`: `ip netns exec` replaces itself with the browser. */
-export function chromiumIn(dir: string, netns: string): string {
-  const path = join(dir, `chromium-${netns}`);
-  writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${netns} ${CHROMIUM} "$@"\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
+const skip = daemonSkip() || (await chromiumSkip());
 
 describe('the dashboard follows a failover live', { skip, timeout: 90_000 }, () => {
   let lab: Lab;
@@ -87,10 +54,7 @@ virtual_server ${VS_ADDR} 80 {
     });
     await n2.waitLog(/HTTP API on http:\/\/127\.0\.0\.1:8080\//);
     await n2.waitLog(/\(VI_1\) Entering BACKUP STATE/);
-    browser = await pw!.chromium.launch({
-      executablePath: chromiumIn(lab.dir, lab.topo.host('n2').netns),
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromiumIn(lab.dir, lab.topo.host('n2').netns);
     page = await browser.newPage({ viewport: { width: 1280, height: 520 } });
   });
   after(async () => {
