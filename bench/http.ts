@@ -171,14 +171,23 @@ const get = (path) => new Promise((res, rej) => {
     let n = 0; r.on('data', (c) => { n += c.length; }); r.on('end', () => res([performance.now() - t0, n]));
   }).on('error', rej);
 });
-(async () => { const out = []; for (let i = 0; i < ${SCRAPES + 5}; i++) out.push(await get()); console.log(JSON.stringify(out.slice(5))); agent.destroy(); })();`;
+const run = async (path) => { const out = []; for (let i = 0; i < ${SCRAPES + 5}; i++) out.push(await get(path)); return out.slice(5); };
+(async () => { console.log(JSON.stringify([await run('/metrics'), await run('/api/v1/status')])); agent.destroy(); })();`;
   const r = await lab.topo.exec('n1', process.execPath, ['-e', script], { timeoutMs: 120_000 });
-  const samples = JSON.parse(r.stdout) as [number, number][];
+  const [scrapes, statuses] = JSON.parse(r.stdout) as [number, number][][];
   console.log(
     '\n## 2. real daemon: 100 instances, 100 virtual servers x 10 real servers, nftables data plane',
   );
   console.log(
-    `GET /metrics over keep-alive from the namespace (${samples[0]![1]} bytes): ${stats(samples.map((s) => s[0]))}`,
+    `GET /metrics over keep-alive from the namespace (${scrapes![0]![1]} bytes): ${stats(scrapes!.map((s) => s[0]))}`,
+  );
+  console.log(
+    `GET /api/v1/status: the same round trips to both threads, without the LVS counters and the render (${statuses![0]![1]} bytes): ${stats(statuses!.map((s) => s[0]))}`,
+  );
+  const t0 = performance.now();
+  for (let i = 0; i < 10; i++) await lab.topo.exec('n1', 'nft', ['-j', 'list', 'counters']);
+  console.log(
+    `\`nft -j list counters\` alone (what the nftables driver runs for its counters): ${((performance.now() - t0) / 10).toFixed(1)} ms each`,
   );
 
   console.log(

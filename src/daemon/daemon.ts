@@ -20,6 +20,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { type DaemonEventBody, EventLog, fromCheckerEvent, fromEngineEvent } from '../http/events.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import { type HttpServer, startHttpServer } from '../http/server.js';
+import { StaleWhileRevalidate } from '../http/stale-while-revalidate.js';
 import type { IpFamily } from '../net/addr.js';
 import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
@@ -297,6 +298,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
   const lvsView = () => checker?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } });
   const statusServer = await startStatusServer(statusSocketPath(pidFile), report, { lvs: lvsView });
+  // /metrics: the LVS counters read at the previous scrape (when under a minute old), not waited for.
+  const lvsCounters = new StaleWhileRevalidate(lvsView, 60_000);
   if (http !== undefined && metrics !== undefined)
     http.serve({
       status: report,
@@ -304,7 +307,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       metrics: async () => {
         const [status, lvs, checkerText] = await Promise.all([
           report(),
-          lvsView(),
+          lvsCounters.get(),
           checker?.metrics() ?? Promise.resolve(''),
         ]);
         return { contentType: metrics.contentType, text: await metrics.render({ status, lvs }, checkerText) };
