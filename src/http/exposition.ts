@@ -11,10 +11,9 @@ export function escapeLabelValue(v: string): string {
   return /[\\"\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
 }
 
-/** `{a="x",b="y"}` for these pairs, in order; '' for none. */
-export function labelString(pairs: readonly (readonly [string, string])[]): string {
-  if (pairs.length === 0) return '';
-  return `{${pairs.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
+/** One label, `name="value"`, for joining with commas inside `{...}`. */
+export function pair(name: string, value: string): string {
+  return `${name}="${escapeLabelValue(value)}"`;
 }
 
 function formatValue(v: number): string {
@@ -26,7 +25,7 @@ function formatValue(v: number): string {
 
 export type FamilyType = 'gauge' | 'counter';
 
-/** One metric family: its header, then samples, each with a label string made by labelString(). */
+/** One metric family: its header, then samples, each with its `{...}` label string (pair()). */
 export class Family {
   private readonly lines: string[];
 

@@ -12,7 +12,7 @@ import { destKey } from '../check/table.js';
 import type { StatusReport } from '../daemon/status-types.js';
 import type { LvsView } from '../lvs/driver.js';
 import { RECEIVE_REASONS } from '../vrrp/receive.js';
-import { Family, labelString } from './exposition.js';
+import { Family, pair } from './exposition.js';
 
 export interface MetricsSnapshot {
   readonly status: StatusReport;
@@ -95,29 +95,16 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
     'VRRP adverts received and dropped, by reason (src/vrrp/receive.ts); reasons not seen yet are left out',
   );
   for (const i of snap.status.instances) {
-    const l = labelString([['instance', i.name]]);
-    for (const s of STATES)
-      state.sample(
-        labelString([
-          ['instance', i.name],
-          ['state', s],
-        ]),
-        i.state === s ? 1 : 0,
-      );
+    const inst = pair('instance', i.name);
+    const l = `{${inst}}`;
+    for (const st of STATES) state.sample(`{${inst},state="${st}"}`, i.state === st ? 1 : 0);
     priority.sample(l, i.effectivePriority);
     base.sample(l, i.basePriority);
     sent.sample(l, i.counters.advertsSent ?? 0);
     received.sample(l, i.counters.advertsReceived ?? 0);
     for (const reason of RECEIVE_REASONS) {
       const n = i.counters[reason];
-      if (n !== undefined && n > 0)
-        dropped.sample(
-          labelString([
-            ['instance', i.name],
-            ['reason', reason],
-          ]),
-          n,
-        );
+      if (n !== undefined && n > 0) dropped.sample(`{${inst},reason="${reason}"}`, n);
     }
   }
   const quorum = new Family(
@@ -132,12 +119,10 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
     'Effective weight of the real server (the configured one moved by dynamic checkers)',
   );
   for (const vs of snap.status.virtualServers) {
-    quorum.sample(labelString([['virtual_server', vs.name]]), vs.quorumUp ? 1 : 0);
+    const v = pair('virtual_server', vs.name);
+    quorum.sample(`{${v}}`, vs.quorumUp ? 1 : 0);
     for (const rs of vs.realServers) {
-      const l = labelString([
-        ['virtual_server', vs.name],
-        ['real_server', destKey(rs)],
-      ]);
+      const l = `{${v},${pair('real_server', destKey(rs))}}`;
       up.sample(l, rs.alive ? 1 : 0);
       weight.sample(l, rs.effectiveWeight);
     }
@@ -158,15 +143,13 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
     'Bytes through the LVS data plane, per service, real server and direction',
   );
   for (const [service, st] of Object.entries(snap.lvs?.stats ?? {})) {
+    const svc = pair('service', service);
     for (const [rs, d] of Object.entries(st.dests)) {
-      const pairs = [
-        ['service', service],
-        ['real_server', rs],
-      ] as const;
-      conns.sample(labelString(pairs), d.conns);
+      const l = `${svc},${pair('real_server', rs)}`;
+      conns.sample(`{${l}}`, d.conns);
       if (d.inPkts === undefined) continue;
-      const inL = labelString([...pairs, ['direction', 'in']]);
-      const outL = labelString([...pairs, ['direction', 'out']]);
+      const inL = `{${l},direction="in"}`;
+      const outL = `{${l},direction="out"}`;
       packets.sample(inL, d.inPkts);
       packets.sample(outL, d.outPkts ?? 0);
       bytes.sample(inL, d.inBytes ?? 0);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeLabelValue, labelString } from '../../../src/http/exposition.js';
+import { escapeLabelValue, Family, pair } from '../../../src/http/exposition.js';
 import { CheckerLatency, DaemonMetrics, reasonKind, snapshotMetrics } from '../../../src/http/metrics.js';
 import { syntheticSnapshot } from '../../status-fixtures.js';
 
@@ -50,14 +50,14 @@ test('real servers up and weights, quorum, LVS counters per service and real ser
 
 test('label values are escaped; a family without samples is left out', () => {
   assert.equal(escapeLabelValue('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
+  assert.equal(pair('y', '"'), 'y="\\""');
+  const f = new Family('vigil_x', 'gauge', 'help with \\ and\nnewline');
+  assert.equal(f.text(), '');
+  f.sample('{a="1"}', Number.POSITIVE_INFINITY);
   assert.equal(
-    labelString([
-      ['x', '1'],
-      ['y', '"'],
-    ]),
-    '{x="1",y="\\""}',
+    f.text(),
+    '# HELP vigil_x help with \\\\ and\\nnewline\n# TYPE vigil_x gauge\nvigil_x{a="1"} +Inf\n',
   );
-  assert.equal(labelString([]), '');
 });
 
 test('transition reasons become a bounded label', () => {
