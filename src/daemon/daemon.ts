@@ -300,13 +300,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const statusServer = await startStatusServer(statusSocketPath(pidFile), report, { lvs: lvsView });
   // /metrics: the LVS counters read at the previous scrape (when under a minute old), not waited for.
   const lvsCounters = new StaleWhileRevalidate(lvsView, 60_000);
+  // However many HTTP clients ask, the VRRP thread answers at most one status request per 50 ms.
+  const httpStatus = new StaleWhileRevalidate(report, 50, Date.now, 50);
   if (http !== undefined && metrics !== undefined)
     http.serve({
-      status: report,
+      status: () => httpStatus.get(),
       events,
       metrics: async () => {
         const [status, lvs, checkerText] = await Promise.all([
-          report(),
+          httpStatus.get(),
           lvsCounters.get(),
           checker?.metrics() ?? Promise.resolve(''),
         ]);

@@ -74,3 +74,22 @@ test('a failed read: the waiting get fails; a background failure keeps the held 
   assert.equal(await c.get(), 3, 'still the held value');
   assert.equal(r.count, 4, 'and a new try');
 });
+
+test('freshMs: no new read while the last one is that young; callers meanwhile share one read', async () => {
+  let t = 0;
+  const r = reads();
+  const c = new StaleWhileRevalidate(r.read, 50, () => t, 50);
+  const a = c.get();
+  const b = c.get();
+  assert.equal(r.count, 1, 'one read for both');
+  r.resolve(1);
+  assert.deepEqual(await Promise.all([a, b]), [1, 1]);
+  t = 49;
+  assert.equal(await c.get(), 1);
+  assert.equal(r.count, 1, 'fresh: no read');
+  t = 51;
+  const late = c.get();
+  assert.equal(r.count, 2, 'older than maxAge: a read, waited for');
+  r.resolve(2);
+  assert.equal(await late, 2);
+});
