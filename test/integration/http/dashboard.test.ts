@@ -85,15 +85,11 @@ virtual_server ${VS_ADDR} 80 {
     await page.goto(`http://127.0.0.1:${PORT}/`);
     const state = page.locator('tr[data-instance="VI_1"] td.state');
     const master = page.locator('tr[data-instance="VI_1"] td.master');
-    await page.waitForFunction(
-      `document.querySelector('tr[data-instance="VI_1"] td.master')?.textContent === ${JSON.stringify(lab.topo.host('n1').ipv4)}`,
-      undefined,
-      { timeout: 5000 },
-    );
-    assert.equal(await state.textContent(), 'BACKUP');
-    await page.waitForFunction(`document.querySelector('#conn')?.textContent === 'live'`, undefined, {
-      timeout: 5000,
-    });
+    // Locators, not waitForFunction: the page's CSP forbids the eval that the latter needs.
+    await master.filter({ hasText: lab.topo.host('n1').ipv4 }).waitFor({ timeout: 5000 });
+    // On a starved machine the backup may miss adverts and take over for a moment: wait it out.
+    await state.filter({ hasText: 'BACKUP' }).waitFor({ timeout: 10_000 });
+    await page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 5000 });
     // The page notes when it first shows MASTER (its clock is the host's, as the daemon's is).
     await page.evaluate(`(() => {
       const seen = () => {
@@ -104,7 +100,7 @@ virtual_server ${VS_ADDR} 80 {
     })()`);
 
     n1.crash();
-    // Polled through evaluate: the page's CSP forbids the eval that waitForFunction would need.
+    // Polled through evaluate (not waitForFunction, see above).
     const shownAt = await waitFor(async () => Number(await page.evaluate('window.masterShownAt')), {
       timeoutMs: 10_000,
       intervalMs: 50,
@@ -138,7 +134,7 @@ virtual_server ${VS_ADDR} 80 {
     assert.match(text, /^vigil_vrrp_instance_state\{instance="VI_1",state="MASTER"\} 1$/m);
     assert.match(
       text,
-      /^vigil_vrrp_transitions_total\{instance="VI_1",to="MASTER",reason="master_down_timer"\} 1$/m,
+      /^vigil_vrrp_transitions_total\{instance="VI_1",to="MASTER",reason="master_down_timer"\} [1-9]\d*$/m,
     );
     assert.match(text, /^vigil_vrrp_adverts_received_total\{instance="VI_1"\} [1-9]\d*$/m);
     assert.match(text, /^vigil_process_resident_memory_bytes \d+/m);
