@@ -5,9 +5,9 @@
  * The first transaction adopts what a previous (crashed) daemon left in those tables: read back
  * (adoptedRuleset), every rule is replaced in one transaction while the chains, counters and sets
  * that stay keep their handles, counts and entries, so traffic never sees a table without its
- * servers; if that transaction fails the tables are replaced whole. stop() deletes them. keepalived's
- * lvs_flush / lvs_flush_onstop therefore hold for vigil's own tables always, and never reach
- * further (docs/config-differences.md). DR needs the interfaces of its VIPs and real servers: resolved here
+ * servers; if that transaction fails the tables are replaced whole. With keepalived's `lvs_flush`
+ * (`adopt: false`) they are replaced whole at once. stop() deletes them: everything in them is
+ * vigil's, so `lvs_flush_on_stop` changes nothing. No other table is ever read or touched. DR needs the interfaces of its VIPs and real servers: resolved here
  * (`ip -j addr` / `ip -j route get`) before each transaction.
  */
 import { execFile } from 'node:child_process';
@@ -36,6 +36,11 @@ export interface NftDriverOptions extends RulesetOptions {
   readonly resolveDevice?: (address: string) => Promise<string | undefined>;
   readonly log?: (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
   readonly now?: () => number;
+  /**
+   * Adopt what a previous daemon left in vigil's tables at the first apply (default). false
+   * (keepalived's `lvs_flush`): replace them whole, so counters and persistence start afresh.
+   */
+  readonly adopt?: boolean;
   /**
    * `nft -j list table FAMILY NAME` parsed, undefined when there is no such table. Defaults to
    * the host's nft, or to "no table" when `run` is injected (a driver that runs elsewhere).
@@ -124,7 +129,8 @@ export class NftLvsDriver implements LvsDriver {
       this.table = table;
       return; // only weights of quiesced servers or other invisible details changed
     }
-    const adopted = this.applied === null && !this.adoptionTried ? await this.adopt() : null;
+    const adopted =
+      this.applied === null && !this.adoptionTried && this.opts.adopt !== false ? await this.adopt() : null;
     try {
       await this.run(lvsTransaction(adopted ?? this.applied, desired, this.tableName));
     } catch (e) {

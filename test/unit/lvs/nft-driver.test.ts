@@ -180,3 +180,24 @@ test('the first apply adopts the tables a crashed daemon left: rules replaced, s
     /warning LVS: adopting the tables left in the kernel failed .*set exists.*; replacing them/,
   );
 });
+
+test('lvs_flush (adopt: false): nothing is read, the first transaction replaces the tables whole', async () => {
+  const scripts: string[] = [];
+  let reads = 0;
+  const d = new NftLvsDriver({
+    run: async (s) => {
+      scripts.push(s);
+    },
+    readTable: async () => {
+      reads++;
+      return undefined;
+    },
+    adopt: false,
+  });
+  await d.apply(tableOf([1, 1]));
+  assert.equal(reads, 0);
+  assert.match(
+    scripts[0]!,
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\ndelete table inet vigil_lvs\n/,
+  );
+});
