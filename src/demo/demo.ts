@@ -63,6 +63,8 @@ export interface DemoResult {
   readonly figures: Readonly<Record<string, number>>;
   /** The LVS driver the directors chose. */
   readonly driver: string;
+  /** The temporary directory it used (removed by now). */
+  readonly workDir: string;
 }
 
 export interface DemoOptions {
@@ -423,7 +425,7 @@ async function story(s: Scenario): Promise<DemoResult> {
       detail: `nft list tables on ${d2}: ${tables.trim().replace(/\n/g, ', ') || 'none'}`,
     });
   }
-  return { verdicts: s.verdicts, figures: s.figures, driver };
+  return { verdicts: s.verdicts, figures: s.figures, driver, workDir: dir };
 }
 
 /** `vigil demo`: runs the story, prints the verdicts; 0 when every step met its expectation. */
