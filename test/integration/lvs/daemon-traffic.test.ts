@@ -4,7 +4,7 @@
  * config, then rr → wrr with new weights) drop no request; a vigil killed with SIGKILL leaves its
  * table serving, and the restarted vigil adopts it — the same chains, sets and counters (same
  * handles, counters still counting, the client's persistence template kept), rules replaced in one
- * transaction — without a failed request.
+ * transaction — without a failed request; with `lvs_flush` a restart replaces the table instead.
  * Figures: wrk's requests and errors per phase, the restart's time to the adopted table.
  */
 import assert from 'node:assert/strict';
@@ -17,9 +17,10 @@ import { createLvsLab, RS1, RS2, VIP } from './lvs-lab.js';
 
 const skip = e2eSkip(['nft', 'wrk', NGINX]);
 
-const vsConf = (algo: 'rr' | 'wrr', w2: number) =>
+const vsConf = (algo: 'rr' | 'wrr', w2: number, global: string[] = []) =>
   conf({
     routerId: 'lvs1',
+    global,
     body: `
 virtual_server ${VIP} 80 {
   delay_loop 1
@@ -158,5 +159,19 @@ describe('the daemon LVS table under traffic: reload, crash and adoption', { ski
     assert.ok(crash.requests > 100, crash.text);
     assert.equal(crash.errors, 0, crash.text);
     assert.doesNotMatch(d2.log(), /adopting the tables left in the kernel failed/);
+
+    // With keepalived's lvs_flush the next start replaces the table whole instead: new handles.
+    d2.signal('SIGKILL');
+    await d2.exited;
+    const d3 = lab.start('vigil', 'dir', vsConf('wrr', 2, ['lvs_flush']), {
+      args: ['--lvs-driver=nftables', '-D'],
+    });
+    await d3.waitLog(/LVS table applied with nftables in [\d.]+ ms \(1 services, 2 real servers\)/, {
+      timeoutMs: 10_000,
+    });
+    assert.doesNotMatch(d3.log(), /adopting/);
+    // No traffic now: the adopted counter held thousands, the new table's starts at 0.
+    assert.ok(countBefore > 0);
+    assert.equal(await svcCount(), 0, 'counters start afresh');
   });
 });
