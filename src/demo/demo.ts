@@ -208,7 +208,7 @@ class Scenario {
     for (const l of formatLvs(v).trimEnd().split('\n')) this.say(`    ${director}| ${l}`);
   }
 
-  /** Real servers (address:port) of the view's services. */
+  /** The addresses of the real servers in service (weight > 0) in the view. */
   static dests(v: LvsView): string[] {
     return v.table.services.flatMap((s) => s.dests.filter((d) => d.weight > 0).map((d) => d.address));
   }
