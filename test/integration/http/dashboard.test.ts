@@ -129,6 +129,17 @@ virtual_server ${VS_ADDR} 80 {
     console.log(`dashboard: MASTER on the page ${lag} ms after the transition; screenshot ${SCREENSHOT}`);
   });
 
+  test('a reload is an event on the page; a second daemon on the same --http port exits 1', async () => {
+    n2.signal('SIGHUP');
+    const reload = page.locator('#timeline li[data-kind="reload"]');
+    await reload.waitFor({ timeout: 5000 });
+    assert.match((await reload.textContent()) ?? '', /reload applied \(SIGHUP: .*n2-\d+\.conf loaded\)/);
+    const dup = lab.start('vigil', 'n2', conf(100), { args: ['--http', `127.0.0.1:${PORT}`] });
+    assert.equal((await dup.exited).code, 1);
+    assert.match(dup.log(), /cannot serve --http: listen EADDRINUSE/);
+    assert.doesNotMatch(dup.log(), /VRRP worker started/, 'nothing started before the port was bound');
+  });
+
   test('/metrics of the real daemon: the state, the transition by cause, the process', async () => {
     const text = String(await page.evaluate(`fetch('/metrics').then((r) => r.text())`));
     assert.match(text, /^vigil_vrrp_instance_state\{instance="VI_1",state="MASTER"\} 1$/m);
