@@ -20,7 +20,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { type DaemonEventBody, EventLog, fromCheckerEvent, fromEngineEvent } from '../http/events.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import { type HttpServer, startHttpServer } from '../http/server.js';
-import { StaleWhileRevalidate } from '../http/stale-while-revalidate.js';
+import { httpSources } from '../http/sources.js';
 import type { IpFamily } from '../net/addr.js';
 import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
@@ -298,23 +298,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
   const lvsView = () => checker?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } });
   const statusServer = await startStatusServer(statusSocketPath(pidFile), report, { lvs: lvsView });
-  // /metrics: the LVS counters read at the previous scrape (when under a minute old), not waited for.
-  const lvsCounters = new StaleWhileRevalidate(lvsView, 60_000);
-  // However many HTTP clients ask, the VRRP thread answers at most one status request per 50 ms.
-  const httpStatus = new StaleWhileRevalidate(report, 50, Date.now, 50);
   if (http !== undefined && metrics !== undefined)
-    http.serve({
-      status: () => httpStatus.get(),
-      events,
-      metrics: async () => {
-        const [status, lvs, checkerText] = await Promise.all([
-          httpStatus.get(),
-          lvsCounters.get(),
-          checker?.metrics() ?? Promise.resolve(''),
-        ]);
-        return { contentType: metrics.contentType, text: await metrics.render({ status, lvs }, checkerText) };
-      },
-    });
+    http.serve(
+      httpSources(
+        { status: report, lvs: lvsView, checkerMetrics: () => checker?.metrics() ?? Promise.resolve('') },
+        events,
+        metrics,
+      ),
+    );
 
   let stopping: Promise<number> | undefined;
   const shutdown = (code: number): Promise<number> => {
