@@ -195,4 +195,68 @@ describe('HTTP API security limits on loopback', { timeout: 60_000 }, () => {
     s.destroy();
     await waitFor(() => events.subscribers === 0, { timeoutMs: 3000, message: 'unsubscribed on close' });
   });
+
+  test('event-stream clients are bounded too: one over the limit gets 503', async () => {
+    const small = await startHttpServer(
+      { host: '127.0.0.1', port: 0, loopback: true },
+      { ...LIMITS, maxEventClients: 1 },
+    );
+    try {
+      small.serve({
+        status: async () => STATUS,
+        metrics: async () => ({ contentType: 'x', text: '' }),
+        events,
+      });
+      const first = connect(small.address.port, '127.0.0.1');
+      open.push(first);
+      let out = '';
+      first.on('data', (d) => {
+        out += d.toString();
+      });
+      first.write(get('/api/v1/events').replace('Connection: close', 'Connection: keep-alive'));
+      await waitFor(() => out.includes('retry: 2000'), { timeoutMs: 3000, message: 'first stream open' });
+      const second = await exchange(small.address.port, get('/api/v1/events'));
+      assert.equal(statusLine(second), 'HTTP/1.1 503 Service Unavailable');
+      first.destroy();
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('an event-stream client that stops reading is cut off, not buffered without end', async () => {
+    const big = new EventLog(1);
+    const small = await startHttpServer(
+      { host: '127.0.0.1', port: 0, loopback: true },
+      { ...LIMITS, maxUnreadBytes: 256 << 10 },
+    );
+    try {
+      small.serve({
+        status: async () => STATUS,
+        metrics: async () => ({ contentType: 'x', text: '' }),
+        events: big,
+      });
+      const s = connect(small.address.port, '127.0.0.1');
+      open.push(s);
+      let closed = false;
+      s.on('close', () => {
+        closed = true;
+      });
+      s.on('error', () => undefined);
+      s.write(get('/api/v1/events').replace('Connection: close', 'Connection: keep-alive'));
+      await waitFor(() => big.subscribers === 1, { timeoutMs: 3000, message: 'subscribed' });
+      s.pause(); // reads nothing more: the kernel's buffers fill, then node's
+      const reason = 'x'.repeat(64 << 10);
+      await waitFor(
+        () => {
+          for (let i = 0; i < 16; i++) big.publish({ kind: 'reload', ok: true, reason });
+          return big.subscribers === 0;
+        },
+        { timeoutMs: 10_000, intervalMs: 10, message: 'the stalled client dropped' },
+      );
+      s.resume();
+      await waitFor(() => closed, { timeoutMs: 3000, message: 'its connection closed' });
+    } finally {
+      await small.close();
+    }
+  });
 });
