@@ -16,7 +16,7 @@
  *    the page's time of showing it minus the daemon's time of publishing it.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -36,15 +36,24 @@ function stats(ms: number[]): string {
   return `median ${q(0.5).toFixed(2)} ms, p90 ${q(0.9).toFixed(2)} ms, max ${s[s.length - 1]!.toFixed(2)} ms (n=${s.length})`;
 }
 
-async function time(n: number, fn: () => unknown): Promise<number[]> {
+/** Wall times of n calls (after 20 to warm up), and the CPU time per call (less moved by other load). */
+/** utime + stime + cutime + cstime of a process, in ms (USER_HZ 100). */
+function daemonCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+}
+
+async function time(n: number, fn: () => unknown): Promise<string> {
   for (let i = 0; i < 20; i++) await fn();
   const out: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     await fn();
     out.push(performance.now() - t0);
   }
-  return out;
+  const cpu = process.cpuUsage(cpu0);
+  return `${stats(out)}; CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per call`;
 }
 
 /** The snapshot's families through prom-client's own metric classes (the baseline for part 1). */
@@ -107,14 +116,14 @@ async function renderCost(): Promise<void> {
     '## 1. render cost, synthetic snapshot: 100 instances, 1,000 real servers (LVS counters for each)',
   );
   console.log(
-    `vigil writer (snapshot families, ${writer.split('\n').length - 1} lines, ${writer.length} bytes): ${stats(await time(200, () => snapshotMetrics(snap)))}`,
+    `vigil writer (snapshot families, ${writer.split('\n').length - 1} lines, ${writer.length} bytes): ${await time(200, () => snapshotMetrics(snap))}`,
   );
   console.log(
-    `same families through prom-client Gauge/Counter: ${stats(await time(200, () => viaPromClient(snap)))}`,
+    `same families through prom-client Gauge/Counter: ${await time(200, () => viaPromClient(snap))}`,
   );
   const whole = await daemon.render(snap);
   console.log(
-    `whole /metrics body (+ prom-client process metrics, ${whole.length} bytes): ${stats(await time(200, () => daemon.render(snap)))}`,
+    `whole /metrics body (+ prom-client process metrics, ${whole.length} bytes): ${await time(200, () => daemon.render(snap))}`,
   );
 }
 
@@ -171,18 +180,36 @@ const get = (path) => new Promise((res, rej) => {
     let n = 0; r.on('data', (c) => { n += c.length; }); r.on('end', () => res([performance.now() - t0, n]));
   }).on('error', rej);
 });
-const run = async (path) => { const out = []; for (let i = 0; i < ${SCRAPES + 5}; i++) out.push(await get(path)); return out.slice(5); };
-(async () => { console.log(JSON.stringify([await run('/metrics'), await run('/api/v1/status')])); agent.destroy(); })();`;
-  const r = await lab.topo.exec('n1', process.execPath, ['-e', script], { timeoutMs: 120_000 });
-  const [scrapes, statuses] = JSON.parse(r.stdout) as [number, number][][];
+const path = process.argv[1];
+(async () => { const out = []; for (let i = 0; i < ${SCRAPES + 5}; i++) out.push(await get(path)); console.log(JSON.stringify(out.slice(5))); agent.destroy(); })();`;
+  const pid = d.child.pid!;
+  /** A run of GETs of `path`, and the daemon's CPU (all threads and waited children such as nft) meanwhile. */
+  const measure = async (path: string) => {
+    const c0 = daemonCpuMs(pid);
+    const t0 = performance.now();
+    const r = await lab.topo.exec('n1', process.execPath, ['-e', script, path], { timeoutMs: 120_000 });
+    return {
+      samples: JSON.parse(r.stdout) as [number, number][],
+      cpuMs: daemonCpuMs(pid) - c0,
+      wallMs: performance.now() - t0,
+    };
+  };
+  const idle0 = daemonCpuMs(pid);
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, 3000)); // a measured idle window, not a wait for a condition
+  const idlePerMs = (daemonCpuMs(pid) - idle0) / (performance.now() - idleT0);
+  const perCall = (m: { cpuMs: number; wallMs: number; samples: unknown[] }) =>
+    ((m.cpuMs - idlePerMs * m.wallMs) / m.samples.length).toFixed(2);
+  const scrapes = await measure('/metrics');
+  const statuses = await measure('/api/v1/status');
   console.log(
     '\n## 2. real daemon: 100 instances, 100 virtual servers x 10 real servers, nftables data plane',
   );
   console.log(
-    `GET /metrics over keep-alive from the namespace (${scrapes![0]![1]} bytes): ${stats(scrapes!.map((s) => s[0]))}`,
+    `GET /metrics over keep-alive from the namespace (${scrapes.samples[0]![1]} bytes): ${stats(scrapes.samples.map((s) => s[0]))}; daemon CPU ${perCall(scrapes)} ms per scrape above idle (nft included)`,
   );
   console.log(
-    `GET /api/v1/status: the same round trips to both threads, without the LVS counters and the render (${statuses![0]![1]} bytes): ${stats(statuses!.map((s) => s[0]))}`,
+    `GET /api/v1/status: the same round trips to both threads, without the LVS counters and the render (${statuses.samples[0]![1]} bytes): ${stats(statuses.samples.map((s) => s[0]))}; daemon CPU ${perCall(statuses)} ms per call`,
   );
   const t0 = performance.now();
   for (let i = 0; i < 10; i++) await lab.topo.exec('n1', 'nft', ['-j', 'list', 'counters']);

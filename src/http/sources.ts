@@ -2,7 +2,8 @@
  * What the HTTP API reads, put together from the daemon's own requests: the status (both
  * threads), the LVS view and the checker thread's metrics text. Reads are shared: however many
  * clients ask, the VRRP thread answers at most one status request per 50 ms, and a scrape serves
- * the LVS counters of the read started by the scrape before (stale-while-revalidate.ts).
+ * the LVS counters of the read started by the scrape before (stale-while-revalidate.ts), with at
+ * most one read per 5 s.
  */
 import type { StatusReport } from '../daemon/status-types.js';
 import type { LvsView } from '../lvs/driver.js';
@@ -20,10 +21,12 @@ export interface DaemonReads {
 
 export const STATUS_FRESH_MS = 50;
 export const LVS_COUNTERS_MAX_AGE_MS = 60_000;
+/** No new `nft` counter read more often than this, however often /metrics is scraped. */
+export const LVS_COUNTERS_FRESH_MS = 5000;
 
 export function httpSources(reads: DaemonReads, events: EventLog, metrics: DaemonMetrics): HttpSources {
   const status = new StaleWhileRevalidate(reads.status, STATUS_FRESH_MS, Date.now, STATUS_FRESH_MS);
-  const lvs = new StaleWhileRevalidate(reads.lvs, LVS_COUNTERS_MAX_AGE_MS);
+  const lvs = new StaleWhileRevalidate(reads.lvs, LVS_COUNTERS_MAX_AGE_MS, Date.now, LVS_COUNTERS_FRESH_MS);
   return {
     status: () => status.get(),
     events,
