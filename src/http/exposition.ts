@@ -1,7 +1,7 @@
 /**
  * The Prometheus text exposition format (version 0.0.4), written straight from a snapshot: one
  * label string per object, reused by each of its families. prom-client's Gauge/Counter path
- * (a hash per label set, then a second formatting pass) took 5-10 times longer for the daemon's
+ * (a hash per label set, then a second formatting pass) took 7-9 times the CPU for the daemon's
  * per-scrape figures (bench/http.ts, bench/README.md); prom-client keeps what it is good at:
  * the process metrics, the transition counter and the checker latency histogram.
  */
