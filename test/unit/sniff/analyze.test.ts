@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { analyzeCapture, formatPcapTime } from '../../../src/sniff/analyze.js';
 import { renderRecords, renderSummary } from '../../../src/sniff/render.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 import { advertFrame, series, synthPcap } from './synth.js';
 
 const FIELDS = [
@@ -28,7 +28,7 @@ function analyze(bytes: Uint8Array) {
 }
 
 test('records carry exactly the documented fields, non-VRRP frames are skipped', () => {
-  const r = analyze(readFileSync(`${SHARED}/vectors/ka-v2-pass-lifecycle.pcap`));
+  const r = analyze(readFileSync(`${VECTORS}/ka-v2-pass-lifecycle.pcap`));
   assert.equal(r.summary.frames, 14);
   assert.equal(r.records.length, 5, 'IGMP and ARP frames are not VRRP');
   for (const rec of r.records) assert.deepEqual(Object.keys(rec).sort(), FIELDS);

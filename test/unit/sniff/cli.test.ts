@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 import { series, synthPcap } from './synth.js';
 
 // dist/test/unit/sniff/cli.test.js -> repository root
@@ -19,7 +19,7 @@ function vigil(...args: string[]) {
 }
 
 test('sniff --json on a vector: one parseable object per VRRP packet, then the summary line', () => {
-  const r = vigil('sniff', '-r', `${SHARED}/vectors/ka-v3-ipv6-ll-lifecycle.pcap`, '--json');
+  const r = vigil('sniff', '-r', `${VECTORS}/ka-v3-ipv6-ll-lifecycle.pcap`, '--json');
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trimEnd().split('\n');
   const objs = lines.map((l) => JSON.parse(l));
@@ -66,7 +66,7 @@ test('sniff -r - reads the capture from standard input', () => {
   const r = spawnSync(VIGIL, ['sniff', '-r', '-', '--json'], {
     encoding: 'utf8',
     timeout: 20_000,
-    input: readFileSync(`${SHARED}/vectors/ka-v2-pass-steady.pcap`),
+    input: readFileSync(`${VECTORS}/ka-v2-pass-steady.pcap`),
   });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
@@ -81,7 +81,7 @@ test('sniff errors: missing -r, unreadable file, not a pcap; --help documents th
   const missing = vigil('sniff', '-r', '/nonexistent/x.pcap');
   assert.equal(missing.code, 1);
   assert.match(missing.err, /cannot read .*ENOENT/);
-  const notPcap = vigil('sniff', '-r', `${SHARED}/vectors/README.md`);
+  const notPcap = vigil('sniff', '-r', `${VECTORS}/README.md`);
   assert.equal(notPcap.code, 1);
   assert.match(notPcap.err, /not a pcap/);
   const help = vigil('sniff', '--help');
