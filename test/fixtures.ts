@@ -6,8 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file compiles to dist/test/fixtures.js). */
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const FIXTURES = join(root, 'test', 'fixtures');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 /** Real VRRP captures and tshark's decodes of them (see test/fixtures/vectors/README.md). */
 export const VECTORS = join(FIXTURES, 'vectors');
