@@ -74,10 +74,21 @@ test('sniff -r - reads the capture from standard input', () => {
   assert.equal(JSON.parse(lines[0]!).vrid, 51);
 });
 
-test('sniff errors: missing -r, unreadable file, not a pcap; --help documents the JSON', () => {
+test('sniff errors: missing -r/-i, bad live options, no such interface, unreadable file, not a pcap; --help documents the JSON', () => {
   const none = vigil('sniff');
   assert.equal(none.code, 1);
-  assert.match(none.err, /-r FILE is required/);
+  assert.match(none.err, /-r FILE or -i IFACE is required/);
+  const both = vigil('sniff', '-r', 'x.pcap', '-i', 'lo');
+  assert.match(both.err, /-r FILE or -i IFACE is required \(one of them\)/);
+  const fileSummary = vigil('sniff', '-r', `${VECTORS}/ka-v2-pass-steady.pcap`, '--summary');
+  assert.equal(fileSummary.code, 1);
+  assert.match(fileSummary.err, /--summary, --count and --duration go with -i/);
+  const badCount = vigil('sniff', '-i', 'lo', '--count=0');
+  assert.equal(badCount.code, 1);
+  assert.match(badCount.err, /--count needs a positive whole number, not '0'/);
+  const noIface = vigil('sniff', '-i', 'vigil-nonexistent0', '-c', '1');
+  assert.equal(noIface.code, 1);
+  assert.match(noIface.err, /no such interface 'vigil-nonexistent0'/);
   const missing = vigil('sniff', '-r', '/nonexistent/x.pcap');
   assert.equal(missing.code, 1);
   assert.match(missing.err, /cannot read .*ENOENT/);
