@@ -48,7 +48,9 @@ export async function startStatusServer(
     server.once('error', reject);
     // bind(2) creates the socket file with 0777 & ~umask, and Node binds synchronously inside
     // listen(): with the umask set around that call the file is owner-only from the moment it
-    // exists (a chmod after bind would leave a window where anyone could connect).
+    // exists (a chmod after bind would leave a window where anyone could connect). The umask is
+    // process-wide: for these few synchronous statements the worker threads' files would only be
+    // more private, and they create none.
     const previous = process.umask(0o177);
     try {
       server.listen(path, () => resolve());

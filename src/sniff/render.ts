@@ -112,9 +112,10 @@ export function renderSummary(s: SniffSummary): string {
       p.priorityMin === p.priorityMax ? String(p.priorityMin) : `${p.priorityMin}-${p.priorityMax}`,
       p.adverIntCs.join(','),
       String(p.packets),
+      p.lastTime.slice(11, 23), // HH:MM:SS.mmm: who is still speaking, in a live table
     ]);
     out.push(
-      table(['SRC', 'VRID', 'VER', 'PRIO', 'INT(cs)', 'PACKETS'], rows)
+      table(['SRC', 'VRID', 'VER', 'PRIO', 'INT(cs)', 'PACKETS', 'LAST SEEN'], rows)
         .split('\n')
         .map((l) => `  ${l}`)
         .join('\n'),
