@@ -28,6 +28,7 @@ import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js'
 import type { CheckerWorkerConfig, FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { acquirePidFile, PidFileInUse } from './pidfile.js';
 import { PlanError, type PlanHost, planInstances } from './plan.js';
+import { monotonicUsec, systemdNotifier } from './sd-notify.js';
 import { killRemainingScripts, MainServices } from './services.js';
 import { formatStatus } from './status-format.js';
 import { startStatusServer } from './status-server.js';
@@ -197,6 +198,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     if (e !== undefined && http !== undefined) events.publish(e);
   };
   const startedAt = new Date().toISOString();
+  // Read (and removed from the environment) before any thread or script starts.
+  const systemd = systemdNotifier(process.env, (m) => log.log('warning', m));
   const worker = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: first.config });
   const send = (m: ToWorker) => worker.postMessage(m);
   const links = new Map<string, boolean>();
@@ -239,12 +242,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         break;
       case 'started':
         log.log('info', `VRRP worker started: ${first.config.plans.map((p) => p.name).join(', ')}`);
+        void (checker?.started() ?? Promise.resolve()).then(() => systemd?.notify({ type: 'ready' }));
         break;
       case 'stopped':
         onStopped?.();
         break;
       case 'reloaded':
         services.onReloaded(m.unchanged);
+        systemd?.notify({ type: 'ready' });
         break;
       case 'fatal':
         fatal = m.message;
@@ -311,6 +316,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const shutdown = (code: number): Promise<number> => {
     stopping ??= (async () => {
       log.log('info', 'Stopping');
+      systemd?.notify({ type: 'stopping' });
       await http?.close();
       const stopped = new Promise<void>((resolve) => {
         onStopped = resolve;
@@ -329,6 +335,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       await statusServer.close();
       releasePid();
       log.log('info', 'Stopped');
+      systemd?.close();
       return code;
     })();
     return stopping;
@@ -336,6 +343,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const reload = () => {
     log.log('info', `Reloading configuration from ${opts.configFile}`);
+    systemd?.notify({ type: 'reloading', monotonicUsec: monotonicUsec() });
     const next = load(opts, log);
     if (!next.ok) {
       log.log('error', 'new configuration is invalid; keeping the running configuration');
@@ -344,6 +352,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         ok: false,
         reason: `SIGHUP: ${opts.configFile} is invalid; the running configuration stays`,
       });
+      systemd?.notify({ type: 'ready', status: 'new configuration is invalid; running the previous one' });
       return;
     }
     publish({ kind: 'reload', ok: true, reason: `SIGHUP: ${opts.configFile} loaded` });
