@@ -65,13 +65,23 @@ export class DaemonMetrics {
   }
 
   /** The whole text: this snapshot's figures, prom-client's, and `extra` (the checker thread's). */
+  /** The LVS families of the last view rendered: a view is read at most every few seconds (sources.ts). */
+  private lvsText: { readonly view: LvsView | undefined; readonly text: string } | undefined;
+
   async render(snap: MetricsSnapshot, extra = ''): Promise<string> {
-    return `${snapshotMetrics(snap)}${await this.registry.metrics()}${extra}`;
+    if (this.lvsText === undefined || this.lvsText.view !== snap.lvs)
+      this.lvsText = { view: snap.lvs, text: lvsMetrics(snap.lvs) };
+    return `${statusMetrics(snap.status)}${this.lvsText.text}${await this.registry.metrics()}${extra}`;
   }
 }
 
 /** The figures read from a snapshot, in the text format (exposition.ts). */
 export function snapshotMetrics(snap: MetricsSnapshot): string {
+  return statusMetrics(snap.status) + lvsMetrics(snap.lvs);
+}
+
+/** The instances', virtual servers' and real servers' families. */
+function statusMetrics(status: StatusReport): string {
   const state = new Family(
     'vigil_vrrp_instance_state',
     'gauge',
@@ -94,7 +104,7 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
     'counter',
     'VRRP adverts received and dropped, by reason (src/vrrp/receive.ts); reasons not seen yet are left out',
   );
-  for (const i of snap.status.instances) {
+  for (const i of status.instances) {
     const inst = pair('instance', i.name);
     const l = `{${inst}}`;
     for (const st of STATES) state.sample(`{${inst},state="${st}"}`, i.state === st ? 1 : 0);
@@ -118,7 +128,7 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
     'gauge',
     'Effective weight of the real server (the configured one moved by dynamic checkers)',
   );
-  for (const vs of snap.status.virtualServers) {
+  for (const vs of status.virtualServers) {
     const v = pair('virtual_server', vs.name);
     quorum.sample(`{${v}}`, vs.quorumUp ? 1 : 0);
     for (const rs of vs.realServers) {
@@ -127,6 +137,11 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
       weight.sample(l, rs.effectiveWeight);
     }
   }
+  return [state, priority, base, sent, received, dropped, quorum, up, weight].map((f) => f.text()).join('');
+}
+
+/** The data plane's counters per service and real server. */
+function lvsMetrics(view: LvsView | undefined): string {
   const conns = new Family(
     'vigil_lvs_connections_total',
     'counter',
@@ -142,7 +157,7 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
     'counter',
     'Bytes through the LVS data plane, per service, real server and direction',
   );
-  for (const [service, st] of Object.entries(snap.lvs?.stats ?? {})) {
+  for (const [service, st] of Object.entries(view?.stats ?? {})) {
     const svc = pair('service', service);
     for (const [rs, d] of Object.entries(st.dests)) {
       const l = `${svc},${pair('real_server', rs)}`;
@@ -156,9 +171,7 @@ export function snapshotMetrics(snap: MetricsSnapshot): string {
       bytes.sample(outL, d.outBytes ?? 0);
     }
   }
-  return [state, priority, base, sent, received, dropped, quorum, up, weight, conns, packets, bytes]
-    .map((f) => f.text())
-    .join('');
+  return [conns, packets, bytes].map((f) => f.text()).join('');
 }
 
 /** Checker attempt durations, observed in the checker thread and rendered there at scrape time. */

@@ -105,3 +105,18 @@ test('the whole scrape: snapshot, transitions counted on the main thread, proces
   const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
   assert.equal(new Set(types).size, types.length);
 });
+
+test('the LVS families are written again only for a new view (the daemon reads one every few seconds)', async () => {
+  const m = new DaemonMetrics({ processMetrics: false });
+  const snap = syntheticSnapshot(1, 10);
+  const key = 'vigil_lvs_connections_total{service="TCP 198.51.100.0:80",real_server="10.0.0.2:8080"}';
+  assert.equal(samples(await m.render(snap)).get(key), 10);
+  const later = syntheticSnapshot(1, 10);
+  const stats = later.lvs!.stats!['TCP 198.51.100.0:80']!;
+  const bumped = {
+    ...later.lvs!,
+    stats: { 'TCP 198.51.100.0:80': { ...stats, dests: { ...stats.dests, '10.0.0.2:8080': { conns: 99 } } } },
+  };
+  assert.equal(samples(await m.render({ ...snap, lvs: snap.lvs })).get(key), 10, 'same view: same text');
+  assert.equal(samples(await m.render({ ...snap, lvs: bumped })).get(key), 99, 'new view: new figures');
+});
