@@ -76,7 +76,7 @@ function promClientRenderer(): (snap: ReturnType<typeof syntheticSnapshot>) => P
   const bytes = c('vigil_lvs_bytes_total', ['service', 'real_server', 'direction']);
   return async (snap) => {
     registry.resetMetrics();
-    for (const i of snap.status.instances) {
+    for (const i of snap.instances) {
       for (const s of ['INIT', 'BACKUP', 'MASTER', 'FAULT', 'STOP'])
         state.set({ instance: i.name, state: s }, i.state === s ? 1 : 0);
       prio.set({ instance: i.name }, i.effectivePriority);
@@ -84,7 +84,7 @@ function promClientRenderer(): (snap: ReturnType<typeof syntheticSnapshot>) => P
       sent.inc({ instance: i.name }, i.counters.advertsSent ?? 0);
       recv.inc({ instance: i.name }, i.counters.advertsReceived ?? 0);
     }
-    for (const vs of snap.status.virtualServers) {
+    for (const vs of snap.virtualServers) {
       quorum.set({ virtual_server: vs.name }, vs.quorumUp ? 1 : 0);
       for (const rs of vs.realServers) {
         const l = { virtual_server: vs.name, real_server: `${rs.address}:${rs.port}` };

@@ -2,7 +2,7 @@
  * Synthetic daemon snapshots for the metrics tests and bench/http.ts: `instances` VRRP instances
  * and `realServers` real servers spread over virtual servers of 10, with LVS counters for each.
  */
-import type { InstanceStatus, StatusReport, VirtualServerStatus } from '../src/daemon/status-types.js';
+import type { InstanceStatus, VirtualServerStatus } from '../src/daemon/status-types.js';
 import type { MetricsSnapshot } from '../src/http/metrics.js';
 import type { LvsServiceStats } from '../src/lvs/driver.js';
 
@@ -66,15 +66,9 @@ export function syntheticSnapshot(instances: number, realServers: number): Metri
     services.push({ key, vs: name });
     stats[key] = { conns: 0, dests };
   }
-  const status: StatusReport = {
-    pid: 1,
-    configFile: '/etc/keepalived/keepalived.conf',
-    startedAt: '2026-01-01T00:00:00.000Z',
+  return {
     instances: inst,
     virtualServers: vss,
-  };
-  return {
-    status,
     lvs: {
       driver: 'nftables',
       // Only the keys and names matter to the metrics.

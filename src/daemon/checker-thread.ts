@@ -103,7 +103,7 @@ export class CheckerThread {
     return this.ask(this.pendingLvs, 'lvs', timeoutMs);
   }
 
-  /** The thread's Prometheus text (checker latency), for /metrics. */
+  /** The thread's Prometheus text (servers, checker latency), for /metrics. */
   metrics(timeoutMs = 2000): Promise<string> {
     return this.ask(this.pendingMetrics, 'metrics', timeoutMs);
   }

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
-import { CheckerLatency } from '../http/metrics.js';
+import { CheckerThreadMetrics } from '../http/metrics.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
@@ -24,12 +24,12 @@ function main(config: CheckerWorkerConfig): void {
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });
-  const latency = config.metrics ? new CheckerLatency() : undefined;
+  const metrics = config.metrics ? new CheckerThreadMetrics() : undefined;
   const service = new CheckerService(config.plan, {
     registry: defaultRegistry,
     driver,
     emit: (event) => post({ type: 'event', event }),
-    ...(latency !== undefined ? { observe: (t, ok, ms) => latency.observe(t, ok, ms) } : {}),
+    ...(metrics !== undefined ? { observe: (t, ok, ms) => metrics.observe(t, ok, ms) } : {}),
   });
   port.on('message', (m: ToChecker) => {
     switch (m.type) {
@@ -44,7 +44,7 @@ function main(config: CheckerWorkerConfig): void {
         );
         break;
       case 'metrics':
-        void (latency?.text() ?? Promise.resolve('')).then((text) =>
+        void (metrics?.text(service.status()) ?? Promise.resolve('')).then((text) =>
           post({ type: 'metrics', id: m.id, text }),
         );
         break;

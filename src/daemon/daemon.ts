@@ -283,16 +283,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
   if (first.checks.virtualServers.length > 0) startChecker(first.checks);
 
-  const report = async (): Promise<StatusReport> => {
-    const virtualServers = checker?.status() ?? Promise.resolve([]);
+  const vrrpStatus = (): Promise<InstanceStatus[]> => {
     const id = nextId++;
-    const instances = await new Promise<InstanceStatus[]>((resolve, reject) => {
+    return new Promise<InstanceStatus[]>((resolve, reject) => {
       pending.set(id, resolve);
       send({ type: 'status', id });
       setTimeout(() => {
         if (pending.delete(id)) reject(new Error('the VRRP worker did not answer'));
       }, 2000).unref();
     });
+  };
+  const report = async (): Promise<StatusReport> => {
+    const virtualServers = checker?.status() ?? Promise.resolve([]);
+    const instances = await vrrpStatus();
     return {
       pid: process.pid,
       configFile: opts.configFile,
@@ -306,7 +309,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   if (http !== undefined && metrics !== undefined)
     http.serve(
       httpSources(
-        { status: report, lvs: lvsView, checkerMetrics: () => checker?.metrics() ?? Promise.resolve('') },
+        {
+          status: report,
+          instances: vrrpStatus,
+          lvs: lvsView,
+          checkerMetrics: () => checker?.metrics() ?? Promise.resolve(''),
+        },
         events,
         metrics,
       ),

@@ -66,7 +66,7 @@ export interface CheckerWorkerConfig {
   readonly plan: CheckPlan;
   /** --lvs-driver; undefined: IPVS when the kernel has it, else nftables (src/lvs/select.ts). */
   readonly lvsDriver?: LvsDriverKind;
-  /** --http: time the attempts for /metrics (src/http/metrics.ts CheckerLatency). */
+  /** --http: answer 'metrics' and time the attempts (src/http/metrics.ts CheckerThreadMetrics). */
   readonly metrics?: boolean;
 }
 
@@ -74,7 +74,7 @@ export type ToChecker =
   | { readonly type: 'status'; readonly id: number }
   /** The data plane's view for `vigil lvs`. */
   | { readonly type: 'lvs'; readonly id: number }
-  /** The checker thread's own Prometheus text (attempt latency). */
+  /** The checker thread's own Prometheus text (servers, attempt latency). */
   | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'reload'; readonly config: CheckerWorkerConfig }
   | { readonly type: 'stop' };

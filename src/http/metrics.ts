@@ -3,19 +3,22 @@
  * is read at scrape time from a snapshot (the status of `vigil status --json` and the LVS driver's
  * counters), so nothing is counted twice and the VRRP worker does no metrics work: it only answers
  * the status request it already answers. prom-client (docs/dependencies.md) holds the process's
- * figures, the transition counter and, in the checker thread, the checker latency histogram
- * (CheckerLatency below, sent as text); the snapshot's families are written by exposition.ts.
+ * figures, the transition counter and, in the checker thread, the checker latency histogram; the
+ * snapshot's families are written by exposition.ts. The checker thread writes its servers'
+ * families and the histogram itself (CheckerThreadMetrics below) and sends them as text.
  * Real servers are named as the LVS table keys them: `192.0.2.1:80`, `[2001:db8::1]:80`.
  */
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { destKey } from '../check/table.js';
-import type { StatusReport } from '../daemon/status-types.js';
+import type { InstanceStatus, VirtualServerStatus } from '../daemon/status-types.js';
 import type { LvsView } from '../lvs/driver.js';
 import { RECEIVE_REASONS } from '../vrrp/receive.js';
 import { Family, pair } from './exposition.js';
 
 export interface MetricsSnapshot {
-  readonly status: StatusReport;
+  readonly instances: readonly InstanceStatus[];
+  /** Empty in the daemon, whose checker thread writes these families itself (CheckerThreadMetrics). */
+  readonly virtualServers: readonly VirtualServerStatus[];
   /** The data plane and its counters; undefined without a health checker. */
   readonly lvs?: LvsView;
 }
@@ -71,17 +74,17 @@ export class DaemonMetrics {
   async render(snap: MetricsSnapshot, extra = ''): Promise<string> {
     if (this.lvsText === undefined || this.lvsText.view !== snap.lvs)
       this.lvsText = { view: snap.lvs, text: lvsMetrics(snap.lvs) };
-    return `${statusMetrics(snap.status)}${this.lvsText.text}${await this.registry.metrics()}${extra}`;
+    return `${instanceMetrics(snap.instances)}${serverMetrics(snap.virtualServers)}${this.lvsText.text}${await this.registry.metrics()}${extra}`;
   }
 }
 
 /** The figures read from a snapshot, in the text format (exposition.ts). */
 export function snapshotMetrics(snap: MetricsSnapshot): string {
-  return statusMetrics(snap.status) + lvsMetrics(snap.lvs);
+  return instanceMetrics(snap.instances) + serverMetrics(snap.virtualServers) + lvsMetrics(snap.lvs);
 }
 
-/** The instances', virtual servers' and real servers' families. */
-function statusMetrics(status: StatusReport): string {
+/** The VRRP instances' families. */
+function instanceMetrics(instances: readonly InstanceStatus[]): string {
   const state = new Family(
     'vigil_vrrp_instance_state',
     'gauge',
@@ -104,7 +107,7 @@ function statusMetrics(status: StatusReport): string {
     'counter',
     'VRRP adverts received and dropped, by reason (src/vrrp/receive.ts); reasons not seen yet are left out',
   );
-  for (const i of status.instances) {
+  for (const i of instances) {
     const inst = pair('instance', i.name);
     const l = `{${inst}}`;
     for (const st of STATES) state.sample(`{${inst},state="${st}"}`, i.state === st ? 1 : 0);
@@ -117,6 +120,11 @@ function statusMetrics(status: StatusReport): string {
       if (n !== undefined && n > 0) dropped.sample(`{${inst},reason="${reason}"}`, n);
     }
   }
+  return [state, priority, base, sent, received, dropped].map((f) => f.text()).join('');
+}
+
+/** The virtual and real servers' families (written in the checker thread, next to their state). */
+export function serverMetrics(virtualServers: readonly VirtualServerStatus[]): string {
   const quorum = new Family(
     'vigil_virtual_server_quorum_up',
     'gauge',
@@ -128,7 +136,7 @@ function statusMetrics(status: StatusReport): string {
     'gauge',
     'Effective weight of the real server (the configured one moved by dynamic checkers)',
   );
-  for (const vs of status.virtualServers) {
+  for (const vs of virtualServers) {
     const v = pair('virtual_server', vs.name);
     quorum.sample(`{${v}}`, vs.quorumUp ? 1 : 0);
     for (const rs of vs.realServers) {
@@ -137,7 +145,7 @@ function statusMetrics(status: StatusReport): string {
       weight.sample(l, rs.effectiveWeight);
     }
   }
-  return [state, priority, base, sent, received, dropped, quorum, up, weight].map((f) => f.text()).join('');
+  return [quorum, up, weight].map((f) => f.text()).join('');
 }
 
 /** The data plane's counters per service and real server. */
@@ -174,8 +182,11 @@ function lvsMetrics(view: LvsView | undefined): string {
   return [conns, packets, bytes].map((f) => f.text()).join('');
 }
 
-/** Checker attempt durations, observed in the checker thread and rendered there at scrape time. */
-export class CheckerLatency {
+/**
+ * The checker thread's part of /metrics, written there at scrape time so that only text crosses to
+ * the main thread: the servers' families from its own status, and the attempt durations.
+ */
+export class CheckerThreadMetrics {
   private readonly registry = new Registry();
   private readonly histogram = new Histogram({
     name: 'vigil_checker_latency_seconds',
@@ -190,7 +201,7 @@ export class CheckerLatency {
     this.histogram.observe({ checker, result: ok ? 'ok' : 'failed' }, ms / 1000);
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(virtualServers: readonly VirtualServerStatus[]): Promise<string> {
+    return `${serverMetrics(virtualServers)}${await this.registry.metrics()}`;
   }
 }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { escapeLabelValue, Family, pair } from '../../../src/http/exposition.js';
-import { CheckerLatency, DaemonMetrics, reasonKind, snapshotMetrics } from '../../../src/http/metrics.js';
+import {
+  CheckerThreadMetrics,
+  DaemonMetrics,
+  reasonKind,
+  snapshotMetrics,
+} from '../../../src/http/metrics.js';
 import { syntheticSnapshot } from '../../status-fixtures.js';
 
 /** The samples of the text: `name{labels}` -> value. */
@@ -84,10 +89,10 @@ test('the whole scrape: snapshot, transitions counted on the main thread, proces
   const m = new DaemonMetrics();
   m.countTransition('VI_0', 'BACKUP', 'MASTER', 'master-down timer expired (x)');
   m.countTransition('VI_0', 'BACKUP', 'MASTER', 'master-down timer expired (y)');
-  const latency = new CheckerLatency();
+  const latency = new CheckerThreadMetrics();
   latency.observe('TCP_CHECK', true, 0.7);
   latency.observe('TCP_CHECK', false, 3000);
-  const text = await m.render(syntheticSnapshot(1, 0), await latency.text());
+  const text = await m.render(syntheticSnapshot(1, 0), await latency.text([]));
   const s = samples(text);
   assert.equal(
     s.get('vigil_vrrp_transitions_total{instance="VI_0",to="MASTER",reason="master_down_timer"}'),
