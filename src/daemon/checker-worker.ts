@@ -20,6 +20,7 @@ function main(config: CheckerWorkerConfig): void {
   const driver = lazyDriver({
     forced: config.lvsDriver,
     plan: config.plan,
+    ...(config.ipvsRecord !== undefined ? { ipvsRecord: config.ipvsRecord } : {}),
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });

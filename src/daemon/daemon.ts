@@ -17,6 +17,7 @@ import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { ipvsRecordPath } from '../lvs/ipvs-ownership.js';
 import type { IpFamily } from '../net/addr.js';
 import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
@@ -234,7 +235,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let checker: CheckerSupervisor | undefined;
   const startChecker = (plan: CheckPlan) => {
     checker = new CheckerSupervisor(
-      { plan, ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}) },
+      {
+        plan,
+        ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
+        ipvsRecord: ipvsRecordPath(pidFile),
+      },
       {
         onEvent: (e) => {
           if (e.type === 'log') log.log(e.level, e.message);

@@ -66,6 +66,8 @@ export interface CheckerWorkerConfig {
   readonly plan: CheckPlan;
   /** --lvs-driver; undefined: IPVS when the kernel has it, else nftables (src/lvs/select.ts). */
   readonly lvsDriver?: LvsDriverKind;
+  /** The IPVS driver's record of the services it created (beside the pid file; ipvs-ownership.ts). */
+  readonly ipvsRecord?: string;
 }
 
 export type ToChecker =
