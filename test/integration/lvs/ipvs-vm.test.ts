@@ -1,6 +1,7 @@
 /**
  * The IPVS driver against a real kernel IPVS, in a VM (this host's kernel has none): one boot runs
- * ipvs-vm-agent.js, which applies tables with IpvsDriver and prints `ipvsadm -Ln` after each step.
+ * ipvs-vm-agent.js, which applies tables with IpvsDriver and prints `ipvsadm -Ln` after each step,
+ * then runs the daemon, SIGKILLs it and restarts it to see the table adopted (no extra boot).
  * Few VM tests on purpose: each boot costs ~6 s and everything inside is 10-20x slower.
  */
 import assert from 'node:assert/strict';
@@ -147,6 +148,53 @@ FWM  7 sh persistent 300 mask 255.255.255.0
 
     assert.equal(
       get('stopped').ipvsadm,
+      `${HEADER}
+TCP  192.0.2.100:25 rr
+  -> 198.51.100.9:25              Masq    4      0          0
+TCP  192.0.2.102:80 lc`,
+    );
+
+    // The daemon is SIGKILLed: its table keeps serving, and a restarted vigil (with weight 5 for the
+    // server that took a connection, one server gone, one new) adopts it in place.
+    const crash = get('crash').data as {
+      chosen: string;
+      leaving: string;
+      firstTable: string;
+      recorded: string;
+      deadConns: Record<string, number>;
+      adopted: string;
+      afterConns: Record<string, number>;
+      log: string;
+      recordAfterStop: boolean;
+      stopped: string;
+    };
+    assert.equal((crash.firstTable.match(/-> 198\.51\.100\.[123]:8080 +Masq +1 /g) ?? []).length, 3);
+    assert.deepEqual((JSON.parse(crash.recorded) as { services: string[] }).services, [
+      'ipv4 TCP 192.0.2.100:80',
+    ]);
+    const vipBefore = crash.deadConns['192.0.2.100:80'] ?? 0;
+    assert.ok(vipBefore >= 1, 'a connection scheduled while vigil was dead');
+    assert.ok(
+      (crash.afterConns['192.0.2.100:80'] ?? 0) >= vipBefore,
+      `the service was not created again: its counter kept ${JSON.stringify(crash)}`,
+    );
+    assert.ok(
+      (crash.afterConns[`${crash.chosen}:8080`] ?? 0) >= 1,
+      `the real server edited to weight 5 kept its counter ${JSON.stringify(crash.afterConns)}`,
+    );
+    assert.match(crash.adopted, new RegExp(`${crash.chosen.replaceAll('.', '\\.')}:8080 +Masq +5 `));
+    assert.doesNotMatch(crash.adopted, new RegExp(`${crash.leaving.replaceAll('.', '\\.')}:8080`));
+    assert.match(crash.log, /IPVS: adopting TCP 192\.0\.2\.100:80, created by a previous run of vigil/);
+    // The configuration names the service ipvsadm created: still foreign, as it was.
+    assert.match(crash.log, /TCP 192\.0\.2\.102:80 already exists and was not created by vigil/);
+    assert.match(crash.adopted, /TCP {2}192\.0\.2\.102:80 lc\n(?! {2}->)/);
+    assert.equal(crash.recordAfterStop, false, 'a clean stop removes the record');
+    assert.equal(
+      crash.stopped
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')
+        .trim(),
       `${HEADER}
 TCP  192.0.2.100:25 rr
   -> 198.51.100.9:25              Masq    4      0          0
