@@ -139,6 +139,9 @@ export interface GlobalDefs extends Located {
   readonly nftables?: string;
   /** `nftables_priority`: the base chains' priority (keepalived: -1). */
   readonly nftablesPriority?: number;
+  /** `vrrp_priority` / `checker_priority`: the nice value (-20..19) of the VRRP / checker thread. */
+  readonly vrrpPriority?: number;
+  readonly checkerPriority?: number;
   readonly nftablesCounters: boolean;
   /** `nftables_ifindex`: link-local VIPs always matched by interface index, never by name. */
   readonly nftablesIfindex: boolean;

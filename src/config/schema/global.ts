@@ -61,8 +61,6 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
   nftables_ipvs_start_fwmark: { kind: { t: 'int', min: 1, max: 4294967295 } },
   max_auto_priority: { kind: { t: 'int', min: -1, max: 99 }, valueIfBare: true },
   min_auto_priority_delay: { kind: { t: 'int', min: 1, max: 10000000 }, bare: 'error' },
-  vrrp_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
-  checker_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
   bfd_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
   vrrp_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
   checker_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
@@ -203,6 +201,9 @@ export const GLOBAL_DEFS: BlockSpec = {
     // keepalived 2.2.7's firewall for instances not in accept mode (src/daemon/firewall.ts).
     str('nftables', 'nftables', { valueIfBare: 'keepalived' }),
     int('nftables_priority', 'nftablesPriority', -2147483648, 2147483647),
+    // The nice values of the VRRP and checker threads (keepalived: of its two child processes).
+    int('vrrp_priority', 'vrrpPriority', -20, 19, { bare: 'error' }),
+    int('checker_priority', 'checkerPriority', -20, 19, { bare: 'error' }),
     flag('nftables_counters', 'nftablesCounters', { default: false }),
     flag('nftables_ifindex', 'nftablesIfindex', { default: false }),
     // Debian's keepalived is built without iptables: vrrp_iptables means nftables (table "keepalived").
@@ -230,8 +231,6 @@ export const GLOBAL_DEFS: BlockSpec = {
       'disable_local_igmp',
       'max_auto_priority',
       'min_auto_priority_delay',
-      'vrrp_priority',
-      'checker_priority',
       'bfd_priority',
       'vrrp_no_swap',
       'checker_no_swap',
