@@ -13,6 +13,14 @@ export interface CheckerThreadHooks {
   readonly onFatal: (message: string) => void;
 }
 
+/**
+ * The checker thread's young generation (V8's default lets it grow to 3 x 16 MB): a storm of
+ * attempts fills it with short-lived sockets and closures, all resident. Half of it saves ~10 MB;
+ * smaller, scavenges come so often that the delay_loop timers survive them and are promoted, which
+ * costs CPU and old space instead (measured with bench/checkers.ts' storm in a worker).
+ */
+export const CHECKER_YOUNG_GENERATION_MB = 24;
+
 export class CheckerThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, (v: VirtualServerStatus[]) => void>();
@@ -26,7 +34,10 @@ export class CheckerThread {
     hooks: CheckerThreadHooks,
     url = new URL('./checker-worker.js', import.meta.url),
   ) {
-    this.worker = new Worker(url, { workerData: config });
+    this.worker = new Worker(url, {
+      workerData: config,
+      resourceLimits: { maxYoungGenerationSizeMb: CHECKER_YOUNG_GENERATION_MB },
+    });
     this.worker.on('message', (m: FromChecker) => {
       switch (m.type) {
         case 'event':
