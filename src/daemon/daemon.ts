@@ -69,7 +69,10 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
-    ...optionalNice(threadNice(model.globalDefs.vrrpPriority, undefined)),
+    // keepalived sets the nice value only when there is no real-time priority.
+    ...(model.globalDefs.vrrpRtPriority !== undefined
+      ? { rtPriority: model.globalDefs.vrrpRtPriority }
+      : optionalNice(threadNice(model.globalDefs.vrrpPriority, undefined))),
   };
 }
 

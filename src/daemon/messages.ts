@@ -41,6 +41,8 @@ export interface WorkerConfig {
   readonly firewall: FirewallSettings | null;
   /** vrrp_priority: the VRRP thread's nice value, set when it starts; undefined: inherited. */
   readonly nice?: number;
+  /** vrrp_rt_priority: SCHED_RR for the VRRP thread instead of a nice value. */
+  readonly rtPriority?: number;
 }
 
 export type ToWorker =

@@ -8,7 +8,14 @@
  * The checker thread runs at a lower priority than keepalived's default unless configured
  * (DEFAULT_CHECKER_NICE): a storm of checks must not delay an advert (issue 9), and the VRRP
  * thread, which needs little CPU but needs it on time, wins the CPU over it when both are ready.
+ *
+ * `vrrp_rt_priority` puts the VRRP thread in SCHED_RR, as keepalived does its VRRP process
+ * (sched_setscheduler with SCHED_RESET_ON_FORK). Node has no call for it and the addon adds no
+ * syscalls, so util-linux's chrt(1) sets it on the thread's task id. Nice values only order the
+ * threads of one process; a real-time VRRP thread also keeps its adverts on time when other
+ * processes load the machine (bench/README.md "Checker storm").
  */
+import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
@@ -46,4 +53,25 @@ export function setThreadNice(nice: number | undefined): string | undefined {
   } catch (e) {
     return `Unable to set process priority to ${nice} - ${(e as Error).message}`;
   }
+}
+
+/**
+ * Puts the calling thread in SCHED_RR at `priority` (reset on fork: a child it starts runs as a
+ * normal process). `done` gets keepalived's warning when it cannot, else undefined.
+ */
+export function setThreadRealtime(priority: number, done: (error: string | undefined) => void): void {
+  const tid = currentThreadId();
+  if (tid === undefined) {
+    done('child process: cannot raise priority (no /proc/thread-self)');
+    return;
+  }
+  execFile(
+    'chrt',
+    ['--reset-on-fork', '--rr', '--pid', String(priority), String(tid)],
+    { timeout: 5000 },
+    (e, _stdout, stderr) =>
+      done(
+        e === null ? undefined : `child process: cannot raise priority (chrt: ${stderr.trim() || e.message})`,
+      ),
+  );
 }

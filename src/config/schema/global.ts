@@ -33,7 +33,6 @@ const NEEDS_VALUE = new Set([
   'lvs_timeouts',
   'dbus_service_name',
   'snmp_socket',
-  'vrrp_rt_priority',
   'checker_rt_priority',
   'bfd_rt_priority',
   'vrrp_cpu_affinity',
@@ -62,7 +61,6 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
   max_auto_priority: { kind: { t: 'int', min: -1, max: 99 }, valueIfBare: true },
   min_auto_priority_delay: { kind: { t: 'int', min: 1, max: 10000000 }, bare: 'error' },
   bfd_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
-  vrrp_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
   checker_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
   bfd_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
   vrrp_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
@@ -125,7 +123,6 @@ const BARE_ERROR = new Set([
   'vrrp_cpu_affinity',
   'checker_cpu_affinity',
   'bfd_cpu_affinity',
-  'vrrp_rt_priority',
   'checker_rt_priority',
   'bfd_rt_priority',
   'snmp_socket',
@@ -204,6 +201,8 @@ export const GLOBAL_DEFS: BlockSpec = {
     // The nice values of the VRRP and checker threads (keepalived: of its two child processes).
     int('vrrp_priority', 'vrrpPriority', -20, 19, { bare: 'error' }),
     int('checker_priority', 'checkerPriority', -20, 19, { bare: 'error' }),
+    // SCHED_RR for the VRRP thread (keepalived: its VRRP child process); 1..99 as SCHED_RR's range.
+    int('vrrp_rt_priority', 'vrrpRtPriority', 1, 99, { bare: 'error' }),
     flag('nftables_counters', 'nftablesCounters', { default: false }),
     flag('nftables_ifindex', 'nftablesIfindex', { default: false }),
     // Debian's keepalived is built without iptables: vrrp_iptables means nftables (table "keepalived").
@@ -238,7 +237,6 @@ export const GLOBAL_DEFS: BlockSpec = {
       'vrrp_cpu_affinity',
       'checker_cpu_affinity',
       'bfd_cpu_affinity',
-      'vrrp_rt_priority',
       'checker_rt_priority',
       'bfd_rt_priority',
       'vrrp_rlimit_rttime',
