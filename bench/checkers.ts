@@ -41,6 +41,13 @@ const DELAY_LOOP = envNum('DELAY_LOOP', 0.1);
 const IDLE_S = envNum('IDLE_S', 10);
 const WINDOW_S = envNum('WINDOW_S', 20);
 const SETTLE_S = envNum('SETTLE_S', 5);
+/** The daemon's extra environment, `;`-separated `NAME=value` (e.g. `MALLOC_ARENA_MAX=2`). */
+const DAEMON_ENV: Record<string, string> = Object.fromEntries(
+  (process.env.DAEMON_ENV ?? '')
+    .split(';')
+    .map((kv) => kv.trim().split('='))
+    .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''),
+);
 /** Extra global_defs lines, `;`-separated (e.g. `checker_priority 0;vrrp_priority -10`). */
 const GLOBAL_DEFS = (process.env.GLOBAL_DEFS ?? '')
   .split(';')
@@ -238,7 +245,7 @@ const fmtTiming = (t: Timing) =>
 // ---- phases ----
 
 async function idlePhase(lab: Lab, adverts: AdvertCapture): Promise<{ t: Timing; cpu: number; rss: number }> {
-  const d = lab.start('vigil', 'dir', conf(false));
+  const d = lab.start('vigil', 'dir', conf(false), { env: DAEMON_ENV });
   try {
     await d.waitLog(/Entering MASTER STATE/);
     await sleep(1000);
@@ -271,7 +278,7 @@ interface StormResult {
 }
 
 async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult> {
-  const d = lab.start('vigil', 'dir', conf(true));
+  const d = lab.start('vigil', 'dir', conf(true), { env: DAEMON_ENV });
   try {
     await d.waitLog(/Entering MASTER STATE/, { timeoutMs: 30000 });
     // Let every checker start (warmup is at most delay_loop) and the rate settle.
@@ -419,7 +426,8 @@ async function main(): Promise<number> {
       );
       console.log(
         `# node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}` +
-          (GLOBAL_DEFS.length > 0 ? `, global_defs + ${GLOBAL_DEFS.join('; ')}` : ''),
+          (GLOBAL_DEFS.length > 0 ? `, global_defs + ${GLOBAL_DEFS.join('; ')}` : '') +
+          (process.env.DAEMON_ENV ? `, env ${process.env.DAEMON_ENV}` : ''),
       );
       const idle = await idlePhase(lab, adverts);
       const storm = await stormPhase(lab, adverts);
