@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LifecycleEvent } from '../check/lifecycle.js';
+import type { CheckPlan } from '../check/plan.js';
 import type { LvsView } from '../lvs/driver.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
 import type { VirtualServerStatus } from './status-types.js';
@@ -13,6 +14,26 @@ export interface CheckerThreadHooks {
   readonly onFatal: (message: string) => void;
 }
 
+/**
+ * The checker thread's heap (bench/README.md "Checker storm"). A storm of attempts allocates
+ * ~80 MB/s of short-lived sockets and closures:
+ * - young generation: V8's default lets it grow to 3 x 16 MB, all resident; half of it saves ~10 MB.
+ *   Smaller, scavenges come so often that the delay_loop timers survive them and are promoted,
+ *   which costs CPU and old space instead.
+ * - old generation: V8 lets the old space grow to 4x what a full GC leaves when the heap may reach
+ *   gigabytes, only ~1.4x under a 512 MB limit (MemoryController's growing factor): ~30 MB less
+ *   garbage resident, at the cost of a short full GC every few seconds. The limit is far above
+ *   what the checkers hold (~10 KB each; a thread past it ends and is respawned), and grows
+ *   with the number of checkers.
+ */
+export const CHECKER_YOUNG_GENERATION_MB = 24;
+
+export function checkerOldGenerationMb(plan: CheckPlan): number {
+  let checkers = 0;
+  for (const vs of plan.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length;
+  return Math.max(512, Math.ceil(checkers / 16));
+}
+
 export class CheckerThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, (v: VirtualServerStatus[]) => void>();
@@ -20,13 +41,24 @@ export class CheckerThread {
   private nextId = 1;
   private onStopped: (() => void) | undefined;
   private dead = false;
+  private markStarted: () => void = () => {};
+  /** Settles once the checkers run, or the thread failed: readiness must not wait on a dead thread. */
+  readonly started = new Promise<void>((resolve) => {
+    this.markStarted = resolve;
+  });
 
   constructor(
     config: CheckerWorkerConfig,
     hooks: CheckerThreadHooks,
     url = new URL('./checker-worker.js', import.meta.url),
   ) {
-    this.worker = new Worker(url, { workerData: config });
+    this.worker = new Worker(url, {
+      workerData: config,
+      resourceLimits: {
+        maxYoungGenerationSizeMb: CHECKER_YOUNG_GENERATION_MB,
+        maxOldGenerationSizeMb: checkerOldGenerationMb(config.plan),
+      },
+    });
     this.worker.on('message', (m: FromChecker) => {
       switch (m.type) {
         case 'event':
@@ -45,14 +77,17 @@ export class CheckerThread {
           break;
         case 'fatal':
           this.dead = true;
+          this.markStarted();
           hooks.onFatal(m.message);
           break;
         case 'started':
+          this.markStarted();
           break;
       }
     });
     this.worker.on('error', (e) => {
       this.dead = true;
+      this.markStarted();
       hooks.onFatal(e.stack ?? e.message);
     });
   }
@@ -168,6 +203,11 @@ export class CheckerSupervisor {
       this.spawn();
     }, this.opts.respawnDelayMs ?? 1000);
     this.timer.unref();
+  }
+
+  /** Settles once the current checker thread runs (or has failed). */
+  started(): Promise<void> {
+    return this.thread?.started ?? Promise.resolve();
   }
 
   get running(): boolean {

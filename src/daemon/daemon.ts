@@ -17,14 +17,16 @@ import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import type { LvsDriverKind } from '../lvs/driver.js';
 import { ipvsRecordPath } from '../lvs/ipvs-ownership.js';
 import type { IpFamily } from '../net/addr.js';
 import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+import type { CheckerWorkerConfig, FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { acquirePidFile, PidFileInUse } from './pidfile.js';
 import { PlanError, type PlanHost, planInstances } from './plan.js';
+import { monotonicUsec, systemdNotifier } from './sd-notify.js';
 import { killRemainingScripts, MainServices } from './services.js';
 import { formatStatus } from './status-format.js';
 import { startStatusServer } from './status-server.js';
@@ -35,6 +37,7 @@ import {
   statusSocketPath,
 } from './status-types.js';
 import { createSyslogLogger } from './syslog.js';
+import { DEFAULT_CHECKER_NICE, threadNice } from './thread-priority.js';
 import type { EngineEvent } from './vrrp-engine.js';
 
 export const DUMP_FILE = '/tmp/keepalived.data';
@@ -68,6 +71,27 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
+    // keepalived sets the nice value only when there is no real-time priority.
+    ...(model.globalDefs.vrrpRtPriority !== undefined
+      ? { rtPriority: model.globalDefs.vrrpRtPriority }
+      : optionalNice(threadNice(model.globalDefs.vrrpPriority, undefined))),
+  };
+}
+
+const optionalNice = (nice: number | undefined) => (nice !== undefined ? { nice } : {});
+
+/** What the checker thread runs: the plan, the data plane, its nice value. */
+export function checkerConfig(
+  model: KeepalivedConfig,
+  plan: CheckPlan,
+  lvsDriver: LvsDriverKind | undefined,
+  ipvsRecord?: string,
+): CheckerWorkerConfig {
+  return {
+    plan,
+    ...(lvsDriver !== undefined ? { lvsDriver } : {}),
+    ...(ipvsRecord !== undefined ? { ipvsRecord } : {}),
+    ...optionalNice(threadNice(model.globalDefs.checkerPriority, DEFAULT_CHECKER_NICE)),
   };
 }
 
@@ -172,6 +196,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return 1;
   }
   const startedAt = new Date().toISOString();
+  // Read (and removed from the environment) before any thread or script starts.
+  const systemd = systemdNotifier(process.env, (m) => log.log('warning', m));
   const worker = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: first.config });
   const send = (m: ToWorker) => worker.postMessage(m);
   const links = new Map<string, boolean>();
@@ -211,12 +237,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         break;
       case 'started':
         log.log('info', `VRRP worker started: ${first.config.plans.map((p) => p.name).join(', ')}`);
+        void (checker?.started() ?? Promise.resolve()).then(() => systemd?.notify({ type: 'ready' }));
         break;
       case 'stopped':
         onStopped?.();
         break;
       case 'reloaded':
         services.onReloaded(m.unchanged);
+        systemd?.notify({ type: 'ready' });
         break;
       case 'fatal':
         fatal = m.message;
@@ -233,23 +261,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   // The health checker runs in its own thread while the config has virtual servers.
   let checker: CheckerSupervisor | undefined;
-  const startChecker = (plan: CheckPlan) => {
-    checker = new CheckerSupervisor(
-      {
-        plan,
-        ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
-        ipvsRecord: ipvsRecordPath(pidFile),
+  const startChecker = (model: KeepalivedConfig, plan: CheckPlan) => {
+    checker = new CheckerSupervisor(checkerConfig(model, plan, opts.lvsDriver, ipvsRecordPath(pidFile)), {
+      onEvent: (e) => {
+        if (e.type === 'log') log.log(e.level, e.message);
+        else services.onCheckerEvent(e);
       },
-      {
-        onEvent: (e) => {
-          if (e.type === 'log') log.log(e.level, e.message);
-          else services.onCheckerEvent(e);
-        },
-        log: (level, message) => log.log(level, message),
-      },
-    );
+      log: (level, message) => log.log(level, message),
+    });
   };
-  if (first.checks.virtualServers.length > 0) startChecker(first.checks);
+  if (first.checks.virtualServers.length > 0) startChecker(first.model, first.checks);
 
   const report = async (): Promise<StatusReport> => {
     const virtualServers = checker?.status() ?? Promise.resolve([]);
@@ -277,6 +298,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const shutdown = (code: number): Promise<number> => {
     stopping ??= (async () => {
       log.log('info', 'Stopping');
+      systemd?.notify({ type: 'stopping' });
       const stopped = new Promise<void>((resolve) => {
         onStopped = resolve;
       });
@@ -294,6 +316,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       await statusServer.close();
       releasePid();
       log.log('info', 'Stopped');
+      systemd?.close();
       return code;
     })();
     return stopping;
@@ -301,18 +324,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const reload = () => {
     log.log('info', `Reloading configuration from ${opts.configFile}`);
+    systemd?.notify({ type: 'reloading', monotonicUsec: monotonicUsec() });
     const next = load(opts, log);
     if (!next.ok) {
       log.log('error', 'new configuration is invalid; keeping the running configuration');
+      systemd?.notify({ type: 'ready', status: 'new configuration is invalid; running the previous one' });
       return;
     }
     send({ type: 'reload', config: next.config });
     if (checker !== undefined)
-      checker.reload({
-        plan: next.checks,
-        ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
-      });
-    else if (next.checks.virtualServers.length > 0) startChecker(next.checks);
+      checker.reload(checkerConfig(next.model, next.checks, opts.lvsDriver, ipvsRecordPath(pidFile)));
+    else if (next.checks.virtualServers.length > 0) startChecker(next.model, next.checks);
     const old = services;
     void old.stop();
     services = startServices(next.model, old);
