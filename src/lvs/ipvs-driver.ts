@@ -370,7 +370,8 @@ export class IpvsDriver implements LvsDriver {
           await this.#service(familyId, 'set', want);
         } catch (err) {
           errors.push(asError(err));
-          // Still the kernel's settings: the next apply edits them again.
+          this.#opts.log?.(`IPVS cmd edit-service error: ${asError(err).message}`);
+          // Still the kernel's settings: the diff that follows (or the next apply) edits them again.
           service = adoptedService(e.service, want.key, want.vs);
         }
       }

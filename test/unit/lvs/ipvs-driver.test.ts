@@ -365,3 +365,28 @@ test('lvs_flush with a record: the recorded services are deleted too, then the t
   assert.deepEqual([...k.table.keys()].sort(), ['ipv4 TCP 192.0.2.100:80', 'ipv4 TCP 192.0.2.103:80']);
   assert.deepEqual(record.ids, ['ipv4 TCP 192.0.2.100:80']);
 });
+
+test('an adopted service whose settings cannot be edited is still adopted, and edited again later', async () => {
+  const k = fakeIpvs();
+  k.add(kernelService('192.0.2.100', 'rr'));
+  let refuse = true;
+  const transport = {
+    ...k.transport,
+    request: (op: string, r: GenlRequest) =>
+      refuse && op.startsWith('set service')
+        ? Promise.reject(new NetlinkError(op, constants.errno.EINVAL))
+        : k.transport.request(op, r),
+  };
+  const d = new IpvsDriver({
+    transport: () => transport,
+    ownership: memoryRecord(['ipv4 TCP 192.0.2.100:80']),
+  });
+  const t = table(service('192.0.2.100', []));
+  await assert.rejects(d.apply(t));
+  assert.ok(!k.sent.some((c) => c.startsWith('new service') || c.startsWith('del service')));
+  refuse = false;
+  await d.apply(t);
+  assert.equal(k.table.get('ipv4 TCP 192.0.2.100:80')?.service.scheduler, 'wlc');
+  await d.apply(t);
+  assert.deepEqual(k.sent.slice(-1), ['set service TCP 192.0.2.100:80'], 'once edited, nothing more to send');
+});
