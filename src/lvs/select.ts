@@ -48,13 +48,7 @@ export type DriverLog = (level: 'debug' | 'info' | 'warning' | 'error', message:
 export function defaultFactories(log: DriverLog): DriverFactories {
   return {
     nftables: () => new NftLvsDriver({ log }),
-    ipvs: () => {
-      const d = new IpvsDriver({ log: (line) => log('error', line) });
-      // `vigil lvs`: the table this driver holds in the kernel.
-      return Object.assign(d, {
-        view: async (): Promise<LvsView> => ({ driver: 'ipvs', table: d.current() }),
-      });
-    },
+    ipvs: () => new IpvsDriver({ log: (line) => log('error', line) }),
   };
 }
 
