@@ -78,9 +78,9 @@ describe('daemon with the nftables LVS driver', { skip, timeout: 120_000 }, () =
     console.log(`daemon rr: ${JSON.stringify(r.counts)}`);
     assert.ok(Math.abs((r.counts.rs1 ?? 0) / 400 - 0.5) <= 0.03, JSON.stringify(r.counts));
     console.log(rate);
-    assert.match(
-      rate.split('\n')[1]!,
-      /^Prot LocalAddress:Port {15}CPS {4}InPPS {3}OutPPS {4}InBPS {3}OutBPS$/,
+    assert.equal(
+      rate.split('\n')[1],
+      'Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS',
     );
     const svcRate = /\nTCP {2}192\.0\.2\.100:80 +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)\n/.exec(rate);
     assert.ok(svcRate !== null && Number(svcRate[1]) > 0 && Number(svcRate[4]) > 0, rate);
