@@ -23,17 +23,12 @@
  * the time-averaged spread max(active/w) − min(active/w), sampled every 10 ms, over the mean
  * active/w (0 = perfectly level).
  */
+import { Prng } from '../src/sim/prng.js';
 
-/** mulberry32: a small seeded PRNG, so that every run of the model is the same. */
+/** The simulator's seeded PRNG (src/sim/prng.ts), so that every run of the model is the same. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 interface Scenario {
@@ -64,19 +59,28 @@ const ipvs = (weights: readonly number[], weighted: boolean): Picker => ({
   },
 });
 
-const wrr = (weights: readonly number[], random: () => number): Picker => {
-  const total = weights.reduce((a, b) => a + b, 0);
-  return {
-    pick() {
-      let r = random() * total;
-      for (let i = 0; i < weights.length; i++) if ((r -= weights[i]!) < 0) return i;
-      return weights.length - 1;
-    },
-  };
-};
+/** The index whose slice of [0, Σ parts) holds `at` (the last one for rounding at the top). */
+function slice(parts: readonly number[], at: number): number {
+  let end = 0;
+  for (let i = 0; i < parts.length; i++) {
+    end += parts[i]!;
+    if (at < end) return i;
+  }
+  return parts.length - 1;
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+const wrr = (weights: readonly number[], random: () => number): Picker => ({
+  pick: () => slice(weights, random() * sum(weights)),
+});
 
 /** Shares that bring active/w level after `expected` more connections (water-filling). */
-export function fillShares(active: readonly number[], weights: readonly number[], expected: number): number[] {
+export function fillShares(
+  active: readonly number[],
+  weights: readonly number[],
+  expected: number,
+): number[] {
   const n = active.length;
   // The level L with Σ max(0, L·w_i − a_i) = expected, by bisection.
   let lo = 0;
@@ -119,10 +123,7 @@ const nftApprox = (
     },
     pick() {
       arrivals++;
-      const total = slots.reduce((a, b) => a + b, 0);
-      let r = Math.floor(random() * total);
-      for (let i = 0; i < slots.length; i++) if ((r -= slots[i]!) < 0) return i;
-      return slots.length - 1;
+      return slice(slots, Math.floor(random() * sum(slots)));
     },
   };
 };
@@ -163,15 +164,9 @@ const nftLittle = (
       shares = raw.map((x) => x / sum);
     },
     pick() {
-      let r = random();
-      for (let i = 0; i < n; i++) {
-        if ((r -= shares[i]!) < 0) {
-          arrivals[i]!++;
-          return i;
-        }
-      }
-      arrivals[n - 1]!++;
-      return n - 1;
+      const i = slice(shares, random());
+      arrivals[i]!++;
+      return i;
     },
   };
 };
@@ -251,7 +246,12 @@ const SCENARIOS: Scenario[] = [
   { name: 'rs1 3x slower, w 1:1, 500 conn/s, 0.2 s', weights: [1, 1], meanS: [0.6, 0.2], rate: 500 },
   { name: 'w 3:1, equal servers, 500 conn/s, 0.2 s', weights: [3, 1], meanS: [0.2, 0.2], rate: 500 },
   { name: 'rs1 3x slower, w 1:1, 50 conn/s, 2 s', weights: [1, 1], meanS: [6, 2], rate: 50 },
-  { name: 'four servers, one 2x slower, 2000 conn/s, 0.05 s', weights: [1, 1, 1, 1], meanS: [0.1, 0.05, 0.05, 0.05], rate: 2000 },
+  {
+    name: 'four servers, one 2x slower, 2000 conn/s, 0.05 s',
+    weights: [1, 1, 1, 1],
+    meanS: [0.1, 0.05, 0.05, 0.05],
+    rate: 2000,
+  },
 ];
 const INTERVALS = [0.1, 0.5, 1, 2];
 
@@ -259,7 +259,9 @@ function main(): void {
   const seed = Number(process.env.SEED ?? 1);
   const seconds = Number(process.env.SECONDS ?? 300);
   const warm = 30;
-  console.log(`# lc/wlc: IPVS against an nftables approximation (model, seed ${seed}, ${seconds} s of model time each)`);
+  console.log(
+    `# lc/wlc: IPVS against an nftables approximation (model, seed ${seed}, ${seconds} s of model time each)`,
+  );
   console.log('# imbalance: time-averaged (max - min of active/weight) / mean active/weight; shares in %\n');
   for (const s of SCENARIOS) {
     console.log(`## ${s.name}`);
@@ -274,10 +276,20 @@ function main(): void {
         );
       row(`IPVS ${name}`, base);
       for (const t of INTERVALS)
-        row(`nft ${name}, fill, every ${t} s`, simulate(s, nftApprox(s.weights, weighted, t, prng(seed + 7)), prng(seed), seconds, warm));
+        row(
+          `nft ${name}, fill, every ${t} s`,
+          simulate(s, nftApprox(s.weights, weighted, t, prng(seed + 7)), prng(seed), seconds, warm),
+        );
       for (const t of INTERVALS)
-        row(`nft ${name}, Little, every ${t} s`, simulate(s, nftLittle(s.weights, weighted, t, prng(seed + 7)), prng(seed), seconds, warm));
-      if (weighted) row('nft wrr (static weights)', simulate(s, wrr(s.weights, prng(seed + 7)), prng(seed), seconds, warm));
+        row(
+          `nft ${name}, Little, every ${t} s`,
+          simulate(s, nftLittle(s.weights, weighted, t, prng(seed + 7)), prng(seed), seconds, warm),
+        );
+      if (weighted)
+        row(
+          'nft wrr (static weights)',
+          simulate(s, wrr(s.weights, prng(seed + 7)), prng(seed), seconds, warm),
+        );
     }
     console.log('');
   }
