@@ -10,11 +10,13 @@ function between(a: LvsCounters | undefined, b: LvsCounters, seconds: number): L
   const per = (x: number | undefined, y: number | undefined) =>
     x === undefined || y === undefined ? undefined : Math.round(Math.max(0, y - x) / seconds);
   const out: { -readonly [K in keyof LvsRates]: LvsRates[K] } = { cps: per(a?.conns ?? 0, b.conns) ?? 0 };
+  // Absent from the first read (new since): counted from zero, as its connections are.
+  const from = a ?? { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
   const traffic = {
-    inPps: per(a?.inPkts, b.inPkts),
-    outPps: per(a?.outPkts, b.outPkts),
-    inBps: per(a?.inBytes, b.inBytes),
-    outBps: per(a?.outBytes, b.outBytes),
+    inPps: per(from.inPkts, b.inPkts),
+    outPps: per(from.outPkts, b.outPkts),
+    inBps: per(from.inBytes, b.inBytes),
+    outBps: per(from.outBytes, b.outBytes),
   };
   for (const [k, v] of Object.entries(traffic)) if (v !== undefined) out[k as keyof typeof traffic] = v;
   return out;

@@ -58,7 +58,10 @@ test('no rates without two timed reads in order; a counter that went down reads 
   assert.equal(ratesBetween(read(1_000, 500, 250, 10), read(2_000, 3, 1, 10))?.[KEY]?.cps, 0);
   // a service new in the second read counts from zero
   const a = read(1_000, 0, 0, 0);
-  assert.equal(ratesBetween({ ...a, stats: {} }, read(2_000, 7, 3, 0))?.[KEY]?.cps, 7);
+  const fresh = ratesBetween({ ...a, stats: {} }, read(2_000, 7, 3, 100))?.[KEY];
+  assert.equal(fresh?.cps, 7);
+  assert.equal(fresh?.inBps, 100);
+  assert.equal(fresh?.dests['198.51.100.2:80']?.inPps, 15);
 });
 
 test('the --rate listing is laid out as ipvsadm -Ln --rate', () => {
