@@ -133,6 +133,9 @@ export interface CheckPlan {
   readonly rsInitNotifies: boolean;
   /** Things keepalived corrects or warns about at load, as log lines. */
   readonly warnings: readonly string[];
+  /** global lvs_flush / lvs_flush_on_stop, as the LVS drivers read them (src/lvs/select.ts). */
+  readonly lvsFlush?: boolean;
+  readonly lvsFlushOnStop?: boolean;
 }
 
 /**
@@ -513,5 +516,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
     noCheckerEmails: globalBool(g.unimplemented.no_checker_emails) ?? false,
     rsInitNotifies: globalBool(g.unimplemented.rs_init_notifies) ?? false,
     warnings,
+    ...(g.lvsFlush ? { lvsFlush: true } : {}),
+    ...(g.lvsFlushOnStop !== undefined && g.lvsFlushOnStop !== false ? { lvsFlushOnStop: true } : {}),
   };
 }
