@@ -41,7 +41,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { desiredRuleset, lvsTransaction } from '../src/lvs/nft-ruleset.js';
 import type { DaemonHandle, Lab } from '../test/integration/daemon/lab.js';
-import { conf } from '../test/integration/e2e/helpers.js';
+import { conf, nginxConf } from '../test/integration/e2e/helpers.js';
 import { commandExists, waitFor } from '../test/integration/harness/topology.js';
 import { createLvsLab, RS1, RS2, VIP } from '../test/integration/lvs/lvs-lab.js';
 import { dest, svc, table } from '../test/lvs-fixtures.js';
@@ -65,24 +65,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---- the real servers: nginx with room for many connections ----
 
 const realServerConf = (prefix: string, _html: string, host: string) =>
-  [
-    'user root;',
-    'worker_processes 1;',
-    'worker_rlimit_nofile 65536;',
-    'daemon off;',
-    `pid ${join(prefix, 'nginx.pid')};`,
-    `error_log ${join(prefix, 'logs', 'error.log')};`,
-    'events { worker_connections 16384; }',
-    'http {',
-    '  access_log off;',
-    '  keepalive_requests 1000000;',
-    '  server {',
-    '    listen 0.0.0.0:80 reuseport backlog=4096;',
-    `    location / { return 200 "${host}\\n"; }`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  nginxConf(
+    prefix,
+    ['listen 0.0.0.0:80 reuseport backlog=4096;', `location / { return 200 "${host}\\n"; }`],
+    ['keepalive_requests 1000000;'],
+    16384,
+  );
 
 // ---- planes ----
 

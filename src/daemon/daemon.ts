@@ -17,11 +17,12 @@ import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import type { LvsDriverKind } from '../lvs/driver.js';
 import type { IpFamily } from '../net/addr.js';
 import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
 import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
+import type { CheckerWorkerConfig, FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { acquirePidFile, PidFileInUse } from './pidfile.js';
 import { PlanError, type PlanHost, planInstances } from './plan.js';
 import { monotonicUsec, systemdNotifier } from './sd-notify.js';
@@ -35,6 +36,7 @@ import {
   statusSocketPath,
 } from './status-types.js';
 import { createSyslogLogger } from './syslog.js';
+import { DEFAULT_CHECKER_NICE, threadNice } from './thread-priority.js';
 import type { EngineEvent } from './vrrp-engine.js';
 
 export const DUMP_FILE = '/tmp/keepalived.data';
@@ -68,6 +70,25 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
+    // keepalived sets the nice value only when there is no real-time priority.
+    ...(model.globalDefs.vrrpRtPriority !== undefined
+      ? { rtPriority: model.globalDefs.vrrpRtPriority }
+      : optionalNice(threadNice(model.globalDefs.vrrpPriority, undefined))),
+  };
+}
+
+const optionalNice = (nice: number | undefined) => (nice !== undefined ? { nice } : {});
+
+/** What the checker thread runs: the plan, the data plane, its nice value. */
+export function checkerConfig(
+  model: KeepalivedConfig,
+  plan: CheckPlan,
+  lvsDriver: LvsDriverKind | undefined,
+): CheckerWorkerConfig {
+  return {
+    plan,
+    ...(lvsDriver !== undefined ? { lvsDriver } : {}),
+    ...optionalNice(threadNice(model.globalDefs.checkerPriority, DEFAULT_CHECKER_NICE)),
   };
 }
 
@@ -237,19 +258,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   // The health checker runs in its own thread while the config has virtual servers.
   let checker: CheckerSupervisor | undefined;
-  const startChecker = (plan: CheckPlan) => {
-    checker = new CheckerSupervisor(
-      { plan, ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}) },
-      {
-        onEvent: (e) => {
-          if (e.type === 'log') log.log(e.level, e.message);
-          else services.onCheckerEvent(e);
-        },
-        log: (level, message) => log.log(level, message),
+  const startChecker = (model: KeepalivedConfig, plan: CheckPlan) => {
+    checker = new CheckerSupervisor(checkerConfig(model, plan, opts.lvsDriver), {
+      onEvent: (e) => {
+        if (e.type === 'log') log.log(e.level, e.message);
+        else services.onCheckerEvent(e);
       },
-    );
+      log: (level, message) => log.log(level, message),
+    });
   };
-  if (first.checks.virtualServers.length > 0) startChecker(first.checks);
+  if (first.checks.virtualServers.length > 0) startChecker(first.model, first.checks);
 
   const report = async (): Promise<StatusReport> => {
     const virtualServers = checker?.status() ?? Promise.resolve([]);
@@ -311,12 +329,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       return;
     }
     send({ type: 'reload', config: next.config });
-    if (checker !== undefined)
-      checker.reload({
-        plan: next.checks,
-        ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
-      });
-    else if (next.checks.virtualServers.length > 0) startChecker(next.checks);
+    if (checker !== undefined) checker.reload(checkerConfig(next.model, next.checks, opts.lvsDriver));
+    else if (next.checks.virtualServers.length > 0) startChecker(next.model, next.checks);
     const old = services;
     void old.stop();
     services = startServices(next.model, old);

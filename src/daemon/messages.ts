@@ -39,6 +39,10 @@ export interface WorkerConfig {
   readonly gnaIntervalUs: number;
   /** nftables settings for instances not in accept mode; null: no firewall. */
   readonly firewall: FirewallSettings | null;
+  /** vrrp_priority: the VRRP thread's nice value, set when it starts; undefined: inherited. */
+  readonly nice?: number;
+  /** vrrp_rt_priority: SCHED_RR for the VRRP thread instead of a nice value. */
+  readonly rtPriority?: number;
 }
 
 export type ToWorker =
@@ -66,6 +70,8 @@ export interface CheckerWorkerConfig {
   readonly plan: CheckPlan;
   /** --lvs-driver; undefined: IPVS when the kernel has it, else nftables (src/lvs/select.ts). */
   readonly lvsDriver?: LvsDriverKind;
+  /** checker_priority (else DEFAULT_CHECKER_NICE): the checker thread's nice value, set when it starts. */
+  readonly nice?: number;
 }
 
 export type ToChecker =
