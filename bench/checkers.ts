@@ -16,13 +16,13 @@
  *    (/proc/PID/stat utime+stime), the checks nginx saw (stub_status: accepts and requests), the
  *    adverts; RSS (/proc/PID/status VmRSS) at the end.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type DaemonHandle, type Lab, vrrpConf } from '../test/integration/daemon/lab.js';
 import { NGINX, nginx } from '../test/integration/e2e/helpers.js';
 import { commandExists } from '../test/integration/harness/topology.js';
 import { type AdvertCapture, captureAdverts } from './adverts.js';
+import { benchCleanup } from './leftovers.js';
 
 const VIP = '192.0.2.100';
 const VRID = 61;
@@ -347,39 +347,6 @@ async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult
   }
 }
 
-/**
- * Whatever still runs inside this run's namespaces (on Ctrl-C during the storm, nginx workers
- * were seen to outlive their master): every such process was started by this benchmark.
- */
-async function killLeftovers(lab: Lab): Promise<void> {
-  // Bounded: a parent may start a child between two kills, so look again until none is left.
-  for (let round = 0; round < 20; round++) {
-    let left = 0;
-    for (const h of lab.topo.hosts.values()) {
-      let out = '';
-      try {
-        out = execFileSync('ip', ['netns', 'pids', h.netns], { encoding: 'utf8' });
-      } catch {
-        // no such namespace (any more)
-      }
-      for (const pid of out
-        .split(/\s+/)
-        .filter((x) => /^\d+$/.test(x))
-        .map(Number)) {
-        if (pid === process.pid) continue;
-        left++;
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    if (left === 0) return;
-    await sleep(100);
-  }
-}
-
 async function main(): Promise<number> {
   if (process.getuid?.() !== 0) {
     console.error('bench/checkers: needs root (network namespaces)');
@@ -393,22 +360,7 @@ async function main(): Promise<number> {
   }
   const lab = await createLab(['dir', 'srv', 'client']);
   const ng = nginx(lab, 'srv');
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= ng
-      .stop()
-      .catch(() => undefined)
-      .then(() => killLeftovers(lab))
-      .then(() => lab.destroy());
-    return cleaning;
-  };
-  const stop = () => void cleanup().then(() => process.exit(130));
-  // The topology's own signal handler SIGKILLs the nginx master at once, which orphans its
-  // workers: this benchmark's handler stops nginx first, then destroys the lab.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const cleanup = benchCleanup(lab, () => ng.stop());
   try {
     // The director opens ~12,000 connections a second: a wide port range (this namespace only).
     await lab.topo.exec('dir', 'sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65000']);

@@ -54,8 +54,16 @@ export class CheckerService {
     private readonly opts: CheckerServiceOptions,
   ) {
     this.clock = opts.clock ?? realClock();
-    this.applier = new SerialApplier(opts.driver, (e) =>
-      opts.emit({ type: 'log', level: 'error', message: `LVS table not applied: ${String(e)}` }),
+    this.applier = new SerialApplier(
+      opts.driver,
+      (e) => opts.emit({ type: 'log', level: 'error', message: `LVS table not applied: ${String(e)}` }),
+      // Verdict to kernel (bench/dataplane reads this line).
+      (total, queued) =>
+        opts.emit({
+          type: 'log',
+          level: 'debug',
+          message: `LVS table in the kernel ${total.toFixed(1)} ms after the change (${queued.toFixed(1)} ms queued)`,
+        }),
     );
     this.lc = new HealthLifecycle(plan, {
       clock: this.clock,
