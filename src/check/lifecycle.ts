@@ -126,6 +126,11 @@ interface VState {
   /** The sorry server is in service (keepalived s_svr alive). */
   sorryAlive: boolean;
   rs: RState[];
+  /**
+   * This virtual server's part of the desired table, kept until a verdict changes it: an outcome
+   * that changes nothing must not cost a walk over every server (12,000 outcomes a second).
+   */
+  services?: readonly DesiredService[];
 }
 
 /** A real clock on Date.now() and setTimeout. */
@@ -194,6 +199,7 @@ export class HealthLifecycle {
     if (at === undefined || this.stopped) return;
     this.byAttempt.delete(id);
     const { vs, rs, c } = at;
+    const before = { alive: rs.alive, effective: rs.effective, sorry: vs.sorryAlive };
     c.running = undefined;
     c.lastRunAt = this.ports.clock.now;
     c.last = o;
@@ -231,7 +237,11 @@ export class HealthLifecycle {
     c.hasRun = true;
     const from = policy.scheduleFromStart ? (c.startedAt ?? this.ports.clock.now) : this.ports.clock.now;
     this.schedule(vs, rs, c, from + delay);
-    this.publish();
+    // Only this server's state and its virtual server's quorum can have changed (the table's inputs).
+    if (rs.alive !== before.alive || rs.effective !== before.effective || vs.sorryAlive !== before.sorry) {
+      vs.services = undefined;
+      this.publish();
+    }
   }
 
   /** SIGHUP: the new plan replaces this one; what is unchanged keeps its state and timers. */
@@ -266,6 +276,7 @@ export class HealthLifecycle {
     }
     this.vss = next;
     for (const vs of next) {
+      vs.services = undefined;
       this.updateQuorum(vs, true);
       for (const rs of vs.rs)
         for (const c of rs.checkers)
@@ -291,64 +302,72 @@ export class HealthLifecycle {
     if (this.stopped) return { services: [] };
     const services: DesiredService[] = [];
     for (const vs of this.vss) {
-      const p = vs.plan;
-      const sorryActive = p.sorry !== undefined && vs.sorryAlive;
-      const dests = new Map<string, DesiredDest>();
-      const add = (d: DesiredDest) => {
-        const k = destKey(d);
-        const prev = dests.get(k);
-        if (prev === undefined || prev.weight < d.weight) dests.set(k, d);
-      };
-      for (const rs of vs.rs) {
-        const serving = rs.alive && !sorryActive;
-        if (!serving && !rs.plan.inhibit) continue;
-        const r = rs.plan;
-        add({
-          family: r.family,
-          address: r.address,
-          port: r.port,
-          weight: serving ? realWeight(rs.effective) : 0,
-          method: r.method,
-          ...(r.uThreshold !== undefined ? { uThreshold: r.uThreshold } : {}),
-          ...(r.lThreshold !== undefined ? { lThreshold: r.lThreshold } : {}),
-          sorry: false,
-        });
-      }
-      const s = p.sorry;
-      if (s !== undefined && (sorryActive || s.inhibit)) {
-        add({
-          family: s.family,
-          address: s.address,
-          port: s.port,
-          weight: sorryActive ? 1 : 0,
-          method: s.method,
-          sorry: true,
-        });
-      }
-      for (const a of p.services) {
-        services.push({
-          key:
-            a.fwmark !== undefined
-              ? `FWM ${a.fwmark} ${a.family}`
-              : `${p.protocol ?? 'UDP'} ${destKey({ address: a.address ?? '', port: a.port ?? 0 })}`,
-          vs: p.name,
-          family: a.family,
-          ...(a.fwmark === undefined && p.protocol !== undefined ? { protocol: p.protocol } : {}),
-          ...(a.address !== undefined ? { address: a.address, port: a.port ?? 0 } : {}),
-          ...(a.fwmark !== undefined ? { fwmark: a.fwmark } : {}),
-          scheduler: p.scheduler,
-          ...(p.persistenceTimeoutS !== undefined ? { persistenceTimeoutS: p.persistenceTimeoutS } : {}),
-          ...(p.persistenceGranularity !== undefined
-            ? { persistenceGranularity: p.persistenceGranularity }
-            : {}),
-          ...(p.persistenceEngine !== undefined ? { persistenceEngine: p.persistenceEngine } : {}),
-          ...(p.schedFlags !== undefined ? { schedFlags: p.schedFlags } : {}),
-          ...(p.onePacket ? { onePacket: true } : {}),
-          dests: [...dests.values()].filter((d) => d.family === a.family || d.method === 'TUN'),
-        });
-      }
+      vs.services ??= this.vsServices(vs);
+      services.push(...vs.services);
     }
     return { services };
+  }
+
+  /** One virtual server's services in the desired table (one per address of a group). */
+  private vsServices(vs: VState): DesiredService[] {
+    const services: DesiredService[] = [];
+    const p = vs.plan;
+    const sorryActive = p.sorry !== undefined && vs.sorryAlive;
+    const dests = new Map<string, DesiredDest>();
+    const add = (d: DesiredDest) => {
+      const k = destKey(d);
+      const prev = dests.get(k);
+      if (prev === undefined || prev.weight < d.weight) dests.set(k, d);
+    };
+    for (const rs of vs.rs) {
+      const serving = rs.alive && !sorryActive;
+      if (!serving && !rs.plan.inhibit) continue;
+      const r = rs.plan;
+      add({
+        family: r.family,
+        address: r.address,
+        port: r.port,
+        weight: serving ? realWeight(rs.effective) : 0,
+        method: r.method,
+        ...(r.uThreshold !== undefined ? { uThreshold: r.uThreshold } : {}),
+        ...(r.lThreshold !== undefined ? { lThreshold: r.lThreshold } : {}),
+        sorry: false,
+      });
+    }
+    const s = p.sorry;
+    if (s !== undefined && (sorryActive || s.inhibit)) {
+      add({
+        family: s.family,
+        address: s.address,
+        port: s.port,
+        weight: sorryActive ? 1 : 0,
+        method: s.method,
+        sorry: true,
+      });
+    }
+    for (const a of p.services) {
+      services.push({
+        key:
+          a.fwmark !== undefined
+            ? `FWM ${a.fwmark} ${a.family}`
+            : `${p.protocol ?? 'UDP'} ${destKey({ address: a.address ?? '', port: a.port ?? 0 })}`,
+        vs: p.name,
+        family: a.family,
+        ...(a.fwmark === undefined && p.protocol !== undefined ? { protocol: p.protocol } : {}),
+        ...(a.address !== undefined ? { address: a.address, port: a.port ?? 0 } : {}),
+        ...(a.fwmark !== undefined ? { fwmark: a.fwmark } : {}),
+        scheduler: p.scheduler,
+        ...(p.persistenceTimeoutS !== undefined ? { persistenceTimeoutS: p.persistenceTimeoutS } : {}),
+        ...(p.persistenceGranularity !== undefined
+          ? { persistenceGranularity: p.persistenceGranularity }
+          : {}),
+        ...(p.persistenceEngine !== undefined ? { persistenceEngine: p.persistenceEngine } : {}),
+        ...(p.schedFlags !== undefined ? { schedFlags: p.schedFlags } : {}),
+        ...(p.onePacket ? { onePacket: true } : {}),
+        dests: [...dests.values()].filter((d) => d.family === a.family || d.method === 'TUN'),
+      });
+    }
+    return services;
   }
 
   status(): VirtualServerStatus[] {

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LifecycleEvent } from '../check/lifecycle.js';
+import type { CheckPlan } from '../check/plan.js';
 import type { LvsView } from '../lvs/driver.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
 import type { VirtualServerStatus } from './status-types.js';
@@ -11,6 +12,26 @@ import type { VirtualServerStatus } from './status-types.js';
 export interface CheckerThreadHooks {
   readonly onEvent: (e: LifecycleEvent) => void;
   readonly onFatal: (message: string) => void;
+}
+
+/**
+ * The checker thread's heap (bench/README.md "Checker storm"). A storm of attempts allocates
+ * ~80 MB/s of short-lived sockets and closures:
+ * - young generation: V8's default lets it grow to 3 x 16 MB, all resident; half of it saves ~10 MB.
+ *   Smaller, scavenges come so often that the delay_loop timers survive them and are promoted,
+ *   which costs CPU and old space instead.
+ * - old generation: V8 lets the old space grow to 4x what a full GC leaves when the heap may reach
+ *   gigabytes, only ~1.4x under a 512 MB limit (MemoryController's growing factor): ~30 MB less
+ *   garbage resident, at the cost of a short full GC every few seconds. The limit is far above
+ *   what the checkers hold (~10 KB each; a thread past it ends and is respawned), and grows
+ *   with the number of checkers.
+ */
+export const CHECKER_YOUNG_GENERATION_MB = 24;
+
+export function checkerOldGenerationMb(plan: CheckPlan): number {
+  let checkers = 0;
+  for (const vs of plan.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length;
+  return Math.max(512, Math.ceil(checkers / 16));
 }
 
 export class CheckerThread {
@@ -32,7 +53,13 @@ export class CheckerThread {
     hooks: CheckerThreadHooks,
     url = new URL('./checker-worker.js', import.meta.url),
   ) {
-    this.worker = new Worker(url, { workerData: config });
+    this.worker = new Worker(url, {
+      workerData: config,
+      resourceLimits: {
+        maxYoungGenerationSizeMb: CHECKER_YOUNG_GENERATION_MB,
+        maxOldGenerationSizeMb: checkerOldGenerationMb(config.plan),
+      },
+    });
     this.worker.on('message', (m: FromChecker) => {
       switch (m.type) {
         case 'event':

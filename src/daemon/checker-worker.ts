@@ -11,16 +11,22 @@ import { CheckerThreadMetrics } from '../http/metrics.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
+import { setThreadNice } from './thread-priority.js';
 
 if (parentPort === null) throw new Error('checker-worker must run as a worker thread');
 const port = parentPort;
 const post = (m: FromChecker) => port.postMessage(m);
 
 function main(config: CheckerWorkerConfig): void {
+  // checker_priority: below the VRRP thread, so that a storm of checks does not delay adverts.
+  const niceError = setThreadNice(config.nice);
+  if (niceError !== undefined)
+    post({ type: 'event', event: { type: 'log', level: 'info', message: niceError } });
   // The data plane: --lvs-driver, else IPVS when the kernel has it, else nftables (src/lvs/select.ts).
   const driver = lazyDriver({
     forced: config.lvsDriver,
     plan: config.plan,
+    ...(config.ipvsRecord !== undefined ? { ipvsRecord: config.ipvsRecord } : {}),
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });

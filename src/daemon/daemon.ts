@@ -21,6 +21,8 @@ import { type DaemonEventBody, EventLog, fromCheckerEvent, fromEngineEvent } fro
 import { DaemonMetrics } from '../http/metrics.js';
 import { type HttpServer, startHttpServer } from '../http/server.js';
 import { httpSources } from '../http/sources.js';
+import type { LvsDriverKind } from '../lvs/driver.js';
+import { ipvsRecordPath } from '../lvs/ipvs-ownership.js';
 import type { IpFamily } from '../net/addr.js';
 import { CheckerSupervisor } from './checker-thread.js';
 import { planFirewall } from './firewall.js';
@@ -39,6 +41,7 @@ import {
   statusSocketPath,
 } from './status-types.js';
 import { createSyslogLogger } from './syslog.js';
+import { DEFAULT_CHECKER_NICE, threadNice } from './thread-priority.js';
 import type { EngineEvent } from './vrrp-engine.js';
 
 export const DUMP_FILE = '/tmp/keepalived.data';
@@ -72,6 +75,27 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
+    // keepalived sets the nice value only when there is no real-time priority.
+    ...(model.globalDefs.vrrpRtPriority !== undefined
+      ? { rtPriority: model.globalDefs.vrrpRtPriority }
+      : optionalNice(threadNice(model.globalDefs.vrrpPriority, undefined))),
+  };
+}
+
+const optionalNice = (nice: number | undefined) => (nice !== undefined ? { nice } : {});
+
+/** What the checker thread runs: the plan, the data plane, its nice value. */
+export function checkerConfig(
+  model: KeepalivedConfig,
+  plan: CheckPlan,
+  lvsDriver: LvsDriverKind | undefined,
+  ipvsRecord?: string,
+): CheckerWorkerConfig {
+  return {
+    plan,
+    ...(lvsDriver !== undefined ? { lvsDriver } : {}),
+    ...(ipvsRecord !== undefined ? { ipvsRecord } : {}),
+    ...optionalNice(threadNice(model.globalDefs.checkerPriority, DEFAULT_CHECKER_NICE)),
   };
 }
 
@@ -266,13 +290,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   // The health checker runs in its own thread while the config has virtual servers.
   let checker: CheckerSupervisor | undefined;
-  const checkerConfig = (plan: CheckPlan): CheckerWorkerConfig => ({
-    plan,
-    ...(opts.lvsDriver !== undefined ? { lvsDriver: opts.lvsDriver } : {}),
+  // --http: the checker thread answers 'metrics' and times its attempts.
+  const checkerSetup = (model: KeepalivedConfig, plan: CheckPlan): CheckerWorkerConfig => ({
+    ...checkerConfig(model, plan, opts.lvsDriver, ipvsRecordPath(pidFile)),
     metrics: http !== undefined,
   });
-  const startChecker = (plan: CheckPlan) => {
-    checker = new CheckerSupervisor(checkerConfig(plan), {
+  const startChecker = (model: KeepalivedConfig, plan: CheckPlan) => {
+    checker = new CheckerSupervisor(checkerSetup(model, plan), {
       onEvent: (e) => {
         if (e.type === 'log') log.log(e.level, e.message);
         else services.onCheckerEvent(e);
@@ -281,7 +305,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       log: (level, message) => log.log(level, message),
     });
   };
-  if (first.checks.virtualServers.length > 0) startChecker(first.checks);
+  if (first.checks.virtualServers.length > 0) startChecker(first.model, first.checks);
 
   const vrrpStatus = (): Promise<InstanceStatus[]> => {
     const id = nextId++;
@@ -365,8 +389,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     }
     publish({ kind: 'reload', ok: true, reason: `SIGHUP: ${opts.configFile} loaded` });
     send({ type: 'reload', config: next.config });
-    if (checker !== undefined) checker.reload(checkerConfig(next.checks));
-    else if (next.checks.virtualServers.length > 0) startChecker(next.checks);
+    if (checker !== undefined) checker.reload(checkerSetup(next.model, next.checks));
+    else if (next.checks.virtualServers.length > 0) startChecker(next.model, next.checks);
     const old = services;
     void old.stop();
     services = startServices(next.model, old);

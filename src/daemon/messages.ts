@@ -39,6 +39,10 @@ export interface WorkerConfig {
   readonly gnaIntervalUs: number;
   /** nftables settings for instances not in accept mode; null: no firewall. */
   readonly firewall: FirewallSettings | null;
+  /** vrrp_priority: the VRRP thread's nice value, set when it starts; undefined: inherited. */
+  readonly nice?: number;
+  /** vrrp_rt_priority: SCHED_RR for the VRRP thread instead of a nice value. */
+  readonly rtPriority?: number;
 }
 
 export type ToWorker =
@@ -68,6 +72,10 @@ export interface CheckerWorkerConfig {
   readonly lvsDriver?: LvsDriverKind;
   /** --http: answer 'metrics' and time the attempts (src/http/metrics.ts CheckerThreadMetrics). */
   readonly metrics?: boolean;
+  /** The IPVS driver's record of the services it created (beside the pid file; ipvs-ownership.ts). */
+  readonly ipvsRecord?: string;
+  /** checker_priority (else DEFAULT_CHECKER_NICE): the checker thread's nice value, set when it starts. */
+  readonly nice?: number;
 }
 
 export type ToChecker =

@@ -35,20 +35,19 @@ function fakeTcp(
     create: (_spec, target) => (ctx) =>
       new Promise((resolve) => {
         counts.started++;
-        const t = setTimeout(
-          () =>
-            resolve(
-              (health.get(target.address) ?? true)
-                ? { ok: true }
-                : { ok: false, reason: 'connection refused' },
-            ),
-          5,
-        );
-        ctx.signal.addEventListener('abort', () => {
+        // As the registry asks of a module: the listener goes when the attempt ends.
+        const onAbort = () => {
           counts.aborted++;
           clearTimeout(t);
           resolve({ ok: false, reason: 'aborted' });
-        });
+        };
+        const t = setTimeout(() => {
+          ctx.signal.removeEventListener('abort', onAbort);
+          resolve(
+            (health.get(target.address) ?? true) ? { ok: true } : { ok: false, reason: 'connection refused' },
+          );
+        }, 5);
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
       }),
   };
 }
