@@ -48,7 +48,10 @@ export class TreeBuilder {
   /** The last statement, while it can still take a `{` from the next line. */
   private awaitingBrace: MutableNode | undefined;
 
-  constructor(private readonly sink: DiagnosticSink) {}
+  constructor(
+    private readonly sink: DiagnosticSink,
+    private readonly scalarKeywords: ReadonlySet<string> = new Set(),
+  ) {}
 
   private get top(): Frame {
     return this.stack.at(-1) as Frame;
@@ -64,6 +67,21 @@ export class TreeBuilder {
       stmt = [];
       return node;
     };
+    const first = words[0];
+    const awaiting = this.awaitingBrace;
+    if (first?.brace === '{' && awaiting && this.scalarKeywords.has(awaiting.keyword.text)) {
+      // keepalived 2.2.7 lib/parser.c process_stream: a `{` line after a keyword without a block
+      // is reported and the whole line skipped; the `{` opens nothing.
+      this.sink.error(
+        first.pos,
+        `unexpected '{' after '${awaiting.keyword.text}', which takes no block - ignoring this line`,
+        {
+          code: 'unexpected-brace',
+        },
+      );
+      this.awaitingBrace = undefined;
+      return;
+    }
     for (const w of words) {
       if (w.brace === '{') {
         const node = flush() ?? this.awaitingBrace;
@@ -135,7 +153,7 @@ export function parseConfigText(text: string, path: string, opts: ParseOptions):
 
 function run(opts: ParseOptions, read: (pp: Preprocessor) => void): ParseResult {
   const sink = new DiagnosticSink();
-  const builder = new TreeBuilder(sink);
+  const builder = new TreeBuilder(sink, opts.scalarKeywords);
   const pp = new Preprocessor(
     { configId: opts.configId, source: opts.source, random: opts.random ?? Math.random },
     sink,

@@ -54,4 +54,9 @@ export interface ParseOptions {
    * parser stays deterministic under test.
    */
   readonly random?: () => number;
+  /**
+   * Keywords that never take a block (schema SCALAR_KEYWORDS): a line starting with `{` after one
+   * of them is ignored, as keepalived does, instead of opening a block for it.
+   */
+  readonly scalarKeywords?: ReadonlySet<string>;
 }

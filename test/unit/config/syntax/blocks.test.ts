@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errors, parse, shape } from './helpers.js';
+import { memoryConfigSource } from '../../../../src/config/fs-source.js';
+import { parseConfig } from '../../../../src/config/parser.js';
+import { SCALAR_KEYWORDS } from '../../../../src/config/schema/index.js';
+import { errors, MAIN, parse, shape } from './helpers.js';
 
 describe('config syntax: braces', () => {
   it('splits a brace glued to a word (8090{)', () => {
@@ -14,6 +17,28 @@ describe('config syntax: braces', () => {
     assert.deepEqual(errors(r), []);
     assert.deepEqual(shape(r.nodes), ['vrrp_instance VI_1', ['state MASTER']]);
     assert.equal(r.nodes[0]?.open?.line, 2);
+  });
+
+  it('a { line after a keyword that takes no block is skipped, as keepalived does', () => {
+    const text =
+      'vrrp_instance VI_1 {\n  virtual_router_id 51\n  { stray words\n  priority 100\n}\nvrrp_instance VI_2 {\n}\n';
+    const r = parseConfig(MAIN, {
+      configId: 'main',
+      source: memoryConfigSource({ [MAIN]: text }),
+      scalarKeywords: SCALAR_KEYWORDS,
+    });
+    assert.deepEqual(errors(r), [
+      "3:3 unexpected '{' after 'virtual_router_id', which takes no block - ignoring this line",
+    ]);
+    assert.deepEqual(shape(r.nodes), [
+      'vrrp_instance VI_1',
+      ['virtual_router_id 51', 'priority 100'],
+      'vrrp_instance VI_2',
+      [],
+    ]);
+    // Block keywords still take a `{` from the next line.
+    assert.ok(!SCALAR_KEYWORDS.has('vrrp_instance') && !SCALAR_KEYWORDS.has('virtual_ipaddress'));
+    assert.ok(!SCALAR_KEYWORDS.has('HTTP_GET') && SCALAR_KEYWORDS.has('priority'));
   });
 
   it('braces act as line breaks: one-line blocks and text after }', () => {
