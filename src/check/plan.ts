@@ -329,12 +329,6 @@ function addOffset(b: Uint8Array, offset: number): Uint8Array {
   return out;
 }
 
-/** A global boolean keyword kept as written: bare = true. */
-function globalBool(words: readonly string[] | undefined): boolean | undefined {
-  if (words === undefined) return undefined;
-  return !['false', 'no', 'off', '0'].includes((words[0] ?? 'true').toLowerCase());
-}
-
 function groupServices(g: VirtualServerGroup | undefined): ServiceAddress[] {
   const out: ServiceAddress[] = [];
   for (const m of g?.members ?? []) out.push(...(expandGroupMember(m.words) ?? []));
@@ -351,7 +345,7 @@ export interface PlanOptions {
 export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): CheckPlan {
   const warnings: string[] = [];
   const g = model.globalDefs;
-  const globalLogAll = globalBool(g.unimplemented.checker_log_all_failures) ?? false;
+  const globalLogAll = g.checkerLogAllFailures ?? false;
   const checkerGlobals = {
     enableScriptSecurity: g.enableScriptSecurity,
     ...(g.scriptUser !== undefined ? { scriptUser: g.scriptUser } : {}),
@@ -360,7 +354,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
     ...(model.ssl !== undefined ? { ssl: sslFiles(model.ssl) } : {}),
   };
   // smtp_alert_checker, else smtp_alert (keepalived validate_check_config).
-  const smtpAlert = globalBool(g.unimplemented.smtp_alert_checker) ?? g.smtpAlert;
+  const smtpAlert = g.smtpAlertChecker ?? g.smtpAlert;
   const groupIndex = new Map<string, number>();
   const vss: VirtualServerPlan[] = [];
   for (const vs of model.virtualServers) {
@@ -510,8 +504,8 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
   return {
     virtualServers: vss,
     routerId: g.routerId ?? opts.hostname ?? 'localhost',
-    noCheckerEmails: globalBool(g.unimplemented.no_checker_emails) ?? false,
-    rsInitNotifies: globalBool(g.unimplemented.rs_init_notifies) ?? false,
+    noCheckerEmails: g.noCheckerEmails ?? false,
+    rsInitNotifies: g.rsInitNotifies ?? false,
     warnings,
   };
 }

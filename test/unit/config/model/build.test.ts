@@ -224,6 +224,19 @@ test('not-implemented keywords with a model field are still read and checked, an
   );
 });
 
+test('the checker globals vigil honours are read without a not-implemented warning', () => {
+  const r = check(
+    'global_defs {\n smtp_alert_checker false\n checker_log_all_failures\n no_checker_emails\n rs_init_notifies\n}\n',
+  );
+  assert.equal(errors(r).length, 0, show(r));
+  assert.ok(!warnings(r).some((d) => d.message.includes('not implemented')), show(r));
+  const g = r.model!.globalDefs;
+  assert.deepEqual(
+    [g.smtpAlertChecker, g.checkerLogAllFailures, g.noCheckerEmails, g.rsInitNotifies],
+    [false, true, true, true],
+  );
+});
+
 test('the SSL block is modelled', () => {
   const r = check(
     'SSL {\n password secret\n ca /etc/ssl/ca.pem\n certificate /etc/ssl/c.pem\n key /etc/ssl/k.pem\n}\n',
