@@ -22,7 +22,7 @@ import type { CheckerStatus, RealServerStatus, VirtualServerStatus } from '../da
 import type { CheckerPlan, CheckPlan, RealServerPlan, VirtualServerPlan } from './plan.js';
 import { type DesiredDest, type DesiredService, type DesiredTable, destKey, realWeight } from './table.js';
 import type { CheckOutcome } from './types.js';
-import { downLine, mailBody, retryLine, upLine, type VerdictContext } from './wording.js';
+import { downLine, failureLine, mailBody, upLine, type VerdictContext } from './wording.js';
 
 /** keepalived BOOTSTRAP_DELAY: the first attempt runs 1 s (+ warmup) after start. */
 export const BOOTSTRAP_DELAY_MS = 1000;
@@ -57,6 +57,8 @@ export interface AttemptRequest {
   /** FMT_RS / FMT_VS, for the attempt's own log lines. */
   readonly rs: string;
   readonly vs: string;
+  /** HTTP_GET/SSL_GET: the url to check (index into `checker.urls`); absent: the whole check. */
+  readonly url?: number;
 }
 
 /** How a module wants its attempts scheduled (src/check/types.ts CheckerModule flags). */
@@ -100,6 +102,10 @@ interface CState {
   last?: CheckOutcome;
   /** Removed (reload, stop): its timer never fires again. */
   dead?: boolean;
+  /** HTTP_GET/SSL_GET url walk (check_http.c url_it, failed_url): the url the next attempt checks. */
+  url: number;
+  /** The url at `url` failed finally: it alone is re-polled until it passes. */
+  failedUrl: boolean;
 }
 
 interface RState {
@@ -188,7 +194,16 @@ export class HealthLifecycle {
     c.last = o;
     const policy = this.ports.module(c.plan.type) ?? {};
     const p = c.plan;
+    if (p.urls !== undefined) {
+      this.schedule(vs, rs, c, this.ports.clock.now + this.urlOutcome(vs, rs, c, o));
+      this.publish();
+      return;
+    }
     if (o.ok) this.setContribution(vs, rs, c, o.weight !== undefined ? o.weight - rs.plan.weight : 0);
+    else if (p.logAllFailures) {
+      const final = (policy.retriesEachCycle || c.isUp || !c.hasRun) && c.retryIt >= p.retry;
+      this.logFailure(vs, rs, c, final, c.retryIt + 1);
+    }
     let delay = p.delayLoopMs;
     c.cycleStart = true;
     if (o.ok) {
@@ -199,8 +214,6 @@ export class HealthLifecycle {
         c.retryIt++;
         delay = p.delayBeforeRetryMs;
         c.cycleStart = false;
-        if (p.logAllFailures && (c.isUp || !c.hasRun))
-          this.log('info', retryLine(p.type, this.ctx(vs, rs, c), c.retryIt));
       } else if (c.isUp || !c.hasRun) this.verdict(vs, rs, c, false);
     } else if ((c.isUp || !c.hasRun) && c.retryIt >= p.retry) {
       c.retryIt = 0;
@@ -208,7 +221,6 @@ export class HealthLifecycle {
     } else if (c.isUp) {
       c.retryIt++;
       delay = p.delayBeforeRetryMs;
-      if (p.logAllFailures) this.log('info', retryLine(p.type, this.ctx(vs, rs, c), c.retryIt));
     } else if (policy.retriesWhileDown) {
       // Down already: retry silently, then back to delay_loop (tcp_epilog).
       if (c.retryIt >= p.retry) c.retryIt = 0;
@@ -221,6 +233,58 @@ export class HealthLifecycle {
     const from = policy.scheduleFromStart ? (c.startedAt ?? this.ports.clock.now) : this.ports.clock.now;
     this.schedule(vs, rs, c, from + delay);
     this.publish();
+  }
+
+  /**
+   * HTTP_GET/SSL_GET (keepalived 2.2.7 check_http.c epilog, timeout_epilog): one url per attempt.
+   * A passing url moves on to the next after delay_loop, and the checker is up after a whole pass
+   * with no failed url. A failing url is retried after delay_before_retry while the checker is up
+   * (or has not run; at start one failure is final); after retry+1 failures the checker goes down
+   * and that url alone is re-polled every max(delay_before_retry, delay_loop); once it passes the
+   * pass restarts at the first url. fast_recovery: while the checker has not run, or is down with
+   * no failed url, the next url is checked at once after a success. Returns the delay to the next
+   * attempt.
+   */
+  private urlOutcome(vs: VState, rs: RState, c: CState, o: CheckOutcome): number {
+    const p = c.plan;
+    const urls = p.urls ?? [];
+    const failedDelay = Math.max(p.delayBeforeRetryMs, p.delayLoopMs);
+    if (o.ok) {
+      if (!c.isUp) {
+        const what = o.detail?.split(' success')[0] ?? 'HTTP status code';
+        this.log('info', `${what} success to ${rs.plan.name} url(${urls[c.url] ?? ''})`);
+      }
+      c.url++;
+      c.retryIt = 0;
+      if (c.url >= urls.length && !c.failedUrl) {
+        if (!c.isUp || !c.hasRun) this.verdict(vs, rs, c, true);
+        c.hasRun = true;
+        c.url = 0;
+      } else if (c.failedUrl) {
+        c.failedUrl = false;
+        c.url = 0;
+      }
+      if (!c.hasRun) c.retryIt = p.retry;
+      const fast = p.fastRecovery && (!c.hasRun || (!c.isUp && !c.failedUrl));
+      return fast ? 0 : p.delayLoopMs;
+    }
+    if (!c.isUp && c.hasRun) return c.failedUrl ? failedDelay : p.delayBeforeRetryMs;
+    // keepalived marks the checker as run before it counts the failure: the down line then says
+    // "failed after N retries" whenever retry > 0, the first failure included.
+    const final = c.retryIt + 1 > p.retry;
+    if (p.logAllFailures) this.logFailure(vs, rs, c, final, c.retryIt + 1);
+    c.hasRun = true;
+    c.retryIt++;
+    if (!final) return p.delayBeforeRetryMs;
+    if (c.isUp) this.verdict(vs, rs, c, false);
+    c.failedUrl = true;
+    return failedDelay;
+  }
+
+  /** log_all_failures: keepalived's line for a failed attempt, where it logs one (wording.ts). */
+  private logFailure(vs: VState, rs: RState, c: CState, final: boolean, n: number): void {
+    const line = failureLine(c.plan.type, this.ctx(vs, rs, c), { isUp: c.isUp, final, n });
+    if (line !== undefined) this.log('info', line);
   }
 
   /** SIGHUP: the new plan replaces this one; what is unchanged keeps its state and timers. */
@@ -394,6 +458,8 @@ export class HealthLifecycle {
         retryIt: reloaded ? 0 : c.retry,
         contribution: 0,
         cycleStart: true,
+        url: 0,
+        failedUrl: false,
       }),
     );
     return { plan: p, alive: false, effective: p.weight, checkers };
@@ -470,6 +536,8 @@ export class HealthLifecycle {
       c.last = o.last;
       if (o.lastRunAt !== undefined) c.lastRunAt = o.lastRunAt;
       c.cycleStart = o.cycleStart;
+      c.url = o.url;
+      c.failedUrl = o.failedUrl;
       // The timer and any attempt under way carry over to the new checker.
       if (o.running !== undefined) {
         c.running = o.running;
@@ -542,7 +610,13 @@ export class HealthLifecycle {
     c.running = id;
     c.startedAt = this.ports.clock.now;
     this.byAttempt.set(id, { vs, rs, c });
-    this.ports.attempt({ id, checker: c.plan, rs: rs.plan.name, vs: vs.plan.name });
+    this.ports.attempt({
+      id,
+      checker: c.plan,
+      rs: rs.plan.name,
+      vs: vs.plan.name,
+      ...(c.plan.urls !== undefined ? { url: c.url } : {}),
+    });
   }
 
   private cancel(c: CState): void {

@@ -54,6 +54,13 @@ export interface CheckerPlan {
   readonly warmupMs: number;
   readonly alpha: boolean;
   readonly logAllFailures: boolean;
+  /**
+   * HTTP_GET/SSL_GET with at least one url: the url paths, walked one per attempt (checkers.md 2.3).
+   * Absent: one attempt is the whole check.
+   */
+  readonly urls?: readonly string[];
+  /** HTTP_GET/SSL_GET fast_recovery: while down with no failed url, the next url at once. */
+  readonly fastRecovery?: boolean;
   /** Type + type-specific settings: a reloaded checker with the same key keeps its state. */
   readonly compareKey: string;
   /** What the checker's module gets beyond its own block (CheckerEnv). */
@@ -241,6 +248,7 @@ export function resolveChecker(
     warmupMs: c.warmupMs ?? rs.warmupMs ?? vs.warmupMs ?? delayLoopMs,
     alpha: c.alpha ?? rs.alpha ?? vs.alpha ?? false,
     logAllFailures: (c.logAllFailures ?? false) || globalLogAllFailures,
+    ...httpWalk(c),
     compareKey: JSON.stringify(stripPositions(settings)),
     context: {
       ...globals,
@@ -250,6 +258,13 @@ export function resolveChecker(
       ...(vs.virtualhost !== undefined ? { virtualServerVirtualhost: vs.virtualhost } : {}),
     },
   };
+}
+
+/** HTTP_GET/SSL_GET: the urls the life cycle walks (those with a path, as keepalived keeps them). */
+function httpWalk(c: Checker): Pick<CheckerPlan, 'urls' | 'fastRecovery'> {
+  if (c.type !== 'HTTP_GET' && c.type !== 'SSL_GET') return {};
+  const urls = c.url.flatMap((u) => (u.path !== undefined ? [u.path] : []));
+  return urls.length > 0 ? { urls, fastRecovery: c.fastRecovery ?? false } : {};
 }
 
 /** The global SSL block as plain data (no positions), for SSL_GET's client certificate. */

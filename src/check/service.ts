@@ -17,7 +17,7 @@ import {
 } from './lifecycle.js';
 import type { CheckerPlan, CheckPlan } from './plan.js';
 import type { CheckerRegistry } from './registry.js';
-import type { CheckAttempt, CheckOutcome } from './types.js';
+import type { CheckAttempt, CheckerEnv, CheckOutcome } from './types.js';
 
 /** How long past its own limit an attempt may take before it is cut off as failed. */
 export const ATTEMPT_GRACE_MS = 5000;
@@ -37,6 +37,7 @@ export class CheckerService {
   private readonly applier: SerialApplier;
   /** One attempt function per configured checker, made once (module `create`). */
   private readonly attempts = new WeakMap<CheckerPlan, CheckAttempt>();
+  private readonly urlAttempts = new WeakMap<CheckerPlan, CheckAttempt[]>();
   private readonly running = new Map<number, { abort: AbortController; guard: NodeJS.Timeout }>();
 
   constructor(
@@ -79,16 +80,17 @@ export class CheckerService {
     await this.applier.stop();
   }
 
+  private envFor(c: CheckerPlan): CheckerEnv {
+    return { ...c.context, log: (level, message) => this.opts.emit({ type: 'log', level, message }) };
+  }
+
   private attemptFor(c: CheckerPlan): CheckAttempt | undefined {
     let a = this.attempts.get(c);
     if (a !== undefined) return a;
     const m = this.opts.registry.get(c.type);
     if (m === undefined) return undefined;
     try {
-      a = m.create(c.spec as never, c.target, {
-        ...c.context,
-        log: (level, message) => this.opts.emit({ type: 'log', level, message }),
-      });
+      a = m.create(c.spec as never, c.target, this.envFor(c));
     } catch (e) {
       const reason = `cannot start: ${(e as Error).message}`;
       a = async () => ({ ok: false, reason });
@@ -97,8 +99,25 @@ export class CheckerService {
     return a;
   }
 
+  /** HTTP_GET/SSL_GET: the attempt for one url of the life cycle's walk (module `createUrls`). */
+  private urlAttemptFor(c: CheckerPlan, url: number): CheckAttempt | undefined {
+    let list = this.urlAttempts.get(c);
+    if (list === undefined) {
+      const m = this.opts.registry.get(c.type);
+      try {
+        list = m?.createUrls?.(c.spec as never, c.target, this.envFor(c)) ?? [];
+      } catch (e) {
+        const reason = `cannot start: ${(e as Error).message}`;
+        list = (c.urls ?? []).map(() => async () => ({ ok: false, reason }));
+      }
+      this.urlAttempts.set(c, list);
+    }
+    return list[url];
+  }
+
   private run(req: AttemptRequest): void {
-    const attempt = this.attemptFor(req.checker);
+    const attempt =
+      req.url !== undefined ? this.urlAttemptFor(req.checker, req.url) : this.attemptFor(req.checker);
     const abort = new AbortController();
     let done = false;
     const finish = (o: CheckOutcome) => {

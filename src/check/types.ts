@@ -89,6 +89,11 @@ export interface CheckerModule<T extends CheckerType = CheckerType> {
    */
   readonly retriesWhileDown?: boolean;
   create(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt;
+  /**
+   * HTTP_GET/SSL_GET: one attempt per url, in order, for the life cycle's url walk (keepalived checks
+   * one url per attempt; plan `urls`). Absent: `create` is the only attempt.
+   */
+  createUrls?(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt[];
 }
 
 /**
