@@ -48,7 +48,7 @@ export class CheckerService {
     this.applier = new SerialApplier(opts.driver, (e) =>
       opts.emit({ type: 'log', level: 'error', message: `LVS table not applied: ${String(e)}` }),
     );
-    this.lc = new HealthLifecycle(plan, {
+    this.lc = new HealthLifecycle(this.admitted(plan), {
       clock: this.clock,
       random: opts.random ?? Math.random,
       module: (t) => opts.registry.get(t),
@@ -65,7 +65,30 @@ export class CheckerService {
   }
 
   reload(plan: CheckPlan): void {
-    this.lc.reload(plan);
+    this.lc.reload(this.admitted(plan));
+  }
+
+  /**
+   * The plan without the checkers their module refuses (`admit`): keepalived removes them at load
+   * (check_misc_script_security) and judges their real servers without them.
+   */
+  private admitted(plan: CheckPlan): CheckPlan {
+    const refused = (c: CheckerPlan): boolean => {
+      const why = this.opts.registry.get(c.type)?.admit?.(c.spec as never, this.envFor(c));
+      if (why !== undefined) this.opts.emit({ type: 'log', level: 'warning', message: why });
+      return why !== undefined;
+    };
+    let changed = false;
+    const virtualServers = plan.virtualServers.map((vs) => {
+      const realServers = vs.realServers.map((rs) => {
+        const checkers = rs.checkers.filter((c) => !refused(c));
+        if (checkers.length === rs.checkers.length) return rs;
+        changed = true;
+        return { ...rs, checkers };
+      });
+      return realServers.some((r, i) => r !== vs.realServers[i]) ? { ...vs, realServers } : vs;
+    });
+    return changed ? { ...plan, virtualServers } : plan;
   }
 
   status(): VirtualServerStatus[] {
