@@ -12,6 +12,7 @@
  */
 import type {
   Checker,
+  CheckerCommon,
   CheckerType,
   KeepalivedConfig,
   LvsMethod,
@@ -260,6 +261,49 @@ export function resolveChecker(
   };
 }
 
+const CONNECTION_KEYS = [
+  'connectIp',
+  'connectPort',
+  'bindto',
+  'bindPort',
+  'bindIf',
+  'fwmark',
+  'connectTimeoutMs',
+] as const satisfies readonly (keyof CheckerCommon)[];
+
+/**
+ * SMTP_CHECK `host { }` sub-blocks (deprecated; keepalived 2.2.7 check_smtp.c smtp_check_end_handler):
+ * each host is a checker of its own with the SMTP_CHECK's other settings and the host's connection
+ * options. The SMTP_CHECK itself stays a checker (of the real server) when it sets a connection
+ * option of its own; otherwise its first host takes its place. A host's timing keywords (retry,
+ * delay_loop...) are the checker's in keepalived, so they apply to every copy. A host without
+ * connect_timeout takes the real server's, else the virtual server's (keepalived leaves it 0).
+ */
+function smtpHostCheckers(warnings: string[]): (c: Checker) => Checker[] {
+  return (c) => {
+    if (c.type !== 'SMTP_CHECK' || c.hosts.length === 0) return [c];
+    warnings.push('The SMTP_CHECK host block is deprecated. Please define additional checkers.');
+    const base: Record<string, unknown> = { ...c, hosts: [] };
+    for (const k of CONNECTION_KEYS) delete base[k];
+    for (const h of c.hosts)
+      for (const [k, v] of Object.entries(h))
+        if (
+          v !== undefined &&
+          k !== 'pos' &&
+          k !== 'keyPos' &&
+          !(CONNECTION_KEYS as readonly string[]).includes(k)
+        )
+          base[k] = v;
+    const copy = (h: CheckerCommon): Checker => {
+      const out: Record<string, unknown> = { ...base };
+      for (const k of CONNECTION_KEYS) if (h[k] !== undefined) out[k] = h[k];
+      return out as unknown as Checker;
+    };
+    const own = CONNECTION_KEYS.some((k) => c[k] !== undefined);
+    return [...(own ? [copy(c)] : []), ...c.hosts.map(copy)];
+  };
+}
+
 /** HTTP_GET/SSL_GET: the urls the life cycle walks (those with a path, as keepalived keeps them). */
 function httpWalk(c: Checker): Pick<CheckerPlan, 'urls' | 'fastRecovery'> {
   if (c.type !== 'HTTP_GET' && c.type !== 'SSL_GET') return {};
@@ -420,7 +464,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         warnings.push(`VS ${name}: real server ${rsName} is duplicated - removing second rs`);
         continue;
       }
-      const checkers = rs.checkers.map((c) => {
+      const checkers = rs.checkers.flatMap(smtpHostCheckers(warnings)).map((c) => {
         const cp = resolveChecker(
           vs,
           rs,

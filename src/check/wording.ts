@@ -66,7 +66,8 @@ export function downLine(type: CheckerType, c: VerdictContext): string {
         ? `HTTP_CHECK on service ${c.rs} failed after ${c.retry} retries.`
         : `HTTP_CHECK on service ${c.rs} failed.`;
     case 'SMTP_CHECK':
-      return `SMTP_CHECK ${c.reason ?? 'failed'} (${c.rs})`;
+      // smtp_final: "SMTP_CHECK " + the reason, which names the connect address ([ip]:port).
+      return `SMTP_CHECK ${c.reason ?? 'failed'}`;
     case 'DNS_CHECK':
       return `DNS_CHECK (${c.rs}) ${c.reason ?? 'failed'}${after ? ` after ${c.retry} retries` : ''}`;
     case 'MISC_CHECK': {
