@@ -287,6 +287,21 @@ export class HealthLifecycle {
     if (line !== undefined) this.log('info', line);
   }
 
+  /**
+   * What checker `plan` reads has changed (FILE_CHECK's inotify): its next attempt runs now instead
+   * of at its timer. Nothing happens while an attempt is under way or once the checker is removed.
+   */
+  runNow(plan: CheckerPlan): void {
+    if (this.stopped) return;
+    for (const vs of this.vss)
+      for (const rs of vs.rs)
+        for (const c of rs.checkers) {
+          if (c.plan !== plan || c.dead || c.running !== undefined || c.timer === undefined) continue;
+          this.ports.clock.cancel(c.timer);
+          this.schedule(vs, rs, c, this.ports.clock.now);
+        }
+  }
+
   /** SIGHUP: the new plan replaces this one; what is unchanged keeps its state and timers. */
   reload(plan: CheckPlan): void {
     if (this.stopped) return;

@@ -38,6 +38,8 @@ export class CheckerService {
   /** One attempt function per configured checker, made once (module `create`). */
   private readonly attempts = new WeakMap<CheckerPlan, CheckAttempt>();
   private readonly urlAttempts = new WeakMap<CheckerPlan, CheckAttempt[]>();
+  private plan: CheckPlan;
+  private readonly watchers: (() => void)[] = [];
   private readonly running = new Map<number, { abort: AbortController; guard: NodeJS.Timeout }>();
 
   constructor(
@@ -48,7 +50,8 @@ export class CheckerService {
     this.applier = new SerialApplier(opts.driver, (e) =>
       opts.emit({ type: 'log', level: 'error', message: `LVS table not applied: ${String(e)}` }),
     );
-    this.lc = new HealthLifecycle(this.admitted(plan), {
+    this.plan = this.admitted(plan);
+    this.lc = new HealthLifecycle(this.plan, {
       clock: this.clock,
       random: opts.random ?? Math.random,
       module: (t) => opts.registry.get(t),
@@ -62,10 +65,25 @@ export class CheckerService {
 
   start(): void {
     this.lc.start();
+    this.watchAll(this.plan);
   }
 
   reload(plan: CheckPlan): void {
-    this.lc.reload(this.admitted(plan));
+    this.plan = this.admitted(plan);
+    this.lc.reload(this.plan);
+    this.watchAll(this.plan);
+  }
+
+  /** Module `watch` (FILE_CHECK inotify): a change runs the checker's attempt at once. */
+  private watchAll(plan: CheckPlan): void {
+    for (const stop of this.watchers.splice(0)) stop();
+    for (const vs of plan.virtualServers)
+      for (const rs of vs.realServers)
+        for (const c of rs.checkers) {
+          const m = this.opts.registry.get(c.type);
+          if (m?.watch === undefined) continue;
+          this.watchers.push(m.watch(c.spec as never, this.envFor(c), () => this.lc.runNow(c)));
+        }
   }
 
   /**
@@ -98,6 +116,7 @@ export class CheckerService {
   /** Shutdown: the servers leave (with omega notifications), attempts end, the driver stops. */
   async stop(): Promise<void> {
     this.lc.stop();
+    for (const stop of this.watchers.splice(0)) stop();
     for (const id of [...this.running.keys()]) this.abort(id);
     this.clock.cancelAll?.();
     await this.applier.stop();

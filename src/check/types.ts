@@ -97,6 +97,12 @@ export interface CheckerModule<T extends CheckerType = CheckerType> {
    */
   admit?(spec: Extract<Checker, { type: T }>, env: CheckerEnv): string | undefined;
   /**
+   * FILE_CHECK: keepalived is event-driven (inotify on the track file). `watch` calls `changed` when
+   * what the checker reads has changed, and the life cycle runs an attempt at once; the delay_loop
+   * poll stays as the fallback. Returns the function that stops watching.
+   */
+  watch?(spec: Extract<Checker, { type: T }>, env: CheckerEnv, changed: () => void): () => void;
+  /**
    * HTTP_GET/SSL_GET: one attempt per url, in order, for the life cycle's url walk (keepalived checks
    * one url per attempt; plan `urls`). Absent: `create` is the only attempt.
    */

@@ -202,6 +202,49 @@ ${vs(`  delay_loop 0.05
     }
   });
 
+  test('FILE_CHECK in the checker service: a write is seen at once (inotify), not at the next delay_loop', async () => {
+    const file = join(dir, 'watched');
+    writeFileSync(file, '0\n');
+    const events: LifecycleEvent[] = [];
+    const svc = new CheckerService(
+      planOf(
+        `track_file tf {\n  file ${file}\n}\n${vs(`  delay_loop 60
+  warmup 0
+  real_server 198.51.100.1 80 {
+    FILE_CHECK {
+      track_file tf
+      weight 0
+    }
+  }`)}`,
+      ),
+      {
+        registry: defaultRegistry,
+        driver: new RecordingDriver(),
+        emit: (e) => events.push(e),
+        bootstrapDelayMs: 0,
+      },
+    );
+    const alive = () => svc.status()[0]!.realServers[0]!.alive;
+    try {
+      svc.start();
+      await waitFor(() => svc.status()[0]!.realServers[0]!.checkers[0]!.lastRunAt !== null, {
+        message: 'first FILE_CHECK attempt',
+      });
+      assert.equal(alive(), true);
+      const t0 = Date.now();
+      writeFileSync(file, '1\n');
+      await waitFor(() => !alive(), {
+        timeoutMs: 3000,
+        message: 'down within 3 s of the write (delay_loop is 60 s)',
+      });
+      writeFileSync(file, '0\n');
+      await waitFor(() => alive(), { timeoutMs: 3000, message: 'up again within 3 s' });
+      console.log(`# FILE_CHECK write -> down -> up in ${Date.now() - t0} ms`);
+    } finally {
+      await svc.stop();
+    }
+  });
+
   test('an aborted script run ends the attempt at once and the group is killed', async () => {
     const pidFile = join(dir, 'abort.pid');
     const slow = script('slow.sh', `echo $$ > ${pidFile}\nsleep 30`);

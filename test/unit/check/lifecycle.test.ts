@@ -772,3 +772,19 @@ test('retriesWhileDown (TCP_CHECK in 2.2.7): a down checker retries silently bef
     [1000, 11_000, 21_000],
   );
 });
+
+test('runNow (FILE_CHECK inotify): the next attempt runs at once, not at its timer; not while one runs', () => {
+  const h = harness(vs('  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  const plan = planOf(vs('  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  h.lc.start();
+  h.run(5000);
+  const c = h.attempts[0]!.req.checker;
+  h.lc.runNow(plan.virtualServers[0]!.realServers[0]!.checkers[0]!); // another plan's checker: nothing
+  h.lc.runNow(c);
+  h.run(0);
+  h.run(20_000);
+  assert.deepEqual(
+    h.attempts.map((a) => a.at),
+    [1000, 5000, 15_000, 25_000],
+  );
+});
