@@ -19,6 +19,7 @@
  */
 import type { CheckerType, ScriptSpec } from '../config/model.js';
 import type { CheckerStatus, RealServerStatus, VirtualServerStatus } from '../daemon/status-types.js';
+import { canonicalAddress } from '../net/addr.js';
 import type { CheckerPlan, CheckPlan, RealServerPlan, VirtualServerPlan } from './plan.js';
 import { type DesiredDest, type DesiredService, type DesiredTable, destKey, realWeight } from './table.js';
 import type { CheckOutcome } from './types.js';
@@ -120,6 +121,8 @@ interface VState {
   quorumUp: boolean;
   /** The sorry server is in service (keepalived s_svr alive). */
   sorryAlive: boolean;
+  /** ha_suspend: none of its addresses is local, its checkers do not run (keepalived enabled = false). */
+  suspended: boolean;
   rs: RState[];
 }
 
@@ -166,6 +169,8 @@ export class HealthLifecycle {
   private readonly warnedTypes = new Set<CheckerType>();
   private lastTable = '';
   private stopped = false;
+  /** The host's addresses (canonical text) for ha_suspend; undefined = not known (nothing suspended). */
+  private local: ReadonlySet<string> | undefined;
 
   constructor(
     plan: CheckPlan,
@@ -300,6 +305,37 @@ export class HealthLifecycle {
           this.ports.clock.cancel(c.timer);
           this.schedule(vs, rs, c, this.ports.clock.now);
         }
+  }
+
+  /**
+   * The host's addresses (canonical text, net/addr.ts canonicalAddress), from netlink: a virtual
+   * server with ha_suspend has its checkers suspended while none of its addresses (or its group's)
+   * is local (keepalived check_api.c update_checker_activity). Give them before `start` so that the
+   * first lines say "Deactivating" where keepalived's do.
+   */
+  setLocalAddresses(addresses: ReadonlySet<string>): void {
+    this.local = addresses;
+    if (this.stopped) return;
+    for (const vs of this.vss) {
+      const suspended = this.isSuspended(vs.plan);
+      if (suspended === vs.suspended) continue;
+      vs.suspended = suspended;
+      for (const rs of vs.rs)
+        for (const c of rs.checkers)
+          if (this.ports.module(c.plan.type) !== undefined)
+            this.log(
+              'info',
+              `${suspended ? 'Suspend' : 'Activat'}ing healthchecker for service ${rs.plan.name} for VS ${vs.plan.name}`,
+            );
+    }
+  }
+
+  private isSuspended(p: VirtualServerPlan): boolean {
+    const local = this.local;
+    if (!p.haSuspend || local === undefined) return false;
+    return !p.services.some(
+      (a) => a.address !== undefined && local.has(canonicalAddress(a.address)?.address ?? a.address),
+    );
   }
 
   /** SIGHUP: the new plan replaces this one; what is unchanged keeps its state and timers. */
@@ -456,6 +492,7 @@ export class HealthLifecycle {
       // set_quorum_states: before any server is added, i.e. from zero weight.
       quorumUp: 0 >= p.quorum + p.hysteresis,
       sorryAlive: false,
+      suspended: this.isSuspended(p),
       rs: p.realServers.map((r) => this.newRs(r, reloaded)),
     };
   }
@@ -501,7 +538,13 @@ export class HealthLifecycle {
   }
 
   private migrateVs(prev: VState, p: VirtualServerPlan): VState {
-    const vs: VState = { plan: p, quorumUp: prev.quorumUp, sorryAlive: false, rs: [] };
+    const vs: VState = {
+      plan: p,
+      quorumUp: prev.quorumUp,
+      sorryAlive: false,
+      suspended: this.isSuspended(p),
+      rs: [],
+    };
     const os = prev.plan.sorry;
     if (os !== undefined && prev.sorryAlive) {
       if (p.sorry !== undefined && p.sorry.address === os.address && p.sorry.port === os.port)
@@ -597,7 +640,10 @@ export class HealthLifecycle {
       }
       return;
     }
-    this.log('info', `Activating healthchecker for service ${rs.plan.name} for VS ${vs.plan.name}`);
+    this.log(
+      'info',
+      `${vs.suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${rs.plan.name} for VS ${vs.plan.name}`,
+    );
     const warmup = c.plan.warmupMs > 0 ? c.plan.warmupMs * this.ports.random() : 0;
     this.schedule(
       vs,
@@ -619,6 +665,11 @@ export class HealthLifecycle {
 
   private run(vs: VState, rs: RState, c: CState): void {
     if (this.stopped || c.dead) return;
+    // ha_suspend: a disabled checker only reschedules, keeping its state (check_*_thread).
+    if (vs.suspended) {
+      this.schedule(vs, rs, c, this.ports.clock.now + c.plan.delayLoopMs);
+      return;
+    }
     const policy = this.ports.module(c.plan.type) ?? {};
     if (policy.retriesEachCycle && c.cycleStart) c.retryIt = 0;
     const id = this.nextAttempt++;

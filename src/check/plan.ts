@@ -502,10 +502,6 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         checkers,
       });
     }
-    if (vs.haSuspend && a.kind !== 'fwmark')
-      warnings.push(
-        `VS ${name}: ha_suspend is not acted on yet: its checkers run whether or not the address is local`,
-      );
     const weightSum = rss.reduce((n, r) => n + r.weight, 0);
     const quorum = Math.min(vs.quorum, weightSum);
     const hysteresis = vs.hysteresis >= quorum ? Math.max(quorum - 1, 0) : vs.hysteresis;

@@ -109,6 +109,11 @@ export class CheckerService {
     return changed ? { ...plan, virtualServers } : plan;
   }
 
+  /** The host's addresses (canonical text) for ha_suspend (lifecycle.ts setLocalAddresses). */
+  setLocalAddresses(addresses: ReadonlySet<string>): void {
+    this.lc.setLocalAddresses(addresses);
+  }
+
   status(): VirtualServerStatus[] {
     return this.lc.status();
   }

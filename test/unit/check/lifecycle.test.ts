@@ -788,3 +788,31 @@ test('runNow (FILE_CHECK inotify): the next attempt runs at once, not at its tim
     [1000, 5000, 15_000, 25_000],
   );
 });
+
+test('ha_suspend: checkers run only while a virtual server address is local; suspended ones keep their state', () => {
+  const h = harness(vs('  ha_suspend\n  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  h.lc.setLocalAddresses(new Set(['198.51.100.9']));
+  h.lc.start();
+  assert.ok(h.newLogs().includes(`Deactivating healthchecker for service ${RS1} for VS ${VS}`));
+  h.run(30_000);
+  assert.equal(h.attempts.length, 0, 'no attempt while suspended');
+  h.lc.setLocalAddresses(new Set(['192.0.2.100', '198.51.100.9']));
+  assert.deepEqual(h.newLogs(), [`Activating healthchecker for service ${RS1} for VS ${VS}`]);
+  h.run(10_000); // the next tick tests
+  assert.equal(h.attempts.length, 1);
+  h.health.set('198.51.100.1', false);
+  h.lc.setLocalAddresses(new Set());
+  assert.deepEqual(h.newLogs(), [
+    `TCP connection to ${RS1} success.`,
+    `Suspending healthchecker for service ${RS1} for VS ${VS}`,
+  ]);
+  h.run(30_000);
+  assert.equal(h.attempts.length, 1, 'suspended again: no attempt');
+  assert.deepEqual(h.dests(), ['198.51.100.1:80=1'], 'the server keeps its state');
+  // Unknown addresses (no netlink view) or no ha_suspend: nothing is suspended.
+  const plain = harness(vs('  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  plain.lc.setLocalAddresses(new Set());
+  plain.lc.start();
+  plain.run(1000);
+  assert.equal(plain.attempts.length, 1);
+});
