@@ -153,15 +153,25 @@ export interface Nginx {
 /**
  * An nginx.conf for a foreground nginx whose pid file and logs live under `prefix`, with one
  * `server { ... }` made of `server` lines. Workers run as root: test directories are 0700 root.
+ * `size` scales it up for benchmarks (workers, connections per worker, open files).
  */
-export function nginxConf(prefix: string, server: readonly string[], http: readonly string[] = []): string {
+export function nginxConf(
+  prefix: string,
+  server: readonly string[],
+  http: readonly string[] = [],
+  size: { readonly workers: number; readonly connections: number; readonly files?: number } = {
+    workers: 1,
+    connections: 64,
+  },
+): string {
   return [
     'user root;',
-    'worker_processes 1;',
+    `worker_processes ${size.workers};`,
+    ...(size.files !== undefined ? [`worker_rlimit_nofile ${size.files};`] : []),
     'daemon off;',
     `pid ${join(prefix, 'nginx.pid')};`,
     `error_log ${join(prefix, 'logs', 'error.log')};`,
-    'events { worker_connections 64; }',
+    `events { worker_connections ${size.connections}; }`,
     'http {',
     '  access_log off;',
     ...http.map((l) => `  ${l}`),
