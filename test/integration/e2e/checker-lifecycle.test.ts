@@ -290,15 +290,16 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
       assert.ok(ms >= DOWN_MIN_MS - 50, `removed after ${ms} ms, before retry x delay_before_retry`);
       assert.ok(ms <= DOWN_MAX_MS, `removed after ${ms} ms, later than ${DOWN_MAX_MS}`);
     }
+    // The three lines come together, but the log may arrive in pieces: wait for each.
     await d.waitLog(/Lost quorum 2-0=2 > 1 for VS \[192\.0\.2\.101\]:tcp:80/, { from });
-    assert.match(
-      d.log().slice(from),
-      /Adding sorry server \[198\.51\.100\.4\]:tcp:80 to VS \[192\.0\.2\.101\]:tcp:80/,
-    );
-    assert.match(
-      d.log().slice(from),
-      /Removing alive servers from the pool for VS \[192\.0\.2\.101\]:tcp:80/,
-    );
+    await d.waitLog(/Adding sorry server \[198\.51\.100\.4\]:tcp:80 to VS \[192\.0\.2\.101\]:tcp:80/, {
+      from,
+      timeoutMs: 2000,
+    });
+    await d.waitLog(/Removing alive servers from the pool for VS \[192\.0\.2\.101\]:tcp:80/, {
+      from,
+      timeoutMs: 2000,
+    });
     // notify_down and quorum_down ran, with no arguments.
     await waitFor(() => events().length >= before + 3, {
       timeoutMs: 5000,
@@ -324,8 +325,11 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
   test('log_all_failures: keepalived words for each failed HTTP attempt', () => {
     const lines = downLog.match(/\S.* server \[198\.51\.100\.2\]:tcp:80\.$/gm) ?? [];
     assert.equal(lines.length, RETRY + 1, downLog);
+    // Reasons vary with how nginx goes (refused, reset, closed before a header): keepalived's phrases.
     assert.ok(
-      lines.every((l) => /(Connection failed|Timeout connecting|Error connecting) server/.test(l)),
+      lines.every((l) =>
+        /(connecting|Connection failed|Read|Timeout|unreachable|Cannot send) .*server \[/.test(l),
+      ),
       lines.join('\n'),
     );
     const final = downLog.indexOf(`HTTP_CHECK on service ${RS1} failed after ${RETRY} retries.`);
