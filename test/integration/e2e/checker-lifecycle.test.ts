@@ -283,7 +283,9 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
       loggedAt(d, `Removing service ${RS1} from VS ${VS_A}`, from) -
       loggedAt(d, ' server [198.51.100.2]:tcp:80.', from);
     timing(`VS_A first failed attempt -> removal (retry x delay_before_retry = ${DOWN_MIN_MS})`, spaced);
-    assert.ok(spaced >= DOWN_MIN_MS - 20 && spaced <= DOWN_MIN_MS + 500, `${spaced} ms\n${downLog}`);
+    // Log lines are stamped by the main thread when they arrive from the checker thread: on a
+    // loaded machine the first one can arrive late, so the lower bound has some slack.
+    assert.ok(spaced >= DOWN_MIN_MS - 100 && spaced <= DOWN_MIN_MS + 500, `${spaced} ms\n${downLog}`);
     for (const vs of [VS_A, VS_Q]) {
       const ms = loggedAt(d, `Removing service ${RS1} from VS ${vs}`, from) - t0;
       timing(`nginx stop -> "Removing service" for ${vs} (bounds ${DOWN_MIN_MS}..${DOWN_MAX_MS})`, ms);
