@@ -1,6 +1,7 @@
 /**
- * Where the project's shared material (seed configs, VRRP vectors) lives: `shared/` beside the
- * repository, as CI lays it out; VIGIL_SHARED overrides it.
+ * Where the project's shared material (the seed configs) lives: `shared/` beside the repository, as
+ * CI lays it out; VIGIL_SHARED overrides it. It is optional: tests that read it skip with a reason
+ * when it is absent (a plain clone). Fixtures every run needs live in test/fixtures (test/fixtures.ts).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

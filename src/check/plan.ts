@@ -141,6 +141,9 @@ export interface CheckPlan {
   readonly rsInitNotifies: boolean;
   /** Things keepalived corrects or warns about at load, as log lines. */
   readonly warnings: readonly string[];
+  /** global lvs_flush / lvs_flush_on_stop, as the LVS drivers read them (src/lvs/select.ts). */
+  readonly lvsFlush?: boolean;
+  readonly lvsFlushOnStop?: boolean;
 }
 
 /**
@@ -562,5 +565,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
     noCheckerEmails: g.noCheckerEmails ?? false,
     rsInitNotifies: g.rsInitNotifies ?? false,
     warnings,
+    ...(g.lvsFlush ? { lvsFlush: true } : {}),
+    ...(g.lvsFlushOnStop !== undefined && g.lvsFlushOnStop !== false ? { lvsFlushOnStop: true } : {}),
   };
 }

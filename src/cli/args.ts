@@ -146,6 +146,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
 
 export const USAGE = `Usage: vigil [OPTION...]
        vigil sniff -r FILE.pcap [--json]
+       vigil sniff -i IFACE [--json] [--summary] [-c N] [--duration S]   (live, as root)
        vigil status [--json] [-p PIDFILE]
        vigil lvs [--stats] [--json] [-p PIDFILE]   (the LVS table, like ipvsadm -Ln)
        vigil demo                      (as root: live failover demo in network namespaces)

@@ -41,7 +41,7 @@ export async function askDaemon<T extends object>(
 ): Promise<T | number> {
   let text: string;
   try {
-    text = await request(socket, 5000, line);
+    text = await askStatusSocket(socket, 5000, line);
   } catch (e) {
     process.stderr.write(`vigil ${cmd}: cannot reach the daemon at ${socket}: ${(e as Error).message}\n`);
     return 3;
@@ -64,7 +64,7 @@ export async function runStatus(argv: readonly string[]): Promise<number> {
 }
 
 /** Sends one request line on the status socket and reads the JSON answer. */
-function request(path: string, timeoutMs: number, line: string): Promise<string> {
+export function askStatusSocket(path: string, timeoutMs: number, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = connect(path);
     let buf = '';

@@ -143,6 +143,10 @@ export interface GlobalDefs extends Located {
   readonly vrrpStartupDelayMs?: number;
   /** `dynamic_interfaces [allow_if_changes]`: true bare, or the option word. */
   readonly dynamicInterfaces?: boolean | 'allow_if_changes';
+  /** `lvs_flush`: keepalived flushes the whole IPVS table at start; vigil only what is its own. */
+  readonly lvsFlush: boolean;
+  /** `lvs_flush_on_stop [VS]`: true bare, or 'VS'. */
+  readonly lvsFlushOnStop?: boolean | 'VS';
   /** `nftables [TABLE]`: the table for the drop rules of instances not in accept mode. */
   readonly nftables?: string;
   /** `nftables_priority`: the base chains' priority (keepalived: -1). */

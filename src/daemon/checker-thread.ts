@@ -20,6 +20,11 @@ export class CheckerThread {
   private nextId = 1;
   private onStopped: (() => void) | undefined;
   private dead = false;
+  private markStarted: () => void = () => {};
+  /** Settles once the checkers run, or the thread failed: readiness must not wait on a dead thread. */
+  readonly started = new Promise<void>((resolve) => {
+    this.markStarted = resolve;
+  });
 
   constructor(
     config: CheckerWorkerConfig,
@@ -45,14 +50,17 @@ export class CheckerThread {
           break;
         case 'fatal':
           this.dead = true;
+          this.markStarted();
           hooks.onFatal(m.message);
           break;
         case 'started':
+          this.markStarted();
           break;
       }
     });
     this.worker.on('error', (e) => {
       this.dead = true;
+      this.markStarted();
       hooks.onFatal(e.stack ?? e.message);
     });
   }
@@ -168,6 +176,11 @@ export class CheckerSupervisor {
       this.spawn();
     }, this.opts.respawnDelayMs ?? 1000);
     this.timer.unref();
+  }
+
+  /** Settles once the current checker thread runs (or has failed). */
+  started(): Promise<void> {
+    return this.thread?.started ?? Promise.resolve();
   }
 
   get running(): boolean {

@@ -24,6 +24,7 @@ import { consoleSink, createLogger, type Logger, type LogLevel } from './log.js'
 import type { FromWorker, ToWorker, WorkerConfig } from './messages.js';
 import { acquirePidFile, PidFileInUse } from './pidfile.js';
 import { PlanError, type PlanHost, planInstances } from './plan.js';
+import { monotonicUsec, systemdNotifier } from './sd-notify.js';
 import { killRemainingScripts, MainServices } from './services.js';
 import { formatStatus } from './status-format.js';
 import { startStatusServer } from './status-server.js';
@@ -171,6 +172,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return 1;
   }
   const startedAt = new Date().toISOString();
+  // Read (and removed from the environment) before any thread or script starts.
+  const systemd = systemdNotifier(process.env, (m) => log.log('warning', m));
   const worker = new Worker(new URL('./vrrp-worker.js', import.meta.url), { workerData: first.config });
   const send = (m: ToWorker) => worker.postMessage(m);
   const links = new Map<string, boolean>();
@@ -210,12 +213,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         break;
       case 'started':
         log.log('info', `VRRP worker started: ${first.config.plans.map((p) => p.name).join(', ')}`);
+        void (checker?.started() ?? Promise.resolve()).then(() => systemd?.notify({ type: 'ready' }));
         break;
       case 'stopped':
         onStopped?.();
         break;
       case 'reloaded':
         services.onReloaded(m.unchanged);
+        systemd?.notify({ type: 'ready' });
         break;
       case 'fatal':
         fatal = m.message;
@@ -272,6 +277,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const shutdown = (code: number): Promise<number> => {
     stopping ??= (async () => {
       log.log('info', 'Stopping');
+      systemd?.notify({ type: 'stopping' });
       const stopped = new Promise<void>((resolve) => {
         onStopped = resolve;
       });
@@ -289,6 +295,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       await statusServer.close();
       releasePid();
       log.log('info', 'Stopped');
+      systemd?.close();
       return code;
     })();
     return stopping;
@@ -296,9 +303,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const reload = () => {
     log.log('info', `Reloading configuration from ${opts.configFile}`);
+    systemd?.notify({ type: 'reloading', monotonicUsec: monotonicUsec() });
     const next = load(opts, log);
     if (!next.ok) {
       log.log('error', 'new configuration is invalid; keeping the running configuration');
+      systemd?.notify({ type: 'ready', status: 'new configuration is invalid; running the previous one' });
       return;
     }
     send({ type: 'reload', config: next.config });

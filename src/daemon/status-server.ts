@@ -2,7 +2,7 @@
  * The status socket: a unix stream socket with owner-only permissions. A client writes one
  * request line ("status", or "lvs") and reads one JSON document back.
  */
-import { chmodSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { StatusReport } from './status-types.js';
 
@@ -46,9 +46,18 @@ export async function startStatusServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve());
+    // bind(2) creates the socket file with 0777 & ~umask, and Node binds synchronously inside
+    // listen(): with the umask set around that call the file is owner-only from the moment it
+    // exists (a chmod after bind would leave a window where anyone could connect). The umask is
+    // process-wide: for these few synchronous statements the worker threads' files would only be
+    // more private, and they create none.
+    const previous = process.umask(0o177);
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      process.umask(previous);
+    }
   });
-  chmodSync(path, 0o600);
   return {
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,14 +1,16 @@
 /**
  * A tiny network-namespace LAN for the demo (GUIDE.md "Test topology"): a bridge with no address and
- * one namespace per host attached by a veth whose inner end is eth0, on 192.0.2.0/24. Everything it
- * creates is removed by destroy(), which is idempotent and also usable from a signal handler.
+ * one namespace per host attached by a veth whose inner end is eth0, with the host's addresses and
+ * default gateway. Everything it creates is removed by destroy(), which is idempotent and also
+ * usable from a signal handler.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import type { DemoHostSpec } from './config.js';
 
-export interface DemoHost {
-  readonly name: string;
+export interface DemoHost extends DemoHostSpec {
   readonly netns: string;
-  readonly ipv4: string;
+  /** The veth end in the root namespace (interface names are at most 15 characters). */
+  readonly veth: string;
 }
 
 export interface DemoLan {
@@ -27,12 +29,15 @@ function run(cmd: string, args: readonly string[]): Promise<string> {
   });
 }
 
-export async function createDemoLan(names: readonly string[]): Promise<DemoLan> {
-  const prefix = `vgd${process.pid % 1000}-`;
+/** The namespaces' name prefix for this process: `vgd<pid % 1000>-`. */
+export const demoPrefix = (pid = process.pid) => `vgd${pid % 1000}-`;
+
+export async function createDemoLan(specs: readonly DemoHostSpec[]): Promise<DemoLan> {
+  const prefix = demoPrefix();
   const bridge = `${prefix}br`;
   const hosts = new Map<string, DemoHost>();
-  names.forEach((name, i) => {
-    hosts.set(name, { name, netns: `${prefix}${name}`, ipv4: `192.0.2.${11 + i}` });
+  specs.forEach((s, i) => {
+    hosts.set(s.name, { ...s, netns: `${prefix}${s.name}`, veth: `${prefix}v${i}` });
   });
   const children = new Set<ChildProcess>();
   let destroyed = false;
@@ -60,7 +65,7 @@ export async function createDemoLan(names: readonly string[]): Promise<DemoLan> 
       for (const c of children) c.kill('SIGKILL');
       for (const h of hosts.values()) {
         spawnSync('ip', ['netns', 'del', h.netns], { stdio: 'ignore' });
-        spawnSync('ip', ['link', 'del', h.netns], { stdio: 'ignore' });
+        spawnSync('ip', ['link', 'del', h.veth], { stdio: 'ignore' });
       }
       spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
     },
@@ -71,13 +76,26 @@ export async function createDemoLan(names: readonly string[]): Promise<DemoLan> 
     await run('ip', ['link', 'set', bridge, 'up']);
     for (const h of hosts.values()) {
       await run('ip', ['netns', 'add', h.netns]);
-      await run('ip', ['link', 'add', h.netns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.netns]);
-      await run('ip', ['link', 'set', h.netns, 'addrgenmode', 'none']);
-      await run('ip', ['link', 'set', h.netns, 'master', bridge]);
-      await run('ip', ['link', 'set', h.netns, 'up']);
+      await run('ip', ['link', 'add', h.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.netns]);
+      await run('ip', ['link', 'set', h.veth, 'addrgenmode', 'none']);
+      await run('ip', ['link', 'set', h.veth, 'master', bridge]);
+      await run('ip', ['link', 'set', h.veth, 'up']);
       await run('ip', ['-n', h.netns, 'link', 'set', 'lo', 'up']);
-      await run('ip', ['-n', h.netns, 'addr', 'add', `${h.ipv4}/24`, 'dev', 'eth0']);
+      for (const a of h.addrs) await run('ip', ['-n', h.netns, 'addr', 'add', a, 'dev', 'eth0']);
       await run('ip', ['-n', h.netns, 'link', 'set', 'eth0', 'up']);
+      if (h.gateway !== undefined)
+        await run('ip', [
+          '-n',
+          h.netns,
+          'route',
+          'add',
+          'default',
+          'via',
+          h.gateway,
+          'dev',
+          'eth0',
+          'onlink',
+        ]);
     }
   } catch (e) {
     lan.destroy();

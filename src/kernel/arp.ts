@@ -1,6 +1,6 @@
 /**
  * Gratuitous ARP frame builder (pure). Follows keepalived 2.2.7 on the wire (checked against
- * /work/shared/vectors/ka-v2-pass-lifecycle.pcap): an Ethernet broadcast carrying an ARP *request*
+ * test/fixtures/vectors/ka-v2-pass-lifecycle.pcap): an Ethernet broadcast carrying an ARP *request*
  * whose sender and target protocol addresses are both the VIP and whose target hardware address is the
  * broadcast address. RFC 5798 section 6.4.2 asks the new master to "broadcast a gratuitous ARP request".
  */

@@ -5,7 +5,7 @@
  * every architecture vigil supports (x86-64, arm64) is little-endian.
  */
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../net/addr.js';
-import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET } from './constants.js';
+import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from './constants.js';
 
 export type SockaddrValue =
   | { readonly family: 'ipv4'; readonly address: string; readonly port: number }
@@ -73,6 +73,26 @@ export function encodeSockaddrNl(pid = 0, groups = 0): Buffer {
   b.writeUInt16LE(AF_NETLINK, 0);
   b.writeUInt32LE(pid >>> 0, 4);
   b.writeUInt32LE(groups >>> 0, 8);
+  return b;
+}
+
+/** sun_path's size in struct sockaddr_un (<linux/un.h> UNIX_PATH_MAX). */
+const UNIX_PATH_MAX = 108;
+
+/**
+ * struct sockaddr_un for a path, or for an abstract name written '@name' (systemd's notation: the
+ * kernel sees a leading NUL and no terminator, unix(7)). The length covers exactly the used bytes,
+ * as the kernel expects for abstract names. Undefined when the path is empty or too long.
+ */
+export function encodeSockaddrUn(path: string): Buffer | undefined {
+  const abstract = path.startsWith('@');
+  const name = Buffer.from(abstract ? path.slice(1) : path, 'utf8');
+  // A path needs room for its terminating NUL; an abstract name has a leading NUL instead.
+  if (path.length === 0 || name.length + 1 > UNIX_PATH_MAX || (!abstract && name.includes(0)))
+    return undefined;
+  const b = Buffer.alloc(2 + name.length + 1);
+  b.writeUInt16LE(AF_UNIX, 0);
+  name.copy(b, abstract ? 3 : 2);
   return b;
 }
 

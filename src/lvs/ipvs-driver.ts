@@ -11,8 +11,13 @@
  *   success; ENOENT on editing a dest adds it.
  * - A failed command does not stop the others; the driver remembers what really happened, so the
  *   next apply retries the rest, and apply() rejects with every failure.
- * - stop() removes this driver's services (keepalived's clear_services at shutdown); other
- *   services stay, unlike keepalived's lvs_flush_onstop which flushes the whole table.
+ * - stop() removes this driver's services (keepalived's clear_services at shutdown): their dests,
+ *   then them; with `lvs_flush_on_stop` (flushOnStop) each service at once, the kernel dropping its
+ *   dests (keepalived's `lvs_flush_on_stop VS`). Other services stay, even where keepalived's bare
+ *   `lvs_flush_on_stop` flushes the whole table.
+ * - `lvs_flush` (flushAtStart): keepalived flushes the whole table at start; vigil removes, before
+ *   its first table, only the services that table names (left by a previous run of this
+ *   configuration), then creates and owns them. Every other service stays.
  * - The family is resolved on first use; when the kernel has no "IPVS" family the driver runs
  *   `modprobe ip_vs` once, as keepalived does (modprobe_ipvs), and resolves again.
  */
@@ -101,6 +106,10 @@ export interface IpvsDriverOptions {
   readonly trace?: (command: string) => void;
   /** The socket factory (default: a GenlSocket). */
   readonly transport?: () => GenlTransport;
+  /** keepalived's `lvs_flush`: the first apply first deletes the services its table names. */
+  readonly flushAtStart?: boolean;
+  /** keepalived's `lvs_flush_on_stop`: stop() deletes each own service without its dests first. */
+  readonly flushOnStop?: boolean;
 }
 
 interface Owned {
@@ -160,6 +169,7 @@ export class IpvsDriver implements LvsDriver {
   /** What this driver created and the kernel accepted, by service key. */
   readonly #owned = new Map<string, Owned>();
   #modprobeTried = false;
+  #flushed = false;
 
   constructor(opts: IpvsDriverOptions = {}) {
     this.#opts = opts;
@@ -176,6 +186,13 @@ export class IpvsDriver implements LvsDriver {
     const familyId = await this.#family();
     const errors: Error[] = [];
     const skipped = new Set<string>();
+    if (this.#opts.flushAtStart && !this.#flushed) {
+      this.#flushed = true;
+      for (const s of table.services)
+        await tolerating(() => this.#service(familyId, 'del', s), 'ENOENT', 'ESRCH').catch((e: unknown) =>
+          errors.push(e instanceof Error ? e : new Error(String(e))),
+        );
+    }
     for (const c of diffTables(this.current(), table)) {
       if (skipped.has(c.service.key)) continue;
       try {
@@ -194,7 +211,13 @@ export class IpvsDriver implements LvsDriver {
 
   async stop(): Promise<void> {
     try {
-      if (this.#owned.size > 0) await this.apply(EMPTY_TABLE);
+      if (this.#opts.flushOnStop && this.#owned.size > 0) {
+        const familyId = await this.#family();
+        for (const [key, o] of [...this.#owned]) {
+          await tolerating(() => this.#service(familyId, 'del', o.service), 'ENOENT', 'ESRCH');
+          this.#owned.delete(key);
+        }
+      } else if (this.#owned.size > 0) await this.apply(EMPTY_TABLE);
     } finally {
       this.#sock?.close();
       this.#sock = undefined;

@@ -2,9 +2,12 @@
  * The nftables LVS driver (edge): each desired table becomes one `nft -f -` transaction on vigil's
  * own tables (`inet vigil_lvs` for NAT, `netdev vigil_lvs` for DR; nft-ruleset.ts) — rules flushed
  * and refilled, persistence/flow sets and counters that stay kept — and nothing else is ever named.
- * The first transaction replaces whatever a previous daemon left in those tables (keepalived's
- * lvs_flush, limited to what is ours); stop() deletes them (lvs_flush_onstop: always, since every
- * rule in them is vigil's). DR needs the interfaces of its VIPs and real servers: resolved here
+ * The first transaction adopts what a previous (crashed) daemon left in those tables: read back
+ * (adoptedRuleset), every rule is replaced in one transaction while the chains, counters and sets
+ * that stay keep their handles, counts and entries, so traffic never sees a table without its
+ * servers; if that transaction fails the tables are replaced whole. With keepalived's `lvs_flush`
+ * (`adopt: false`) they are replaced whole at once. stop() deletes them: everything in them is
+ * vigil's, so `lvs_flush_on_stop` changes nothing. No other table is ever read or touched. DR needs the interfaces of its VIPs and real servers: resolved here
  * (`ip -j addr` / `ip -j route get`) before each transaction.
  */
 import { execFile } from 'node:child_process';
@@ -13,8 +16,10 @@ import { EMPTY_TABLE } from '../check/table.js';
 import { nftJson, runNft } from '../kernel/nft.js';
 import type { LvsCounters, LvsDriver, LvsServiceStats, LvsView } from './driver.js';
 import {
+  adoptedRuleset,
   desiredRuleset,
   drAddresses,
+  LVS_FAMILIES,
   LVS_TABLE,
   type LvsRuleset,
   lvsTransaction,
@@ -31,7 +36,21 @@ export interface NftDriverOptions extends RulesetOptions {
   readonly resolveDevice?: (address: string) => Promise<string | undefined>;
   readonly log?: (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
   readonly now?: () => number;
+  /**
+   * Adopt what a previous daemon left in vigil's tables at the first apply (default). false
+   * (keepalived's `lvs_flush`): replace them whole, so counters and persistence start afresh.
+   */
+  readonly adopt?: boolean;
+  /**
+   * `nft -j list table FAMILY NAME` parsed, undefined when there is no such table. Defaults to
+   * the host's nft, or to "no table" when `run` is injected (a driver that runs elsewhere).
+   */
+  readonly readTable?: (family: string, name: string) => Promise<unknown>;
 }
+
+/** `nft -j list table FAMILY NAME`, or undefined when it does not exist. */
+export const readNftTable = (family: string, name: string): Promise<unknown> =>
+  nftJson(['list', 'table', family, name]).catch(() => undefined);
 
 export interface NftCounter {
   readonly packets: number;
@@ -79,6 +98,8 @@ export class NftLvsDriver implements LvsDriver {
   private readonly run: (script: string) => Promise<void>;
   private readonly now: () => number;
   private lastRefusal: string | undefined;
+  /** The first transaction adopts what is in the kernel; later ones know what they applied. */
+  private adoptionTried = false;
   /** Time from apply() to nft's completion of the last transaction, ms. */
   lastApplyMs: number | undefined;
 
@@ -108,11 +129,18 @@ export class NftLvsDriver implements LvsDriver {
       this.table = table;
       return; // only weights of quiesced servers or other invisible details changed
     }
+    const adopted =
+      this.applied === null && !this.adoptionTried && this.opts.adopt !== false ? await this.adopt() : null;
     try {
-      await this.run(lvsTransaction(this.applied, desired));
+      await this.run(lvsTransaction(adopted ?? this.applied, desired, this.tableName));
     } catch (e) {
       this.applied = null; // unknown now: the next table replaces the whole of ours
-      throw e;
+      if (adopted === null) throw e;
+      this.opts.log?.(
+        'warning',
+        `LVS: adopting the tables left in the kernel failed (${String(e)}); replacing them`,
+      );
+      await this.run(lvsTransaction(null, desired, this.tableName));
     }
     this.applied = desired;
     this.table = table;
@@ -122,6 +150,20 @@ export class NftLvsDriver implements LvsDriver {
       'debug',
       `LVS table applied with nftables in ${this.lastApplyMs.toFixed(1)} ms (${table.services.length} services, ${dests} real servers)`,
     );
+  }
+
+  /** What a previous daemon left in vigil's tables, read once, at the first apply. */
+  private async adopt(): Promise<LvsRuleset | null> {
+    this.adoptionTried = true;
+    const read = this.opts.readTable ?? (this.opts.run === undefined ? readNftTable : async () => undefined);
+    const docs = await Promise.all(LVS_FAMILIES.map((f) => read(f, this.tableName).catch(() => undefined)));
+    const adopted = adoptedRuleset(docs, this.tableName);
+    if (adopted !== null)
+      this.opts.log?.(
+        'info',
+        `LVS: adopting the nftables table${adopted.tables.length > 1 ? 's' : ''} ${adopted.tables.map((t) => `${t.family} ${t.name}`).join(', ')} left by a previous run`,
+      );
+    return adopted;
   }
 
   /** DR: the interface of every VIP and real server of a DR service. */

@@ -669,6 +669,61 @@ export const renderRuleset = (r: LvsRuleset) => r.tables.map(renderTable).join('
 
 const tableKey = (t: { family: string; name: string }) => `${t.family} ${t.name}`;
 
+interface NftJsonObject {
+  readonly table?: { family: string; name: string };
+  readonly chain?: { family: string; table: string; name: string };
+  readonly set?: {
+    family: string;
+    table: string;
+    name: string;
+    type: string | string[];
+    flags?: string[];
+    timeout?: number;
+  };
+  readonly counter?: { family: string; table: string; name: string };
+}
+
+/**
+ * What a previous vigil left in its tables, read back from `nft -j list table …` documents, as an
+ * applied ruleset whose rules are unknown: the next transaction flushes every rule and refills it
+ * (lvsTransaction), so chains, counters and sets that stay keep their handles, counts and entries
+ * (persistence templates, DR flows) — a restarted vigil adopts the table instead of replacing it.
+ * A set's declaration is rebuilt the way desiredRuleset writes it (nft's JSON does not show
+ * `dynamic`; all of vigil's sets are); one that differs is deleted and declared anew. Null when
+ * none of the documents holds a table named `name`.
+ */
+export function adoptedRuleset(docs: readonly unknown[], name = LVS_TABLE): LvsRuleset | null {
+  const tables = new Map<string, { counters: string[]; sets: NftSetDecl[]; chains: NftChain[] }>();
+  for (const doc of docs)
+    for (const o of ((doc as { nftables?: NftJsonObject[] } | undefined)?.nftables ??
+      []) as NftJsonObject[]) {
+      const t = o.table;
+      if (t !== undefined && t.name === name && (LVS_FAMILIES as readonly string[]).includes(t.family))
+        tables.set(tableKey(t), { counters: [], sets: [], chains: [] });
+      const part = (x: { family: string; table: string }) =>
+        x.table === name ? tables.get(tableKey({ family: x.family, name })) : undefined;
+      if (o.chain !== undefined) part(o.chain)?.chains.push({ name: o.chain.name, rules: [] });
+      if (o.counter !== undefined) part(o.counter)?.counters.push(o.counter.name);
+      if (o.set !== undefined) {
+        const set = o.set;
+        const type = Array.isArray(set.type) ? set.type.join(' . ') : set.type;
+        const decl = set.flags?.includes('timeout')
+          ? `type ${type}; flags dynamic,timeout; timeout ${set.timeout ?? 0}s;`
+          : `type ${type};`;
+        part(set)?.sets.push({ name: set.name, decl });
+      }
+    }
+  if (tables.size === 0) return null;
+  return {
+    tables: [...tables.entries()].map(([k, t]) => ({
+      family: k.split(' ')[0] as LvsTableFamily,
+      name,
+      ...t,
+    })),
+    index: [],
+  };
+}
+
 /**
  * The one atomic `nft -f` transaction from `applied` (what vigil last applied to its own tables,
  * null: unknown, e.g. at start) to `desired` (null: remove them), or '' when nothing is to do.

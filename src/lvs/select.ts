@@ -45,11 +45,21 @@ export interface DriverFactories {
 
 export type DriverLog = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
 
-export function defaultFactories(log: DriverLog): DriverFactories {
+/** keepalived's lvs_flush / lvs_flush_on_stop as each driver reads them (never beyond its own). */
+export interface FlushOptions {
+  readonly lvsFlush?: boolean;
+  readonly lvsFlushOnStop?: boolean;
+}
+
+export function defaultFactories(log: DriverLog, flush: FlushOptions = {}): DriverFactories {
   return {
-    nftables: () => new NftLvsDriver({ log }),
+    nftables: () => new NftLvsDriver({ log, adopt: !flush.lvsFlush }),
     ipvs: () => {
-      const d = new IpvsDriver({ log: (line) => log('error', line) });
+      const d = new IpvsDriver({
+        log: (line) => log('error', line),
+        flushAtStart: flush.lvsFlush === true,
+        flushOnStop: flush.lvsFlushOnStop === true,
+      });
       // `vigil lvs`: the table this driver holds in the kernel.
       return Object.assign(d, {
         view: async (): Promise<LvsView> => ({ driver: 'ipvs', table: d.current() }),
@@ -110,7 +120,7 @@ export function lazyDriver(opts: {
   /** Used when the chosen driver is not in this build. */
   readonly fallback: () => LvsDriver;
 }): LvsDriver & { readonly choice: Promise<LvsChoice> } {
-  const factories = opts.factories ?? defaultFactories(opts.log);
+  const factories = opts.factories ?? defaultFactories(opts.log, opts.plan);
   const choice = chooseLvsDriver(opts.forced, opts.probe);
   const driver: Promise<LvsDriver> = choice.then((c) => {
     if (c.kind === 'nftables') {

@@ -1,6 +1,6 @@
 /**
- * `vigil sniff` analysis: turns a pcap image into one record per VRRP packet and a summary of
- * speakers and VRID conflicts. Pure: bytes in, data out.
+ * `vigil sniff` analysis: turns a pcap image, or frames captured live, into one record per VRRP
+ * packet and a summary of speakers and VRID conflicts. Pure: bytes in, data out.
  */
 import type { IpFamily } from '../net/addr.js';
 import { linkTypeSupported } from '../net/frame.js';
@@ -40,26 +40,43 @@ export interface SpeakerSummary {
   readonly lastTime: string;
 }
 
-export type Conflict =
-  | {
-      readonly kind: 'multiple-masters';
-      readonly family: IpFamily;
-      readonly vrid: number;
-      readonly sources: readonly [string, string];
-      /** The overlap of the two sources' claim periods. */
-      readonly from: string;
-      readonly to: string;
-    }
-  | {
-      readonly kind: 'address-mismatch';
-      readonly family: IpFamily;
-      readonly vrid: number;
-      /** Each distinct address list and who sent it. */
-      readonly lists: readonly {
-        readonly addresses: readonly string[];
-        readonly sources: readonly string[];
-      }[];
-    };
+/** Who sent which value of a field that must agree within a virtual router. */
+export interface Variant<T> {
+  readonly value: T;
+  readonly sources: readonly string[];
+}
+
+/** Addresses advertised together, and who advertised them. */
+export interface AddressList {
+  readonly addresses: readonly string[];
+  readonly sources: readonly string[];
+}
+
+/** Every conflict concerns one virtual router: a VRID within an address family. */
+interface OnVrid {
+  readonly family: IpFamily;
+  readonly vrid: number;
+}
+
+export type Conflict = OnVrid &
+  (
+    | {
+        readonly kind: 'multiple-masters';
+        readonly sources: readonly [string, string];
+        /** The overlap of the two sources' claim periods. */
+        readonly from: string;
+        readonly to: string;
+      }
+    /** Each distinct address list and who sent it. */
+    | { readonly kind: 'address-mismatch'; readonly lists: readonly AddressList[] }
+    /** Speakers whose address lists share no address: two clusters chose the same VRID. */
+    | { readonly kind: 'shared-vrid'; readonly clusters: readonly AddressList[] }
+    /** v2 authentication differs: 'none', 'PASS "secret"' (on the wire in clear) or 'AH'. */
+    | { readonly kind: 'auth-mismatch'; readonly auths: readonly Variant<string>[] }
+    | { readonly kind: 'version-mismatch'; readonly versions: readonly Variant<number>[] }
+    /** Advert intervals in centiseconds. */
+    | { readonly kind: 'interval-mismatch'; readonly intervals: readonly Variant<number>[] }
+  );
 
 export interface SniffSummary {
   readonly frames: number;
@@ -76,11 +93,26 @@ export type SniffResult =
   | { readonly ok: true; readonly records: readonly SniffRecord[]; readonly summary: SniffSummary }
   | { readonly ok: false; readonly error: string };
 
-interface Timed {
+/** One VRRP packet with what the summary needs beyond its printed record. */
+export interface SniffPacket {
   readonly record: SniffRecord;
   readonly family: IpFamily;
   /** Seconds since the epoch, for ordering and overlap. */
   readonly t: number;
+  /** v2 authentication as compared between speakers ('none', 'PASS "…"', 'AH'); null for v3. */
+  readonly auth: string | null;
+}
+type Timed = SniffPacket;
+
+const AUTH_NAMES: Readonly<Record<number, string>> = { 0: 'none', 1: 'PASS', 2: 'AH' };
+
+/** The PASS password as keepalived compares it: the 8 bytes, trailing NULs dropped. */
+function authLabel(authType: number, authData: Uint8Array): string {
+  const name = AUTH_NAMES[authType] ?? `type ${authType}`;
+  if (authType !== 1) return name;
+  let end = authData.length;
+  while (end > 0 && authData[end - 1] === 0) end--;
+  return `${name} ${JSON.stringify(Buffer.from(authData.subarray(0, end)).toString('latin1'))}`;
 }
 
 export function formatPcapTime(tsSec: number, tsFrac: number, nanosecond: boolean): string {
@@ -103,62 +135,88 @@ export function analyzeCapture(bytes: Uint8Array): SniffResult {
   }
   const timed: Timed[] = [];
   for (const rec of pcap.records) {
-    const d = decodeVrrpFrame(header.linktype, rec.data);
-    const env = d.envelope;
-    if (!env) continue; // not VRRP (or not even IP): skipped
     const time = formatPcapTime(rec.tsSec, rec.tsFrac, header.nanosecond);
     const t = rec.tsSec + rec.tsFrac / (header.nanosecond ? 1e9 : 1e6);
-    const base = { time, src: env.src, dst: env.dst, ttl: env.ttl };
-    if (d.ok) {
-      const p = d.packet;
-      const record: SniffRecord = {
-        ...base,
-        version: p.version,
-        vrid: p.vrid,
-        priority: p.priority,
-        adverIntCs: p.adverIntCs,
-        authType: p.version === 2 ? p.authType : null,
-        addresses: p.addresses,
-        checksumOk: true,
-        error: null,
-      };
-      timed.push({ record, family: env.family, t });
-      continue;
-    }
-    const q = d.partial ?? {};
-    const payload = d.payload ?? new Uint8Array(0);
-    // The checksum can only be judged over a complete message of a known version.
-    const whole =
-      (q.version === 2 || q.version === 3) &&
-      q.addrCount !== undefined &&
-      payload.length === vrrpMessageLength(q.version, env.family, q.addrCount);
-    const checksumOk = whole && vrrpChecksum(payload, q.version ?? 0, env) === q.checksum;
-    const record: SniffRecord = {
-      ...base,
-      version: q.version ?? null,
-      vrid: q.vrid ?? null,
-      priority: q.priority ?? null,
-      adverIntCs: q.adverIntCs ?? null,
-      authType: q.version === 2 ? (q.authType ?? null) : null,
-      addresses: q.addresses ?? [],
-      checksumOk,
-      error: d.reason,
-    };
-    timed.push({ record, family: env.family, t });
+    const packet = sniffFrame(header.linktype, rec.data, time, t);
+    if (packet) timed.push(packet); // else not VRRP (or not even IP): skipped
   }
   const stopReason = pcap.stop ? `${describePcapReason(pcap.stop.reason)} at byte ${pcap.stop.offset}` : null;
   return {
     ok: true,
     records: timed.map((x) => x.record),
-    summary: {
-      frames: pcap.records.length,
-      vrrpPackets: timed.length,
-      invalidPackets: timed.filter((x) => x.record.error !== null).length,
-      linktype: header.linktype,
-      speakers: summarizeSpeakers(timed),
-      conflicts: findConflicts(timed),
-      stopReason,
-    },
+    summary: summarize(timed, { frames: pcap.records.length, linktype: header.linktype, stopReason }),
+  };
+}
+
+/**
+ * One frame of a capture (file or live) as a VRRP packet, or undefined when it is not VRRP.
+ * `time` is the frame's printed timestamp, `t` the same in seconds since the epoch.
+ */
+export function sniffFrame(
+  linktype: number,
+  frame: Uint8Array,
+  time: string,
+  t: number,
+): SniffPacket | undefined {
+  const d = decodeVrrpFrame(linktype, frame);
+  const env = d.envelope;
+  if (!env) return undefined;
+  const base = { time, src: env.src, dst: env.dst, ttl: env.ttl };
+  if (d.ok) {
+    const p = d.packet;
+    const record: SniffRecord = {
+      ...base,
+      version: p.version,
+      vrid: p.vrid,
+      priority: p.priority,
+      adverIntCs: p.adverIntCs,
+      authType: p.version === 2 ? p.authType : null,
+      addresses: p.addresses,
+      checksumOk: true,
+      error: null,
+    };
+    return {
+      record,
+      family: env.family,
+      t,
+      auth: p.version === 2 ? authLabel(p.authType, p.authData) : null,
+    };
+  }
+  const q = d.partial ?? {};
+  const payload = d.payload ?? new Uint8Array(0);
+  // The checksum can only be judged over a complete message of a known version.
+  const whole =
+    (q.version === 2 || q.version === 3) &&
+    q.addrCount !== undefined &&
+    payload.length === vrrpMessageLength(q.version, env.family, q.addrCount);
+  const checksumOk = whole && vrrpChecksum(payload, q.version ?? 0, env) === q.checksum;
+  const record: SniffRecord = {
+    ...base,
+    version: q.version ?? null,
+    vrid: q.vrid ?? null,
+    priority: q.priority ?? null,
+    adverIntCs: q.adverIntCs ?? null,
+    authType: q.version === 2 ? (q.authType ?? null) : null,
+    addresses: q.addresses ?? [],
+    checksumOk,
+    error: d.reason,
+  };
+  return { record, family: env.family, t, auth: null };
+}
+
+/** The summary of the VRRP packets of a capture (`frames` counts every frame, VRRP or not). */
+export function summarize(
+  packets: readonly SniffPacket[],
+  capture: { readonly frames: number; readonly linktype: number; readonly stopReason: string | null },
+): SniffSummary {
+  return {
+    frames: capture.frames,
+    vrrpPackets: packets.length,
+    invalidPackets: packets.filter((x) => x.record.error !== null).length,
+    linktype: capture.linktype,
+    speakers: summarizeSpeakers(packets),
+    conflicts: findConflicts(packets),
+    stopReason: capture.stopReason,
   };
 }
 
@@ -281,22 +339,97 @@ function findConflicts(timed: readonly Timed[]): Conflict[] {
         }
       }
     }
-    // Address lists compare as sets: order differences are not a misconfiguration keepalived rejects.
-    const lists = new Map<string, { addresses: readonly string[]; sources: Set<string> }>();
-    for (const x of g) {
-      const key = [...x.record.addresses].sort().join(',');
-      const l = lists.get(key);
-      if (l) l.sources.add(x.record.src);
-      else lists.set(key, { addresses: x.record.addresses, sources: new Set([x.record.src]) });
+    out.push(...addressConflicts(g, family, vrid));
+    const versions = variants(g, (x) => x.record.version);
+    if (versions.length > 1) out.push({ kind: 'version-mismatch', family, vrid, versions });
+    // Within one version only: v2 seconds and v3 centiseconds differ for a version mismatch already.
+    for (const v of versions) {
+      const intervals = variants(
+        g.filter((x) => x.record.version === v.value),
+        (x) => x.record.adverIntCs,
+      );
+      if (intervals.length > 1) out.push({ kind: 'interval-mismatch', family, vrid, intervals });
     }
-    if (lists.size > 1) {
+    const auths = variants(
+      g.filter((x) => x.auth !== null),
+      (x) => x.auth,
+    );
+    if (auths.length > 1) out.push({ kind: 'auth-mismatch', family, vrid, auths });
+  }
+  return out;
+}
+
+/** The distinct values of a field among a virtual router's packets, each with its senders, sorted. */
+function variants<T extends string | number>(
+  group: readonly Timed[],
+  field: (x: Timed) => T | null,
+): Variant<T>[] {
+  const by = new Map<T, Set<string>>();
+  for (const x of group) {
+    const v = field(x);
+    if (v === null) continue;
+    const s = by.get(v);
+    if (s) s.add(x.record.src);
+    else by.set(v, new Set([x.record.src]));
+  }
+  return [...by.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([value, sources]) => ({ value, sources: [...sources].sort() }));
+}
+
+/**
+ * Address lists compare as sets: order differences are not a misconfiguration keepalived rejects.
+ * Lists that share an address belong to one cluster with a mismatched config ('address-mismatch':
+ * keepalived logs "ip address associated with VRID not present in MASTER advert"); lists that share
+ * none are two clusters on one VRID ('shared-vrid').
+ */
+function addressConflicts(g: readonly Timed[], family: IpFamily, vrid: number): Conflict[] {
+  type List = { addresses: readonly string[]; sources: Set<string> };
+  const lists = new Map<string, List>();
+  for (const x of g) {
+    const key = [...x.record.addresses].sort().join(',');
+    const l = lists.get(key);
+    if (l) l.sources.add(x.record.src);
+    else lists.set(key, { addresses: x.record.addresses, sources: new Set([x.record.src]) });
+  }
+  if (lists.size < 2) return [];
+  // Clusters: lists joined transitively by a shared address.
+  const clusters: { addresses: Set<string>; lists: List[] }[] = [];
+  for (const l of lists.values()) {
+    const joined = clusters.filter((c) => l.addresses.some((a) => c.addresses.has(a)));
+    const merged = { addresses: new Set(l.addresses), lists: [l] };
+    for (const c of joined) {
+      for (const a of c.addresses) merged.addresses.add(a);
+      merged.lists.unshift(...c.lists);
+      clusters.splice(clusters.indexOf(c), 1);
+    }
+    clusters.push(merged);
+  }
+  // In order of first appearance in the capture, lists within a cluster too.
+  const order = [...lists.values()];
+  for (const c of clusters) c.lists.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  clusters.sort((a, b) => order.indexOf(a.lists[0]!) - order.indexOf(b.lists[0]!));
+  const out: Conflict[] = [];
+  for (const c of clusters) {
+    if (c.lists.length > 1) {
       out.push({
         kind: 'address-mismatch',
         family,
         vrid,
-        lists: [...lists.values()].map((l) => ({ addresses: l.addresses, sources: [...l.sources].sort() })),
+        lists: c.lists.map((l) => ({ addresses: l.addresses, sources: [...l.sources].sort() })),
       });
     }
+  }
+  if (clusters.length > 1) {
+    out.push({
+      kind: 'shared-vrid',
+      family,
+      vrid,
+      clusters: clusters.map((c) => ({
+        addresses: [...c.addresses],
+        sources: [...new Set(c.lists.flatMap((l) => [...l.sources]))].sort(),
+      })),
+    });
   }
   return out;
 }

@@ -89,7 +89,6 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
   // keepalived reads it with strtol(..., 0) and rejects bits outside 0777 (decimal 511).
   umask: { kind: { t: 'int', min: 0, max: 511 } },
   random_seed: { kind: { t: 'int', min: 0, max: 4294967295 } },
-  lvs_flush_on_stop: { kind: { t: 'enum', values: ['VS'] }, valueIfBare: true },
   include_check: {
     kind: {
       t: 'enum',
@@ -200,6 +199,14 @@ export const GLOBAL_DEFS: BlockSpec = {
       field: 'dynamicInterfaces',
       valueIfBare: true,
     },
+    // The LVS drivers' reading of them: src/lvs/select.ts (never beyond what vigil created).
+    flag('lvs_flush', 'lvsFlush', { default: false }),
+    {
+      name: 'lvs_flush_on_stop',
+      kind: { t: 'enum', values: ['VS'] },
+      field: 'lvsFlushOnStop',
+      valueIfBare: true,
+    },
     // keepalived 2.2.7's firewall for instances not in accept mode (src/daemon/firewall.ts).
     str('nftables', 'nftables', { valueIfBare: 'keepalived' }),
     int('nftables_priority', 'nftablesPriority', -2147483648, 2147483647),
@@ -221,8 +228,6 @@ export const GLOBAL_DEFS: BlockSpec = {
       'shutdown_script_timeout',
       'lvs_sync_daemon',
       'lvs_timeouts',
-      'lvs_flush',
-      'lvs_flush_on_stop',
       'nftables_ipvs',
       'nftables_ipvs_priority',
       'nftables_ipvs_start_fwmark',

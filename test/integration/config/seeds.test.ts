@@ -1,5 +1,5 @@
 /**
- * The real-world configs in /work/shared/configs/from-seeds/ give the verdicts their README
+ * The real-world configs in ../shared/configs/from-seeds/ give the verdicts their README
  * documents. They are checked on a host "without their interfaces" (only lo), as the README
  * describes, with the real filesystem for script checks.
  */

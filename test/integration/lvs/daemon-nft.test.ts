@@ -2,7 +2,8 @@
  * The daemon with `--lvs-driver=nftables`: a virtual_server whose real servers are MISC_CHECKed
  * (a file per server says up or down), the checker thread drives the nftables table, `vigil lvs`
  * shows it like `ipvsadm -Ln` (and `--stats` its counters), a failed check quiesces its server
- * (inhibit_on_failure: weight 0) in the kernel, and SIGTERM removes the table.
+ * (inhibit_on_failure: weight 0) in the kernel — new connections go elsewhere, an established one
+ * continues — and SIGTERM removes the table.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { type DaemonHandle, type Lab, ROOT } from '../daemon/lab.js';
 import { conf, e2eSkip, NGINX } from '../e2e/helpers.js';
 import { waitFor } from '../harness/topology.js';
-import { createLvsLab, load, RS1, RS2 } from './lvs-lab.js';
+import { createLvsLab, holdConnection, load, RS1, RS2 } from './lvs-lab.js';
 
 const skip = e2eSkip(['nft', NGINX]);
 
@@ -75,17 +76,25 @@ describe('daemon with the nftables LVS driver', { skip, timeout: 120_000 }, () =
     console.log(`daemon rr: ${JSON.stringify(r.counts)}`);
     assert.ok(Math.abs((r.counts.rs1 ?? 0) / 400 - 0.5) <= 0.03, JSON.stringify(r.counts));
 
-    // rs1's check fails: inhibit_on_failure keeps it at weight 0, no new connection goes there.
+    // An established connection; then its server's check fails: inhibit_on_failure keeps it at
+    // weight 0, no new connection goes there, the established one continues.
+    const hold = holdConnection(lab);
+    const held = await hold.first();
+    const other = held === 'rs1' ? 'rs2' : 'rs1';
+    const heldAddr = (held === 'rs1' ? RS1 : RS2).replace(/\./g, '\\.');
     const from = d.log().length;
-    rmSync(join(lab.dir, 'rs1-up'));
-    await waitFor(async () => /198\.51\.100\.2:80 +Masq +0 /.test(await vigilLvs(d)), {
+    rmSync(join(lab.dir, `${held}-up`));
+    await waitFor(async () => new RegExp(`${heldAddr}:80 +Masq +0 `).test(await vigilLvs(d)), {
       timeoutMs: 15_000,
-      message: 'rs1 quiesced in vigil lvs',
+      message: `${held} quiesced in vigil lvs`,
     });
     const r2 = await load(lab, 40, 4);
-    assert.deepEqual(r2.counts, { rs2: 40 });
+    assert.deepEqual(r2.counts, { [other]: 40 });
+    assert.deepEqual(await hold.again(), [held, held], 'the established connection continues');
+    hold.close();
     const stats = await vigilLvs(d, '--stats');
-    const conns = /\n {2}-> 198\.51\.100\.3:80 +(\d+) /.exec(stats);
+    const otherAddr = (other === 'rs1' ? RS1 : RS2).replace(/\./g, '\\.');
+    const conns = new RegExp(`\\n {2}-> ${otherAddr}:80 +(\\d+) `).exec(stats);
     assert.ok(conns !== null && Number(conns[1]) >= 240, stats);
     const times = [
       ...d

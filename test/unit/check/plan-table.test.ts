@@ -250,3 +250,13 @@ ${own}      host {
     ['198.51.100.1:587', '198.51.100.7:25', '198.51.100.1:2525'],
   );
 });
+
+test('global lvs_flush and lvs_flush_on_stop reach the plan (the LVS drivers read them)', () => {
+  const body = `virtual_server 192.0.2.100 80 {\n  lb_algo rr\n${RS}\n}\n`;
+  assert.equal(planOf(body).lvsFlush, undefined);
+  assert.equal(planOf(body).lvsFlushOnStop, undefined);
+  const flushing = planOf(`global_defs {\n  lvs_flush\n  lvs_flush_on_stop VS\n}\n${body}`);
+  assert.equal(flushing.lvsFlush, true);
+  assert.equal(flushing.lvsFlushOnStop, true);
+  assert.equal(planOf(`global_defs {\n  lvs_flush_on_stop\n}\n${body}`).lvsFlushOnStop, true);
+});

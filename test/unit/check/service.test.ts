@@ -123,7 +123,7 @@ test('checker service: a module that throws while creating its attempt fails tha
   await svc.stop();
 });
 
-test('checker worker thread: runs the plan, answers status, reloads, stops', async () => {
+test('checker worker thread: starts, runs the plan, answers status, reloads, stops', async () => {
   const events: LifecycleEvent[] = [];
   const fatal: string[] = [];
   const t = new CheckerThread(
@@ -131,6 +131,7 @@ test('checker worker thread: runs the plan, answers status, reloads, stops', asy
     { onEvent: (e) => events.push(e), onFatal: (m) => fatal.push(m) },
   );
   try {
+    await t.started; // what the daemon waits for before telling systemd READY=1
     const vss = await t.status();
     assert.equal(vss.length, 1);
     assert.deepEqual(
@@ -158,7 +159,7 @@ test('checker worker thread: runs the plan, answers status, reloads, stops', asy
   );
 });
 
-test('checker supervisor: a failed thread is respawned, and given up on when it keeps failing', async () => {
+test('checker supervisor: a failed thread still counts as started, is respawned, and given up on when it keeps failing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-chk-'));
   try {
     const crash = join(dir, 'crash.mjs');
@@ -169,6 +170,7 @@ test('checker supervisor: a failed thread is respawned, and given up on when it 
       { onEvent: () => {}, log: (level, m) => logs.push(`${level} ${m}`) },
       { url: pathToFileURL(crash), respawnDelayMs: 10, maxRespawnsPerMinute: 2 },
     );
+    await sup.started(); // a failed thread does not hold readiness back
     await until('given up', () => logs.some((l) => l.includes('not respawning')));
     assert.equal(logs.filter((l) => l.includes('Respawning')).length, 2);
     assert.ok(logs[0]!.startsWith('error Healthcheck thread failed:') && logs[0]!.includes('module bug'));

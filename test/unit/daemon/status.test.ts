@@ -94,6 +94,22 @@ test('status server answers with JSON over an owner-only unix socket', async () 
   }
 });
 
+test('status socket is created owner-only under a permissive umask, and the umask is restored', async () => {
+  const path = join(dir, 'umask.sock');
+  const saved = process.umask(0); // the most permissive: bind alone would create the file 0777
+  try {
+    const server = await startStatusServer(path, async () => report);
+    try {
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.equal(process.umask(0), 0, 'startStatusServer must put the umask back');
+    } finally {
+      await server.close();
+    }
+  } finally {
+    process.umask(saved);
+  }
+});
+
 test('readable status names instance, state, priorities, master and reason', () => {
   const s = formatStatus(report);
   for (const part of [

@@ -5,13 +5,13 @@ import { buildGratuitousArp } from '../../../src/kernel/arp.js';
 import { buildUnsolicitedNa, icmpv6Checksum } from '../../../src/kernel/ndisc.js';
 import { parseIpv6 } from '../../../src/net/addr.js';
 import { readPcap } from '../../../src/pcap/reader.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 
-// keepalived 2.2.7's own announcements, captured on the wire (see /work/shared/vectors/README.md).
+// keepalived 2.2.7's own announcements, captured on the wire (see test/fixtures/vectors/README.md).
 const KA_MAC = Uint8Array.of(0x92, 0xc3, 0x07, 0x42, 0xe6, 0xde);
 
 function frames(name: string): Buffer[] {
-  const r = readPcap(readFileSync(`${SHARED}/vectors/${name}`));
+  const r = readPcap(readFileSync(`${VECTORS}/${name}`));
   assert.ok(r.ok);
   return r.records.map((x) => Buffer.from(x.data));
 }

@@ -192,3 +192,30 @@ test('desired services become keepalived-shaped kernel services', () => {
   assert.equal(flagged.flags, 0x4 | 0x8 | 0x10 | 0x20);
   assert.equal(toIpvsService({ ...service('192.0.2.100', []), schedFlags: 2 }).flags, 0x10);
 });
+
+test('lvs_flush: the first apply deletes only the services its table names, then owns them', async () => {
+  // A previous run left 192.0.2.100:80; 192.0.2.101:80 is absent (ENOENT); nothing else is named.
+  const k = fakeKernel((c) => (c === 'del service TCP 192.0.2.101:80' ? 'ENOENT' : undefined));
+  const d = new IpvsDriver({ transport: () => k.transport, flushAtStart: true });
+  const t = table(service('192.0.2.100', [dest('198.51.100.1', 1)]), service('192.0.2.101', []));
+  await d.apply(t);
+  assert.deepEqual(k.sent.splice(0), [
+    'del service TCP 192.0.2.100:80',
+    'del service TCP 192.0.2.101:80',
+    'new service TCP 192.0.2.100:80',
+    'new dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+    'new service TCP 192.0.2.101:80',
+  ]);
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1)])));
+  assert.deepEqual(k.sent.splice(0), ['del service TCP 192.0.2.101:80'], 'once, at start');
+});
+
+test('lvs_flush_on_stop: stop deletes each own service at once (the kernel drops its dests)', async () => {
+  const k = fakeKernel();
+  const d = new IpvsDriver({ transport: () => k.transport, flushOnStop: true });
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1), dest('198.51.100.2', 1)])));
+  k.sent.splice(0);
+  await d.stop();
+  assert.deepEqual(k.sent.splice(0), ['del service TCP 192.0.2.100:80']);
+  assert.deepEqual(d.current(), { services: [] });
+});

@@ -98,3 +98,106 @@ test('view: the applied table with per-service and per-server connection counter
     },
   });
 });
+
+test('the first apply adopts the tables a crashed daemon left: rules replaced, sets and counters kept', async () => {
+  const persistent = table(
+    svc('rr', [dest('198.51.100.2'), dest('198.51.100.3')], { persistenceTimeoutS: 60 }),
+  );
+  // What the previous daemon's transaction left, as `nft -j list table inet vigil_lvs` shows it,
+  // plus a chain and a set it no longer wants and a set whose declaration changed.
+  const sets = [
+    ['aff_tcp_192_0_2_100_80__198_51_100_2_80', 60],
+    ['aff_tcp_192_0_2_100_80__198_51_100_3_80', 30],
+    ['aff_gone', 60],
+  ] as const;
+  const left = {
+    nftables: [
+      { metainfo: { version: '1.0.6' } },
+      { table: { family: 'inet', name: 'vigil_lvs', handle: 1 } },
+      {
+        counter: {
+          family: 'inet',
+          name: 'svc_tcp_192_0_2_100_80',
+          table: 'vigil_lvs',
+          packets: 9,
+          bytes: 540,
+        },
+      },
+      ...sets.map(([name, timeout]) => ({
+        set: { family: 'inet', name, table: 'vigil_lvs', type: 'ipv4_addr', flags: ['timeout'], timeout },
+      })),
+      { chain: { family: 'inet', table: 'vigil_lvs', name: 'prerouting', type: 'nat', hook: 'prerouting' } },
+      { chain: { family: 'inet', table: 'vigil_lvs', name: 'svc_old', handle: 7 } },
+    ],
+  };
+  const scripts: string[] = [];
+  const logs: string[] = [];
+  const d = new NftLvsDriver({
+    run: async (s) => {
+      scripts.push(s);
+    },
+    readTable: async (family) => (family === 'inet' ? left : undefined),
+    log: (level, m) => logs.push(`${level} ${m}`),
+  });
+  await d.apply(persistent);
+  const [script] = scripts;
+  // the table is never deleted: its rules are flushed and refilled in the same transaction
+  assert.match(script!, /^flush table inet vigil_lvs\n/);
+  assert.doesNotMatch(script!, /delete table inet/);
+  assert.match(script!, /\ndelete chain inet vigil_lvs svc_old\n/);
+  assert.match(script!, /\ndelete set inet vigil_lvs aff_gone\n/);
+  assert.match(
+    script!,
+    /\ndelete set inet vigil_lvs aff_tcp_192_0_2_100_80__198_51_100_3_80\n/,
+    'timeout changed',
+  );
+  assert.doesNotMatch(script!, /delete set inet vigil_lvs aff_tcp_192_0_2_100_80__198_51_100_2_80\n/);
+  assert.doesNotMatch(script!, /delete counter/);
+  assert.match(
+    logs.join('\n'),
+    /info LVS: adopting the nftables table inet vigil_lvs left by a previous run/,
+  );
+
+  // adoption is tried once; a failed adopting transaction falls back to replacing the tables whole
+  scripts.length = 0;
+  let failures = 1;
+  const e = new NftLvsDriver({
+    run: async (s) => {
+      scripts.push(s);
+      if (failures-- > 0) throw new Error('nft exited with 1: set exists');
+    },
+    readTable: async (family) => (family === 'inet' ? left : undefined),
+    log: (level, m) => logs.push(`${level} ${m}`),
+  });
+  await e.apply(persistent);
+  assert.equal(scripts.length, 2);
+  assert.match(
+    scripts[1]!,
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\ndelete table inet vigil_lvs\n/,
+  );
+  assert.match(
+    logs.join('\n'),
+    /warning LVS: adopting the tables left in the kernel failed .*set exists.*; replacing them/,
+  );
+});
+
+test('lvs_flush (adopt: false): nothing is read, the first transaction replaces the tables whole', async () => {
+  const scripts: string[] = [];
+  let reads = 0;
+  const d = new NftLvsDriver({
+    run: async (s) => {
+      scripts.push(s);
+    },
+    readTable: async () => {
+      reads++;
+      return undefined;
+    },
+    adopt: false,
+  });
+  await d.apply(tableOf([1, 1]));
+  assert.equal(reads, 0);
+  assert.match(
+    scripts[0]!,
+    /^table netdev vigil_lvs \{\}\ndelete table netdev vigil_lvs\ntable inet vigil_lvs \{\}\ndelete table inet vigil_lvs\n/,
+  );
+});

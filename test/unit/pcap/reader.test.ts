@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { LinkType } from '../../../src/net/frame.js';
 import { readPcap, writePcap } from '../../../src/pcap/reader.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 
 const RECS = [
   { tsSec: 1_700_000_000, tsUsec: 123456, data: Uint8Array.of(1, 2, 3) },
@@ -28,7 +28,7 @@ function toBigEndian(le: Uint8Array): Uint8Array {
 }
 
 test('reads the little-endian microsecond vectors: header, records, frame numbers', () => {
-  const r = readPcap(readFileSync(`${SHARED}/vectors/tcpdump/vrrp.pcap`));
+  const r = readPcap(readFileSync(`${VECTORS}/tcpdump/vrrp.pcap`));
   assert.ok(r.ok);
   assert.deepEqual(
     { ...r.header },

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { analyzeCapture, formatPcapTime } from '../../../src/sniff/analyze.js';
 import { renderRecords, renderSummary } from '../../../src/sniff/render.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 import { advertFrame, series, synthPcap } from './synth.js';
 
 const FIELDS = [
@@ -28,7 +28,7 @@ function analyze(bytes: Uint8Array) {
 }
 
 test('records carry exactly the documented fields, non-VRRP frames are skipped', () => {
-  const r = analyze(readFileSync(`${SHARED}/vectors/ka-v2-pass-lifecycle.pcap`));
+  const r = analyze(readFileSync(`${VECTORS}/ka-v2-pass-lifecycle.pcap`));
   assert.equal(r.summary.frames, 14);
   assert.equal(r.records.length, 5, 'IGMP and ARP frames are not VRRP');
   for (const rec of r.records) assert.deepEqual(Object.keys(rec).sort(), FIELDS);
@@ -96,19 +96,95 @@ test('different address lists for one VRID are reported; order alone is not', ()
   ];
   assert.deepEqual(analyze(synthPcap(same)).summary.conflicts, []);
   const diff = [
-    ...series('192.0.2.11', 51, 100, 0, 3),
-    ...series('192.0.2.12', 51, 100, 10, 13, 1, { addresses: ['192.0.2.200'] }),
+    ...series('192.0.2.11', 51, 100, 0, 3, 1, { addresses: ['192.0.2.100', '192.0.2.101'] }),
+    ...series('192.0.2.12', 51, 100, 10, 13, 1, { addresses: ['192.0.2.100'] }),
   ];
-  const c = analyze(synthPcap(diff)).summary.conflicts;
+  const r = analyze(synthPcap(diff));
+  const c = r.summary.conflicts;
   assert.equal(c.length, 1);
   assert.ok(c[0]!.kind === 'address-mismatch');
   assert.deepEqual(
     c[0]!.lists.map((l) => [l.addresses, l.sources]),
     [
-      [['192.0.2.100'], ['192.0.2.11']],
-      [['192.0.2.200'], ['192.0.2.12']],
+      [['192.0.2.100', '192.0.2.101'], ['192.0.2.11']],
+      [['192.0.2.100'], ['192.0.2.12']],
     ],
   );
+  assert.match(renderSummary(r.summary), /not present in MASTER advert/);
+});
+
+test('address lists with nothing in common: another cluster uses the VRID (seed 001 FAQ)', () => {
+  const r = analyze(
+    synthPcap([
+      ...series('192.0.2.11', 101, 100, 0, 3, 1, { addresses: ['192.0.2.100'] }),
+      ...series('192.0.2.12', 101, 90, 10, 13, 1, { addresses: ['192.0.2.100', '192.0.2.101'] }),
+      ...series('192.0.2.13', 101, 100, 20, 23, 1, { addresses: ['192.0.2.150'] }),
+    ]),
+  );
+  const c = r.summary.conflicts;
+  assert.deepEqual(
+    c.map((x) => x.kind),
+    ['address-mismatch', 'shared-vrid'],
+  );
+  const shared = c[1]!;
+  assert.ok(shared.kind === 'shared-vrid');
+  assert.deepEqual(
+    shared.clusters.map((k) => [[...k.addresses].sort(), k.sources]),
+    [
+      [
+        ['192.0.2.100', '192.0.2.101'],
+        ['192.0.2.11', '192.0.2.12'],
+      ],
+      [['192.0.2.150'], ['192.0.2.13']],
+    ],
+  );
+  assert.match(renderSummary(r.summary), /VRID 101 \(ipv4\): used by 2 clusters/);
+});
+
+test('auth, version and interval mismatches within a VRID are reported with their senders', () => {
+  const r = analyze(
+    synthPcap([
+      ...series('192.0.2.11', 7, 100, 0, 3, 1, { pass: 's3cret' }),
+      ...series('192.0.2.12', 7, 100, 10, 13, 1, { pass: 'other' }),
+      ...series('192.0.2.13', 7, 100, 20, 23, 1, { pass: 's3cret', adverIntCs: 200 }),
+      ...series('192.0.2.14', 7, 100, 30, 33, 1, { version: 3 }),
+    ]),
+  );
+  const byKind = new Map(r.summary.conflicts.map((c) => [c.kind, c]));
+  const auth = byKind.get('auth-mismatch');
+  assert.ok(auth?.kind === 'auth-mismatch');
+  assert.deepEqual(
+    auth.auths.map((a) => [a.value, a.sources]),
+    [
+      ['PASS "other"', ['192.0.2.12']],
+      ['PASS "s3cret"', ['192.0.2.11', '192.0.2.13']],
+    ],
+  );
+  const version = byKind.get('version-mismatch');
+  assert.ok(version?.kind === 'version-mismatch');
+  assert.deepEqual(
+    version.versions.map((v) => [v.value, v.sources]),
+    [
+      [2, ['192.0.2.11', '192.0.2.12', '192.0.2.13']],
+      [3, ['192.0.2.14']],
+    ],
+  );
+  const interval = byKind.get('interval-mismatch');
+  assert.ok(interval?.kind === 'interval-mismatch');
+  assert.deepEqual(
+    interval.intervals.map((v) => [v.value, v.sources]),
+    [
+      [100, ['192.0.2.11', '192.0.2.12']],
+      [200, ['192.0.2.13']],
+    ],
+  );
+  const text = renderSummary(r.summary);
+  assert.match(
+    text,
+    /VRID 7 \(ipv4\): authentication differs: PASS "other" from 192\.0\.2\.12; PASS "s3cret"/,
+  );
+  assert.match(text, /VRRP versions differ: v2 from .*; v3 from 192\.0\.2\.14/);
+  assert.match(text, /advert intervals differ: 100 cs from .*; 200 cs from 192\.0\.2\.13/);
 });
 
 test('speakers: per source, VRID and version with priority range, interval and count', () => {

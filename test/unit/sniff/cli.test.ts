@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 import { series, synthPcap } from './synth.js';
 
 // dist/test/unit/sniff/cli.test.js -> repository root
@@ -19,7 +19,7 @@ function vigil(...args: string[]) {
 }
 
 test('sniff --json on a vector: one parseable object per VRRP packet, then the summary line', () => {
-  const r = vigil('sniff', '-r', `${SHARED}/vectors/ka-v3-ipv6-ll-lifecycle.pcap`, '--json');
+  const r = vigil('sniff', '-r', `${VECTORS}/ka-v3-ipv6-ll-lifecycle.pcap`, '--json');
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trimEnd().split('\n');
   const objs = lines.map((l) => JSON.parse(l));
@@ -66,7 +66,7 @@ test('sniff -r - reads the capture from standard input', () => {
   const r = spawnSync(VIGIL, ['sniff', '-r', '-', '--json'], {
     encoding: 'utf8',
     timeout: 20_000,
-    input: readFileSync(`${SHARED}/vectors/ka-v2-pass-steady.pcap`),
+    input: readFileSync(`${VECTORS}/ka-v2-pass-steady.pcap`),
   });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
@@ -74,14 +74,25 @@ test('sniff -r - reads the capture from standard input', () => {
   assert.equal(JSON.parse(lines[0]!).vrid, 51);
 });
 
-test('sniff errors: missing -r, unreadable file, not a pcap; --help documents the JSON', () => {
+test('sniff errors: missing -r/-i, bad live options, no such interface, unreadable file, not a pcap; --help documents the JSON', () => {
   const none = vigil('sniff');
   assert.equal(none.code, 1);
-  assert.match(none.err, /-r FILE is required/);
+  assert.match(none.err, /-r FILE or -i IFACE is required/);
+  const both = vigil('sniff', '-r', 'x.pcap', '-i', 'lo');
+  assert.match(both.err, /-r FILE or -i IFACE is required \(one of them\)/);
+  const fileSummary = vigil('sniff', '-r', `${VECTORS}/ka-v2-pass-steady.pcap`, '--summary');
+  assert.equal(fileSummary.code, 1);
+  assert.match(fileSummary.err, /--summary, --count and --duration go with -i/);
+  const badCount = vigil('sniff', '-i', 'lo', '--count=0');
+  assert.equal(badCount.code, 1);
+  assert.match(badCount.err, /--count needs a positive whole number, not '0'/);
+  const noIface = vigil('sniff', '-i', 'vigil-nonexistent0', '-c', '1');
+  assert.equal(noIface.code, 1);
+  assert.match(noIface.err, /no such interface 'vigil-nonexistent0'/);
   const missing = vigil('sniff', '-r', '/nonexistent/x.pcap');
   assert.equal(missing.code, 1);
   assert.match(missing.err, /cannot read .*ENOENT/);
-  const notPcap = vigil('sniff', '-r', `${SHARED}/vectors/README.md`);
+  const notPcap = vigil('sniff', '-r', `${VECTORS}/README.md`);
   assert.equal(notPcap.code, 1);
   assert.match(notPcap.err, /not a pcap/);
   const help = vigil('sniff', '--help');

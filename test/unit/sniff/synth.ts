@@ -15,6 +15,8 @@ export interface SynthAdvert {
   readonly adverIntCs?: number;
   readonly ttl?: number;
   readonly dst?: string;
+  /** v2 PASS authentication with this password (default: no authentication). */
+  readonly pass?: string;
 }
 
 const T0 = 1_700_000_000;
@@ -34,7 +36,12 @@ export function advertFrame(a: SynthAdvert): Uint8Array {
   } as const;
   const p: VrrpPacket =
     version === 2
-      ? { ...common, version: 2, authType: 0, authData: new Uint8Array(8) }
+      ? {
+          ...common,
+          version: 2,
+          authType: a.pass === undefined ? 0 : 1,
+          authData: Uint8Array.from(Buffer.from((a.pass ?? '').padEnd(8, '\0').slice(0, 8), 'latin1')),
+        }
       : { ...common, version: 3 };
   const v = encodeVrrp(p, { family, src: a.src, dst });
   if (!v.ok) throw new Error(v.reason);

@@ -16,7 +16,7 @@ import {
   type VrrpPacket,
   vrrpChecksum,
 } from '../../../src/vrrp/packet.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 
 const V4: VrrpContext = { family: 'ipv4', src: '192.0.2.11', dst: '224.0.0.18' };
 const V6: VrrpContext = { family: 'ipv6', src: 'fe80::1', dst: 'ff02::12' };
@@ -267,7 +267,7 @@ test('link layers: Ethernet with 802.1Q, Linux SLL and SLL2, raw IP, unsupported
 });
 
 test('tcpdump malformed captures (vrrp_print-oobr*) yield reasons, never exceptions', () => {
-  const dir = `${SHARED}/vectors/tcpdump`;
+  const dir = `${VECTORS}/tcpdump`;
   // oobr-2: Ethernet frames cut by a 41-byte snaplen, first fragments with bogus headers.
   const r2 = analyzeCapture(readFileSync(`${dir}/vrrp-vrrp_print-oobr-2.pcap`));
   assert.ok(r2.ok);

@@ -1,5 +1,5 @@
 /**
- * Oracle test: every VRRP frame in /work/shared/vectors decodes to exactly what tshark 4.0.17 decoded
+ * Oracle test: every VRRP frame in test/fixtures/vectors decodes to exactly what tshark 4.0.17 decoded
  * (decoded/*.fields.tsv), and re-encoding reproduces the VRRP message bytes.
  */
 import assert from 'node:assert/strict';
@@ -9,9 +9,8 @@ import { decodeFrame } from '../../../src/net/frame.js';
 import { decodeIp, IPPROTO_VRRP, type IpDatagram } from '../../../src/net/ip.js';
 import { readPcap } from '../../../src/pcap/reader.js';
 import { decodeVrrp, encodeVrrp, type VrrpPacket } from '../../../src/vrrp/packet.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 
-const VECTORS = `${SHARED}/vectors`;
 const CAPTURES: readonly [pcap: string, tsv: string][] = [
   ['ka-v2-pass-steady.pcap', 'ka-v2-pass-steady'],
   ['ka-v2-pass-lifecycle.pcap', 'ka-v2-pass-lifecycle'],

@@ -19,7 +19,7 @@ import {
   vrrpChecksum,
 } from '../../../src/vrrp/packet.js';
 import { type AdvertCheckConfig, checkAdvert, RECEIVE_REASONS } from '../../../src/vrrp/receive.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 
 const DECODE_REASON_SET = new Set<DecodeReason>(DECODE_REASONS);
 const CHECK_REASONS = new Set<string>(RECEIVE_REASONS);
@@ -52,7 +52,7 @@ function loadSamples(): Sample[] {
     'ka-v3-ipv6-ll-lifecycle.pcap',
     'tcpdump/vrrp.pcap',
   ]) {
-    const pcap = readPcap(readFileSync(`${SHARED}/vectors/${f}`));
+    const pcap = readPcap(readFileSync(`${VECTORS}/${f}`));
     assert.ok(pcap.ok);
     for (const rec of pcap.records) {
       const fr = decodeFrame(pcap.header.linktype, rec.data);
@@ -161,7 +161,7 @@ test('fuzz: 20,000 damaged capture files go through the pcap reader and sniff an
     'ka-v2-pass-lifecycle.pcap',
     'ka-v3-ipv6-ll-lifecycle.pcap',
     'tcpdump/vrrp-vrrp_print-oobr-2.pcap',
-  ].map((f) => readFileSync(`${SHARED}/vectors/${f}`));
+  ].map((f) => readFileSync(`${VECTORS}/${f}`));
   let analysed = 0;
   let refused = 0;
   for (let i = 0; i < 20_000; i++) {

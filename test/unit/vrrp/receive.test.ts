@@ -18,7 +18,7 @@ import {
   RECEIVE_REASONS,
   type ReceiveReason,
 } from '../../../src/vrrp/receive.js';
-import { SHARED } from '../../shared.js';
+import { VECTORS } from '../../fixtures.js';
 
 const CFG2: AdvertCheckConfig = {
   version: 2,
@@ -119,7 +119,7 @@ test('the real keepalived captures pass the checks of the configs they were made
     ],
   ];
   for (const [file, cfg] of cases) {
-    const pcap = readPcap(readFileSync(`${SHARED}/vectors/${file}`));
+    const pcap = readPcap(readFileSync(`${VECTORS}/${file}`));
     assert.ok(pcap.ok);
     let accepted = 0;
     for (const rec of pcap.records) {
