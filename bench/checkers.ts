@@ -22,7 +22,8 @@ import { createLab, type Lab, vrrpConf } from '../test/integration/daemon/lab.js
 import { NGINX, nginx } from '../test/integration/e2e/helpers.js';
 import { commandExists } from '../test/integration/harness/topology.js';
 import { type AdvertCapture, captureAdverts } from './adverts.js';
-import { daemonPid, envNum, labCleanup, manyPortsNginxConf, rssMb, runBench, sleep } from './lab-tools.js';
+import { daemonPid, envNum, manyPortsNginxConf, rssMb, runBench, sleep } from './lab-tools.js';
+import { benchCleanup } from './leftovers.js';
 
 const VIP = '192.0.2.100';
 const VRID = 61;
@@ -37,6 +38,18 @@ const DELAY_LOOP = envNum('DELAY_LOOP', 0.1);
 const IDLE_S = envNum('IDLE_S', 10);
 const WINDOW_S = envNum('WINDOW_S', 20);
 const SETTLE_S = envNum('SETTLE_S', 5);
+/** The daemon's extra environment, `;`-separated `NAME=value` (e.g. `MALLOC_ARENA_MAX=2`). */
+const DAEMON_ENV: Record<string, string> = Object.fromEntries(
+  (process.env.DAEMON_ENV ?? '')
+    .split(';')
+    .map((kv) => kv.trim().split('='))
+    .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''),
+);
+/** Extra global_defs lines, `;`-separated (e.g. `checker_priority 0;vrrp_priority -10`). */
+const GLOBAL_DEFS = (process.env.GLOBAL_DEFS ?? '')
+  .split(';')
+  .map((l) => l.trim())
+  .filter((l) => l !== '');
 
 // ---- the daemon's process: CPU and memory ----
 
@@ -50,15 +63,16 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-/** CPU seconds per thread (task id -> name and seconds). */
-function threadCpu(pid: number): Map<number, { name: string; s: number }> {
-  const out = new Map<number, { name: string; s: number }>();
+/** CPU seconds and nice value per thread (task id -> name, seconds, nice). */
+function threadCpu(pid: number): Map<number, { name: string; s: number; nice: number }> {
+  const out = new Map<number, { name: string; s: number; nice: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), { name, s: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+      // nice is field 19.
+      out.set(Number(tid), { name, s: (Number(f[11]) + Number(f[12])) / CLK_TCK, nice: Number(f[16]) });
     } catch {
       // the thread ended
     }
@@ -93,7 +107,14 @@ async function stub(lab: Lab): Promise<{ accepts: number; requests: number }> {
 
 function conf(withChecks: boolean): string {
   const lines = [
-    vrrpConf({ state: 'MASTER', priority: 150, version: 3, advertInt: 0.1, vips: [`${VIP}/24`], vrid: VRID }),
+    vrrpConf({
+      state: 'MASTER',
+      priority: 150,
+      version: 3,
+      advertInt: 0.1,
+      vips: [`${VIP}/24`],
+      vrid: VRID,
+    }).replace('global_defs {', ['global_defs {', ...GLOBAL_DEFS.map((l) => `  ${l}`)].join('\n')),
   ];
   if (!withChecks) return lines.join('\n');
   const vs = (n: number, servers: string[]) => [
@@ -182,7 +203,7 @@ const fmtTiming = (t: Timing) =>
 // ---- phases ----
 
 async function idlePhase(lab: Lab, adverts: AdvertCapture): Promise<{ t: Timing; cpu: number; rss: number }> {
-  const d = lab.start('vigil', 'dir', conf(false));
+  const d = lab.start('vigil', 'dir', conf(false), { env: DAEMON_ENV });
   try {
     await d.waitLog(/Entering MASTER STATE/);
     await sleep(1000);
@@ -210,12 +231,12 @@ interface StormResult {
   servers: number;
   oldestRunAgoMs: number;
   failures: Map<string, number>;
-  threads: { tid: number; name: string; cores: number }[];
+  threads: { tid: number; name: string; cores: number; nice: number }[];
   pid: number;
 }
 
 async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult> {
-  const d = lab.start('vigil', 'dir', conf(true));
+  const d = lab.start('vigil', 'dir', conf(true), { env: DAEMON_ENV });
   try {
     await d.waitLog(/Entering MASTER STATE/, { timeoutMs: 30000 });
     // Let every checker start (warmup is at most delay_loop) and the rate settle.
@@ -233,7 +254,12 @@ async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult
     const rss = rssMb(pid);
     const windowS = (t1 - t0) / 1000;
     const threads = [...th1]
-      .map(([tid, v]) => ({ tid, name: v.name, cores: (v.s - (th0.get(tid)?.s ?? 0)) / windowS }))
+      .map(([tid, v]) => ({
+        tid,
+        name: v.name,
+        nice: v.nice,
+        cores: (v.s - (th0.get(tid)?.s ?? 0)) / windowS,
+      }))
       .sort((a, b) => b.cores - a.cores)
       .slice(0, 5);
     // Each HTTP_GET is one connection and one request; a TCP_CHECK is a connection only. The
@@ -292,7 +318,7 @@ async function main(): Promise<number> {
   }
   const lab = await createLab(['dir', 'srv', 'client']);
   const ng = nginx(lab, 'srv');
-  const cleanup = labCleanup(lab, ng);
+  const cleanup = benchCleanup(lab, () => ng.stop());
   try {
     // The director opens ~12,000 connections a second: a wide port range (this namespace only).
     await lab.topo.exec('dir', 'sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65000']);
@@ -308,7 +334,11 @@ async function main(): Promise<number> {
         `# vigil checker storm: ${TCP_SERVERS} TCP_CHECK + ${HTTP_SERVERS} HTTP_GET real servers, delay_loop ${DELAY_LOOP} s` +
           ` (wanted ${wantTcp.toFixed(0)} TCP/s + ${wantHttp.toFixed(0)} HTTP/s), nginx in its own namespace`,
       );
-      console.log(`# node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+      console.log(
+        `# node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}` +
+          (GLOBAL_DEFS.length > 0 ? `, global_defs + ${GLOBAL_DEFS.join('; ')}` : '') +
+          (process.env.DAEMON_ENV ? `, env ${process.env.DAEMON_ENV}` : ''),
+      );
       const idle = await idlePhase(lab, adverts);
       const storm = await stormPhase(lab, adverts);
       const checksPerS = storm.tcpPerS + storm.httpPerS;
@@ -334,7 +364,7 @@ async function main(): Promise<number> {
           `   CPU per 1,000 checks ${(((1000 * storm.cpuSeconds) / (checksPerS * storm.windowS)) * 1000).toFixed(1)} ms`,
       );
       console.log(
-        `busiest threads: ${storm.threads.map((t) => `${t.tid === storm.pid ? 'main thread' : t.name}[${t.tid}] ${(t.cores * 100).toFixed(1)}%`).join(', ')}`,
+        `busiest threads: ${storm.threads.map((t) => `${t.tid === storm.pid ? 'main thread' : t.name}[${t.tid}] ${(t.cores * 100).toFixed(1)}% nice ${t.nice}`).join(', ')}`,
       );
       console.log(
         `goal: under 50% of a core (${storm.cpuCores < 0.5 ? 'met' : 'NOT met'}), RSS under 100 MB (${storm.rss < 100 ? 'met' : 'NOT met'})`,

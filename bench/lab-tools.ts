@@ -1,11 +1,10 @@
 /**
- * What the namespace benchmarks share (not tests): the daemon's process as /proc shows it, an nginx
- * listening on many ports for real servers, and the clean-up of a run's namespaces.
+ * What the namespace benchmarks share (not tests): the daemon's process as /proc shows it and an
+ * nginx listening on many ports for real servers (the clean-up of a run is bench/leftovers.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { DaemonHandle, Lab } from '../test/integration/daemon/lab.js';
-import { type Nginx, nginxConf } from '../test/integration/e2e/helpers.js';
+import type { DaemonHandle } from '../test/integration/daemon/lab.js';
+import { nginxConf } from '../test/integration/e2e/helpers.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +57,8 @@ export function manyPortsNginxConf(
     prefix,
     ['listen 0.0.0.0:80;', ...listens.map((l) => `listen ${l};`), `root ${htmlDir};`, 'index index.html;'],
     [`server { listen ${statusListen}; location /st { stub_status; } }`],
-    { workers: 2, connections: 16384, files: 65536 },
+    16384,
+    2,
   );
 }
 
@@ -71,59 +71,4 @@ export function runBench(main: () => Promise<number>): void {
       process.exit(1);
     },
   );
-}
-
-/**
- * Whatever still runs inside this run's namespaces (on Ctrl-C during a storm, nginx workers were
- * seen to outlive their master): every such process was started by the benchmark.
- */
-export async function killLeftovers(lab: Lab): Promise<void> {
-  // Bounded: a parent may start a child between two kills, so look again until none is left.
-  for (let round = 0; round < 20; round++) {
-    let left = 0;
-    for (const h of lab.topo.hosts.values()) {
-      let out = '';
-      try {
-        out = execFileSync('ip', ['netns', 'pids', h.netns], { encoding: 'utf8' });
-      } catch {
-        // no such namespace (any more)
-      }
-      for (const pid of out
-        .split(/\s+/)
-        .filter((x) => /^\d+$/.test(x))
-        .map(Number)) {
-        if (pid === process.pid) continue;
-        left++;
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    if (left === 0) return;
-    await sleep(100);
-  }
-}
-
-/**
- * The run's clean-up (nginx first, then leftovers, then the lab), once, also on Ctrl-C: the
- * topology's own signal handler SIGKILLs the nginx master at once, which orphans its workers.
- */
-export function labCleanup(lab: Lab, ng: Nginx): () => Promise<void> {
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= ng
-      .stop()
-      .catch(() => undefined)
-      .then(() => killLeftovers(lab))
-      .then(() => lab.destroy());
-    return cleaning;
-  };
-  const stop = () => void cleanup().then(() => process.exit(130));
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return cleanup;
 }

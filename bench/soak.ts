@@ -28,7 +28,6 @@ import { commandExists } from '../test/integration/harness/topology.js';
 import {
   daemonPid,
   envNum,
-  labCleanup,
   manyPortsNginxConf,
   openFds,
   rssMb,
@@ -36,6 +35,7 @@ import {
   sleep,
   threadCount,
 } from './lab-tools.js';
+import { benchCleanup } from './leftovers.js';
 
 const SERVERS = Math.min(envNum('SERVERS', 1000), 9999);
 const SOAK_S = envNum('SOAK_S', 600);
@@ -185,7 +185,7 @@ async function main(): Promise<number> {
     }
   const lab = await createLab(['dir', 'srv']);
   const ng = nginx(lab, 'srv');
-  const cleanup = labCleanup(lab, ng);
+  const cleanup = benchCleanup(lab, () => ng.stop());
   try {
     const prefix = join(lab.dir, 'nginx-srv');
     const listens = Array.from({ length: SERVERS }, (_, i) => `${RS}:${BASE_PORT + i}`);

@@ -50,7 +50,18 @@ export type LifecycleEvent =
     }
   /** A line for notify_fifo and lvs_notify_fifo (`RS ... UP\n`, `VS ... DOWN\n`). */
   | { readonly type: 'fifo'; readonly line: string }
-  | { readonly type: 'mail'; readonly subject: string; readonly body: string };
+  | { readonly type: 'mail'; readonly subject: string; readonly body: string }
+  /** A real server entered or left service, or its weight moved (the event stream of the HTTP API). */
+  | {
+      readonly type: 'real-server';
+      readonly vs: string;
+      readonly rs: string;
+      readonly up: boolean;
+      readonly weight: number;
+      readonly reason: string;
+    }
+  /** A virtual server gained or lost quorum. */
+  | { readonly type: 'quorum'; readonly vs: string; readonly up: boolean; readonly reason: string };
 
 export interface AttemptRequest {
   readonly id: number;
@@ -124,6 +135,11 @@ interface VState {
   /** ha_suspend: none of its addresses is local, its checkers do not run (keepalived enabled = false). */
   suspended: boolean;
   rs: RState[];
+  /**
+   * This virtual server's part of the desired table, kept until a verdict changes it: an outcome
+   * that changes nothing must not cost a walk over every server (12,000 outcomes a second).
+   */
+  services?: readonly DesiredService[];
 }
 
 /** A real clock on Date.now() and setTimeout. */
@@ -194,6 +210,7 @@ export class HealthLifecycle {
     if (at === undefined || this.stopped) return;
     this.byAttempt.delete(id);
     const { vs, rs, c } = at;
+    const before = { alive: rs.alive, effective: rs.effective, sorry: vs.sorryAlive };
     c.running = undefined;
     c.lastRunAt = this.ports.clock.now;
     c.last = o;
@@ -237,7 +254,11 @@ export class HealthLifecycle {
     c.hasRun = true;
     const from = policy.scheduleFromStart ? (c.startedAt ?? this.ports.clock.now) : this.ports.clock.now;
     this.schedule(vs, rs, c, from + delay);
-    this.publish();
+    // Only this server's state and its virtual server's quorum can have changed (the table's inputs).
+    if (rs.alive !== before.alive || rs.effective !== before.effective || vs.sorryAlive !== before.sorry) {
+      vs.services = undefined;
+      this.publish();
+    }
   }
 
   /**
@@ -370,6 +391,7 @@ export class HealthLifecycle {
     }
     this.vss = next;
     for (const vs of next) {
+      vs.services = undefined;
       this.updateQuorum(vs, true);
       for (const rs of vs.rs)
         for (const c of rs.checkers)
@@ -395,64 +417,72 @@ export class HealthLifecycle {
     if (this.stopped) return { services: [] };
     const services: DesiredService[] = [];
     for (const vs of this.vss) {
-      const p = vs.plan;
-      const sorryActive = p.sorry !== undefined && vs.sorryAlive;
-      const dests = new Map<string, DesiredDest>();
-      const add = (d: DesiredDest) => {
-        const k = destKey(d);
-        const prev = dests.get(k);
-        if (prev === undefined || prev.weight < d.weight) dests.set(k, d);
-      };
-      for (const rs of vs.rs) {
-        const serving = rs.alive && !sorryActive;
-        if (!serving && !rs.plan.inhibit) continue;
-        const r = rs.plan;
-        add({
-          family: r.family,
-          address: r.address,
-          port: r.port,
-          weight: serving ? realWeight(rs.effective) : 0,
-          method: r.method,
-          ...(r.uThreshold !== undefined ? { uThreshold: r.uThreshold } : {}),
-          ...(r.lThreshold !== undefined ? { lThreshold: r.lThreshold } : {}),
-          sorry: false,
-        });
-      }
-      const s = p.sorry;
-      if (s !== undefined && (sorryActive || s.inhibit)) {
-        add({
-          family: s.family,
-          address: s.address,
-          port: s.port,
-          weight: sorryActive ? 1 : 0,
-          method: s.method,
-          sorry: true,
-        });
-      }
-      for (const a of p.services) {
-        services.push({
-          key:
-            a.fwmark !== undefined
-              ? `FWM ${a.fwmark} ${a.family}`
-              : `${p.protocol ?? 'UDP'} ${destKey({ address: a.address ?? '', port: a.port ?? 0 })}`,
-          vs: p.name,
-          family: a.family,
-          ...(a.fwmark === undefined && p.protocol !== undefined ? { protocol: p.protocol } : {}),
-          ...(a.address !== undefined ? { address: a.address, port: a.port ?? 0 } : {}),
-          ...(a.fwmark !== undefined ? { fwmark: a.fwmark } : {}),
-          scheduler: p.scheduler,
-          ...(p.persistenceTimeoutS !== undefined ? { persistenceTimeoutS: p.persistenceTimeoutS } : {}),
-          ...(p.persistenceGranularity !== undefined
-            ? { persistenceGranularity: p.persistenceGranularity }
-            : {}),
-          ...(p.persistenceEngine !== undefined ? { persistenceEngine: p.persistenceEngine } : {}),
-          ...(p.schedFlags !== undefined ? { schedFlags: p.schedFlags } : {}),
-          ...(p.onePacket ? { onePacket: true } : {}),
-          dests: [...dests.values()].filter((d) => d.family === a.family || d.method === 'TUN'),
-        });
-      }
+      vs.services ??= this.vsServices(vs);
+      services.push(...vs.services);
     }
     return { services };
+  }
+
+  /** One virtual server's services in the desired table (one per address of a group). */
+  private vsServices(vs: VState): DesiredService[] {
+    const services: DesiredService[] = [];
+    const p = vs.plan;
+    const sorryActive = p.sorry !== undefined && vs.sorryAlive;
+    const dests = new Map<string, DesiredDest>();
+    const add = (d: DesiredDest) => {
+      const k = destKey(d);
+      const prev = dests.get(k);
+      if (prev === undefined || prev.weight < d.weight) dests.set(k, d);
+    };
+    for (const rs of vs.rs) {
+      const serving = rs.alive && !sorryActive;
+      if (!serving && !rs.plan.inhibit) continue;
+      const r = rs.plan;
+      add({
+        family: r.family,
+        address: r.address,
+        port: r.port,
+        weight: serving ? realWeight(rs.effective) : 0,
+        method: r.method,
+        ...(r.uThreshold !== undefined ? { uThreshold: r.uThreshold } : {}),
+        ...(r.lThreshold !== undefined ? { lThreshold: r.lThreshold } : {}),
+        sorry: false,
+      });
+    }
+    const s = p.sorry;
+    if (s !== undefined && (sorryActive || s.inhibit)) {
+      add({
+        family: s.family,
+        address: s.address,
+        port: s.port,
+        weight: sorryActive ? 1 : 0,
+        method: s.method,
+        sorry: true,
+      });
+    }
+    for (const a of p.services) {
+      services.push({
+        key:
+          a.fwmark !== undefined
+            ? `FWM ${a.fwmark} ${a.family}`
+            : `${p.protocol ?? 'UDP'} ${destKey({ address: a.address ?? '', port: a.port ?? 0 })}`,
+        vs: p.name,
+        family: a.family,
+        ...(a.fwmark === undefined && p.protocol !== undefined ? { protocol: p.protocol } : {}),
+        ...(a.address !== undefined ? { address: a.address, port: a.port ?? 0 } : {}),
+        ...(a.fwmark !== undefined ? { fwmark: a.fwmark } : {}),
+        scheduler: p.scheduler,
+        ...(p.persistenceTimeoutS !== undefined ? { persistenceTimeoutS: p.persistenceTimeoutS } : {}),
+        ...(p.persistenceGranularity !== undefined
+          ? { persistenceGranularity: p.persistenceGranularity }
+          : {}),
+        ...(p.persistenceEngine !== undefined ? { persistenceEngine: p.persistenceEngine } : {}),
+        ...(p.schedFlags !== undefined ? { schedFlags: p.schedFlags } : {}),
+        ...(p.onePacket ? { onePacket: true } : {}),
+        dests: [...dests.values()].filter((d) => d.family === a.family || d.method === 'TUN'),
+      });
+    }
+    return services;
   }
 
   status(): VirtualServerStatus[] {
@@ -622,7 +652,7 @@ export class HealthLifecycle {
     }
     const target = p.weight + rs.checkers.reduce((n, c) => n + c.contribution, 0);
     if (target !== rs.effective) this.updateWeight(vs, rs, target, false);
-    if (numFailed(rs) === 0 && !rs.alive) this.performSvrState(vs, rs, true);
+    if (numFailed(rs) === 0 && !rs.alive) this.performSvrState(vs, rs, true, 'reload');
     return rs;
   }
 
@@ -741,12 +771,15 @@ export class HealthLifecycle {
     }
     c.hasRun = true;
     const failed = numFailed(rs);
-    if (up ? failed <= 1 : failed === 0) this.performSvrState(vs, rs, up);
+    const why = up
+      ? `${c.plan.type} succeeded`
+      : `${c.plan.type} failed${c.last !== undefined && !c.last.ok ? `: ${c.last.reason}` : ''}`;
+    if (up ? failed <= 1 : failed === 0) this.performSvrState(vs, rs, up, why);
     c.isUp = up;
   }
 
   /** perform_svr_state. */
-  private performSvrState(vs: VState, rs: RState, alive: boolean): void {
+  private performSvrState(vs: VState, rs: RState, alive: boolean, reason: string): void {
     if (rs.alive === alive) return;
     const inh = rs.plan.inhibit;
     const verb = alive ? (inh ? 'Enabling' : 'Adding') : inh ? 'Disabling' : 'Removing';
@@ -755,8 +788,20 @@ export class HealthLifecycle {
       `${verb} service ${rs.plan.name} ${inh ? 'of' : alive ? 'to' : 'from'} VS ${vs.plan.name}`,
     );
     rs.alive = alive;
+    this.serverEvent(vs, rs, reason);
     this.rsNotifies(vs, rs, false);
     this.updateQuorum(vs, false);
+  }
+
+  private serverEvent(vs: VState, rs: RState, reason: string): void {
+    this.ports.emit({
+      type: 'real-server',
+      vs: vs.plan.name,
+      rs: rs.plan.name,
+      up: rs.alive,
+      weight: realWeight(rs.effective),
+      reason,
+    });
   }
 
   /** do_rs_notifies: notify_up/notify_down and the FIFO line. */
@@ -782,7 +827,9 @@ export class HealthLifecycle {
     const s = p.sorry;
     if (!vs.quorumUp && w >= threshold) {
       vs.quorumUp = true;
-      this.log('info', `Gained quorum ${p.quorum}+${p.hysteresis}=${threshold} <= ${w} for VS ${p.name}`);
+      const line = `Gained quorum ${p.quorum}+${p.hysteresis}=${threshold} <= ${w} for VS ${p.name}`;
+      this.log('info', line);
+      this.ports.emit({ type: 'quorum', vs: p.name, up: true, reason: line });
       if (s !== undefined && vs.sorryAlive) {
         this.log('info', `${s.inhibit ? 'Disabling' : 'Removing'} sorry server ${s.name} from VS ${p.name}`);
         vs.sorryAlive = false;
@@ -794,10 +841,9 @@ export class HealthLifecycle {
       (init && !vs.quorumUp && s !== undefined && !vs.sorryAlive)
     ) {
       vs.quorumUp = false;
-      this.log(
-        'info',
-        `${init ? 'Starting with quorum down' : 'Lost quorum'} ${p.quorum}-${p.hysteresis}=${threshold} > ${w} for VS ${p.name}`,
-      );
+      const line = `${init ? 'Starting with quorum down' : 'Lost quorum'} ${p.quorum}-${p.hysteresis}=${threshold} > ${w} for VS ${p.name}`;
+      this.log('info', line);
+      this.ports.emit({ type: 'quorum', vs: p.name, up: false, reason: line });
       if (s !== undefined && !vs.sorryAlive) {
         this.log('info', `${s.inhibit ? 'Enabling' : 'Adding'} sorry server ${s.name} to VS ${p.name}`);
         this.log('info', `Removing alive servers from the pool for VS ${p.name}`);
@@ -839,6 +885,13 @@ export class HealthLifecycle {
     const threshold = vs.plan.quorum - vs.plan.hysteresis;
     const w = this.weightSum(vs);
     if (stopping || (vs.quorumUp && (w === 0 || w < threshold))) {
+      if (vs.quorumUp)
+        this.ports.emit({
+          type: 'quorum',
+          vs: vs.plan.name,
+          up: false,
+          reason: stopping ? 'shutdown' : `servers removed: weight ${w} < ${threshold}`,
+        });
       vs.quorumUp = false;
       this.vsNotifies(vs, false, threshold, w, stopping);
     }
@@ -858,6 +911,7 @@ export class HealthLifecycle {
       return;
     }
     rs.alive = false;
+    this.serverEvent(vs, rs, stopping ? 'shutdown' : 'removed from the configuration');
     if (!vs.plan.omega && stopping) return;
     this.rsNotifies(vs, rs, stopping);
     if (rs.plan.smtpAlert) {
@@ -895,6 +949,7 @@ export class HealthLifecycle {
       'info',
       `Changing weight from ${before} to ${after} for ${rs.alive ? '' : 'in'}active service ${rs.plan.name} of VS ${vs.plan.name}`,
     );
+    this.serverEvent(vs, rs, `weight ${before} -> ${after}`);
     if (updateQuorum) this.updateQuorum(vs, false);
   }
 

@@ -8,7 +8,8 @@
  * - `defaults`: keepalived's retry and delay_before_retry for the type (checkers.md section 1);
  * - `create(spec, target, env)`: called once per configured checker and configuration (a reload
  *   creates them again; state that must survive a reload belongs to the life cycle); returns the attempt function, which must resolve (never reject) within `ctx.timeoutMs`,
- *   end at once when `ctx.signal` aborts, and leave no socket, process or timer behind;
+ *   end at once when `ctx.signal` aborts, and leave no socket, process or timer behind, nor a
+ *   listener on `ctx.signal` (one checker's attempts share it until it aborts);
  * - optional `scheduleFromStart` (MISC_CHECK), `retriesEachCycle` (SMTP_CHECK) and
  *   `retriesWhileDown` (TCP_CHECK): keepalived's per-checker scheduling differences.
  */

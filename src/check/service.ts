@@ -21,6 +21,8 @@ import type { CheckAttempt, CheckerEnv, CheckOutcome } from './types.js';
 
 /** How long past its own limit an attempt may take before it is cut off as failed. */
 export const ATTEMPT_GRACE_MS = 5000;
+/** How often the overrun attempts are looked for (so a cut-off comes up to this late). */
+const SWEEP_MS = 1000;
 
 export interface CheckerServiceOptions {
   readonly registry: CheckerRegistry;
@@ -29,6 +31,8 @@ export interface CheckerServiceOptions {
   readonly clock?: LifecycleClock & { cancelAll?(): void };
   readonly random?: () => number;
   readonly bootstrapDelayMs?: number;
+  /** Each attempt's duration and verdict (the checker latency histogram of /metrics). */
+  readonly observe?: (type: string, ok: boolean, ms: number) => void;
 }
 
 export class CheckerService {
@@ -40,15 +44,34 @@ export class CheckerService {
   private readonly urlAttempts = new WeakMap<CheckerPlan, CheckAttempt[]>();
   private plan: CheckPlan;
   private readonly watchers: (() => void)[] = [];
-  private readonly running = new Map<number, { abort: AbortController; guard: NodeJS.Timeout }>();
+  /**
+   * One abort controller per configured checker, shared by its attempts until one is aborted (a
+   * checker has one attempt at a time; a fresh controller and its first listener cost ~2 KB each
+   * attempt, 20 MB/s in a storm). Modules remove what they add to the signal (registry.ts).
+   */
+  private readonly controllers = new WeakMap<CheckerPlan, AbortController>();
+  /** Attempts under way: their abort and when the sweep cuts them off. */
+  private readonly running = new Map<
+    number,
+    { abort: AbortController; cutOffAt: number; type: string; startedAt: number }
+  >();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     plan: CheckPlan,
     private readonly opts: CheckerServiceOptions,
   ) {
     this.clock = opts.clock ?? realClock();
-    this.applier = new SerialApplier(opts.driver, (e) =>
-      opts.emit({ type: 'log', level: 'error', message: `LVS table not applied: ${String(e)}` }),
+    this.applier = new SerialApplier(
+      opts.driver,
+      (e) => opts.emit({ type: 'log', level: 'error', message: `LVS table not applied: ${String(e)}` }),
+      // Verdict to kernel (bench/dataplane reads this line).
+      (total, queued) =>
+        opts.emit({
+          type: 'log',
+          level: 'debug',
+          message: `LVS table in the kernel ${total.toFixed(1)} ms after the change (${queued.toFixed(1)} ms queued)`,
+        }),
     );
     this.plan = this.admitted(plan);
     this.lc = new HealthLifecycle(this.plan, {
@@ -123,6 +146,8 @@ export class CheckerService {
     this.lc.stop();
     for (const stop of this.watchers.splice(0)) stop();
     for (const id of [...this.running.keys()]) this.abort(id);
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     this.clock.cancelAll?.();
     await this.applier.stop();
   }
@@ -165,25 +190,21 @@ export class CheckerService {
   private run(req: AttemptRequest): void {
     const attempt =
       req.url !== undefined ? this.urlAttemptFor(req.checker, req.url) : this.attemptFor(req.checker);
-    const abort = new AbortController();
-    let done = false;
-    const finish = (o: CheckOutcome) => {
-      if (done) return;
-      done = true;
-      const r = this.running.get(req.id);
-      if (r !== undefined) clearTimeout(r.guard);
-      this.running.delete(req.id);
-      // Outside the attempt's own call stack: the life cycle may start the next one at once.
-      setImmediate(() => this.lc.outcome(req.id, o));
-    };
-    // A module that overruns its limit is cut off: the attempt fails and is aborted.
-    const guard = setTimeout(() => {
-      abort.abort();
-      finish({ ok: false, reason: 'timed out' });
-    }, req.checker.attemptTimeoutMs + ATTEMPT_GRACE_MS);
-    this.running.set(req.id, { abort, guard });
+    let abort = this.controllers.get(req.checker);
+    if (abort === undefined || abort.signal.aborted) {
+      abort = new AbortController();
+      this.controllers.set(req.checker, abort);
+    }
+    // A module that overruns its limit is cut off by the sweep: the attempt fails and is aborted.
+    this.running.set(req.id, {
+      abort,
+      cutOffAt: Date.now() + req.checker.attemptTimeoutMs + ATTEMPT_GRACE_MS,
+      type: req.checker.type,
+      startedAt: performance.now(),
+    });
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS);
     if (attempt === undefined) {
-      finish({ ok: false, reason: `no module for ${req.checker.type}` });
+      this.finish(req.id, { ok: false, reason: `no module for ${req.checker.type}` });
       return;
     }
     let p: Promise<CheckOutcome>;
@@ -192,14 +213,40 @@ export class CheckerService {
     } catch (e) {
       p = Promise.resolve({ ok: false, reason: (e as Error).message });
     }
-    p.then(finish, (e: unknown) => finish({ ok: false, reason: e instanceof Error ? e.message : String(e) }));
+    p.then(
+      (o) => this.finish(req.id, o),
+      (e: unknown) => this.finish(req.id, { ok: false, reason: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
+  /** The first verdict of attempt `id` goes to the life cycle; a later one (cut off) is dropped. */
+  private finish(id: number, o: CheckOutcome): void {
+    const r = this.running.get(id);
+    if (r === undefined) return;
+    this.running.delete(id);
+    this.opts.observe?.(r.type, o.ok, performance.now() - r.startedAt);
+    // Outside the attempt's own call stack: the life cycle may start the next one at once.
+    queueMicrotask(() => this.lc.outcome(id, o));
+  }
+
+  /** Cuts off the attempts past their limit (one timer for all of them, not one per attempt). */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, r] of this.running) {
+      if (r.cutOffAt > now) continue;
+      r.abort.abort();
+      this.finish(id, { ok: false, reason: 'timed out' });
+    }
+    if (this.running.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private abort(id: number): void {
     const r = this.running.get(id);
     if (r === undefined) return;
-    clearTimeout(r.guard);
-    r.abort.abort();
     this.running.delete(id);
+    r.abort.abort();
   }
 }

@@ -151,6 +151,11 @@ export interface GlobalDefs extends Located {
   readonly nftables?: string;
   /** `nftables_priority`: the base chains' priority (keepalived: -1). */
   readonly nftablesPriority?: number;
+  /** `vrrp_priority` / `checker_priority`: the nice value (-20..19) of the VRRP / checker thread. */
+  readonly vrrpPriority?: number;
+  readonly checkerPriority?: number;
+  /** `vrrp_rt_priority`: SCHED_RR priority (1..99) of the VRRP thread; the nice value is then not set. */
+  readonly vrrpRtPriority?: number;
   readonly nftablesCounters: boolean;
   /** `nftables_ifindex`: link-local VIPs always matched by interface index, never by name. */
   readonly nftablesIfindex: boolean;

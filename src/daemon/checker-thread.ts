@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LifecycleEvent } from '../check/lifecycle.js';
+import type { CheckPlan } from '../check/plan.js';
 import type { LvsView } from '../lvs/driver.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
 import type { VirtualServerStatus } from './status-types.js';
@@ -13,10 +14,31 @@ export interface CheckerThreadHooks {
   readonly onFatal: (message: string) => void;
 }
 
+/**
+ * The checker thread's heap (bench/README.md "Checker storm"). A storm of attempts allocates
+ * ~80 MB/s of short-lived sockets and closures:
+ * - young generation: V8's default lets it grow to 3 x 16 MB, all resident; half of it saves ~10 MB.
+ *   Smaller, scavenges come so often that the delay_loop timers survive them and are promoted,
+ *   which costs CPU and old space instead.
+ * - old generation: V8 lets the old space grow to 4x what a full GC leaves when the heap may reach
+ *   gigabytes, only ~1.4x under a 512 MB limit (MemoryController's growing factor): ~30 MB less
+ *   garbage resident, at the cost of a short full GC every few seconds. The limit is far above
+ *   what the checkers hold (~10 KB each; a thread past it ends and is respawned), and grows
+ *   with the number of checkers.
+ */
+export const CHECKER_YOUNG_GENERATION_MB = 24;
+
+export function checkerOldGenerationMb(plan: CheckPlan): number {
+  let checkers = 0;
+  for (const vs of plan.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length;
+  return Math.max(512, Math.ceil(checkers / 16));
+}
+
 export class CheckerThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, (v: VirtualServerStatus[]) => void>();
   private readonly pendingLvs = new Map<number, (v: LvsView) => void>();
+  private readonly pendingMetrics = new Map<number, (v: string) => void>();
   private nextId = 1;
   private onStopped: (() => void) | undefined;
   private dead = false;
@@ -31,7 +53,13 @@ export class CheckerThread {
     hooks: CheckerThreadHooks,
     url = new URL('./checker-worker.js', import.meta.url),
   ) {
-    this.worker = new Worker(url, { workerData: config });
+    this.worker = new Worker(url, {
+      workerData: config,
+      resourceLimits: {
+        maxYoungGenerationSizeMb: CHECKER_YOUNG_GENERATION_MB,
+        maxOldGenerationSizeMb: checkerOldGenerationMb(config.plan),
+      },
+    });
     this.worker.on('message', (m: FromChecker) => {
       switch (m.type) {
         case 'event':
@@ -44,6 +72,10 @@ export class CheckerThread {
         case 'lvs':
           this.pendingLvs.get(m.id)?.(m.view);
           this.pendingLvs.delete(m.id);
+          break;
+        case 'metrics':
+          this.pendingMetrics.get(m.id)?.(m.text);
+          this.pendingMetrics.delete(m.id);
           break;
         case 'stopped':
           this.onStopped?.();
@@ -76,7 +108,7 @@ export class CheckerThread {
   /** Sends a request with a fresh id; its answer resolves it, or it rejects after timeoutMs. */
   private ask<T>(
     pending: Map<number, (v: T) => void>,
-    type: 'status' | 'lvs',
+    type: 'status' | 'lvs' | 'metrics',
     timeoutMs: number,
   ): Promise<T> {
     const id = this.nextId++;
@@ -96,6 +128,11 @@ export class CheckerThread {
   /** The LVS data plane's view (table and counters) for `vigil lvs`. */
   lvs(timeoutMs = 5000): Promise<LvsView> {
     return this.ask(this.pendingLvs, 'lvs', timeoutMs);
+  }
+
+  /** The thread's Prometheus text (servers, checker latency), for /metrics. */
+  metrics(timeoutMs = 2000): Promise<string> {
+    return this.ask(this.pendingMetrics, 'metrics', timeoutMs);
   }
 
   /** The servers leave the table (omega notifications included), then the thread ends. */
@@ -198,6 +235,10 @@ export class CheckerSupervisor {
 
   lvs(): Promise<LvsView> {
     return this.thread?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } });
+  }
+
+  metrics(): Promise<string> {
+    return this.thread?.metrics() ?? Promise.resolve('');
   }
 
   async stop(): Promise<void> {

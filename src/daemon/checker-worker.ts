@@ -7,10 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
+import { CheckerThreadMetrics } from '../http/metrics.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
 import { type LocalAddressWatch, watchLocalAddresses } from './local-addresses.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
+import { setThreadNice } from './thread-priority.js';
 
 if (parentPort === null) throw new Error('checker-worker must run as a worker thread');
 const port = parentPort;
@@ -19,17 +21,24 @@ const post = (m: FromChecker) => port.postMessage(m);
 const usesHaSuspend = (c: CheckerWorkerConfig) => c.plan.virtualServers.some((v) => v.haSuspend);
 
 async function main(config: CheckerWorkerConfig): Promise<void> {
+  // checker_priority: below the VRRP thread, so that a storm of checks does not delay adverts.
+  const niceError = setThreadNice(config.nice);
+  if (niceError !== undefined)
+    post({ type: 'event', event: { type: 'log', level: 'info', message: niceError } });
   // The data plane: --lvs-driver, else IPVS when the kernel has it, else nftables (src/lvs/select.ts).
   const driver = lazyDriver({
     forced: config.lvsDriver,
     plan: config.plan,
+    ...(config.ipvsRecord !== undefined ? { ipvsRecord: config.ipvsRecord } : {}),
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });
+  const metrics = config.metrics ? new CheckerThreadMetrics() : undefined;
   const service = new CheckerService(config.plan, {
     registry: defaultRegistry,
     driver,
     emit: (event) => post({ type: 'event', event }),
+    ...(metrics !== undefined ? { observe: (t, ok, ms) => metrics.observe(t, ok, ms) } : {}),
   });
   const log = (level: 'warning' | 'error', message: string) =>
     post({ type: 'event', event: { type: 'log', level, message } });
@@ -62,6 +71,11 @@ async function main(config: CheckerWorkerConfig): Promise<void> {
           (view) => post({ type: 'lvs', id: m.id, view }),
           (e: unknown) =>
             post({ type: 'lvs', id: m.id, view: { driver: `error: ${String(e)}`, table: { services: [] } } }),
+        );
+        break;
+      case 'metrics':
+        void (metrics?.text(service.status()) ?? Promise.resolve('')).then((text) =>
+          post({ type: 'metrics', id: m.id, text }),
         );
         break;
       case 'reload':

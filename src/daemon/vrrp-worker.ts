@@ -9,6 +9,7 @@ import { createKernelPorts } from './kernel-ports.js';
 import { combineTracking } from './link-tracking.js';
 import type { FromWorker, PrimaryInterfacePlan, ToWorker, WorkerConfig } from './messages.js';
 import { type InstancePlan, noSourceReason, resolveSource, withSource } from './plan.js';
+import { setThreadNice, setThreadRealtime } from './thread-priority.js';
 import { VrrpEngine } from './vrrp-engine.js';
 
 if (parentPort === null) throw new Error('vrrp-worker must run as a worker thread');
@@ -17,6 +18,14 @@ const port = parentPort;
 const post = (m: FromWorker) => port.postMessage(m);
 
 async function main(config: WorkerConfig): Promise<void> {
+  const niceError = setThreadNice(config.nice);
+  if (niceError !== undefined)
+    post({ type: 'event', event: { type: 'log', level: 'info', message: niceError } });
+  if (config.rtPriority !== undefined)
+    setThreadRealtime(config.rtPriority, (error) => {
+      if (error !== undefined)
+        post({ type: 'event', event: { type: 'log', level: 'warning', message: error } });
+    });
   const kernel = await createKernelPorts(config, (event) => post({ type: 'event', event }));
   // Advert sources come from the live address table: an instance whose interface has no address
   // yet (DHCP at boot) or whose unicast_src_ip is not on the host waits in FAULT until it appears.

@@ -9,6 +9,7 @@ import type { DesiredDest, DesiredService, DesiredTable } from '../check/table.j
 
 import type { LvsDriver, LvsDriverKind, LvsView } from './driver.js';
 import { IpvsDriver, ipvsAvailable as ipvsFamilyResolves } from './ipvs-driver.js';
+import { fileOwnershipStore } from './ipvs-ownership.js';
 import { NftLvsDriver } from './nft-driver.js';
 import { unsupportedReason } from './nft-ruleset.js';
 
@@ -51,20 +52,25 @@ export interface FlushOptions {
   readonly lvsFlushOnStop?: boolean;
 }
 
-export function defaultFactories(log: DriverLog, flush: FlushOptions = {}): DriverFactories {
+/**
+ * The drivers as the daemon runs them. `ipvsRecord`: the file where the IPVS driver records the
+ * services it creates, so that a restart after a crash adopts them (src/lvs/ipvs-ownership.ts).
+ */
+export function defaultFactories(
+  log: DriverLog,
+  flush: FlushOptions = {},
+  ipvsRecord?: string,
+): DriverFactories {
   return {
     nftables: () => new NftLvsDriver({ log, adopt: !flush.lvsFlush }),
-    ipvs: () => {
-      const d = new IpvsDriver({
-        log: (line) => log('error', line),
+    ipvs: () =>
+      // `vigil lvs`: the driver's own view() reads the table with its counters and rates.
+      new IpvsDriver({
+        log: (line, level = 'error') => log(level, line),
         flushAtStart: flush.lvsFlush === true,
         flushOnStop: flush.lvsFlushOnStop === true,
-      });
-      // `vigil lvs`: the table this driver holds in the kernel.
-      return Object.assign(d, {
-        view: async (): Promise<LvsView> => ({ driver: 'ipvs', table: d.current() }),
-      });
-    },
+        ...(ipvsRecord !== undefined ? { ownership: fileOwnershipStore(ipvsRecord) } : {}),
+      }),
   };
 }
 
@@ -117,10 +123,12 @@ export function lazyDriver(opts: {
   readonly log: DriverLog;
   readonly probe?: () => Promise<boolean>;
   readonly factories?: DriverFactories;
+  /** Where the IPVS driver records the services it created (defaultFactories). */
+  readonly ipvsRecord?: string;
   /** Used when the chosen driver is not in this build. */
   readonly fallback: () => LvsDriver;
 }): LvsDriver & { readonly choice: Promise<LvsChoice> } {
-  const factories = opts.factories ?? defaultFactories(opts.log, opts.plan);
+  const factories = opts.factories ?? defaultFactories(opts.log, opts.plan, opts.ipvsRecord);
   const choice = chooseLvsDriver(opts.forced, opts.probe);
   const driver: Promise<LvsDriver> = choice.then((c) => {
     if (c.kind === 'nftables') {

@@ -61,8 +61,8 @@ export function formatPair(address: string, port: number): string {
 }
 
 /**
- * Connects to `target` within `timeoutMs`. On success the socket is paused (no 'data' yet) and the
- * caller owns it; `deadline` is when the connect timer would have fired (SSL_GET's handshake must
+ * Connects to `target` within `timeoutMs`. On success the caller owns the socket, which emits no
+ * 'data' until the caller listens or resumes it; `deadline` is when the connect timer would have fired (SSL_GET's handshake must
  * finish by then, as keepalived keeps the connect thread's timer for SSL_connect). On failure
  * nothing is left open.
  */
@@ -119,7 +119,9 @@ export function openConnection(
 /** A paused, unconnected socket; through the addon when SO_MARK or SO_BINDTODEVICE is needed. */
 function makeSocket(target: ConnectTarget): Socket {
   const needsAddon = (target.fwmark !== undefined && target.fwmark !== 0) || target.bindIf !== undefined;
-  if (!needsAddon) return new Socket({ pauseOnCreate: true } as ConstructorParameters<typeof Socket>[0]);
+  // A plain socket emits no 'data' before its owner listens (paused mode buffers); pauseOnCreate
+  // would cost ~2 KB more per attempt (bench/README.md "Checker storm").
+  if (!needsAddon) return new Socket();
   const k = kernel();
   const fd = k.socket(target.family === 'ipv6' ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP);
   try {

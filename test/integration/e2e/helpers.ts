@@ -153,25 +153,24 @@ export interface Nginx {
 /**
  * An nginx.conf for a foreground nginx whose pid file and logs live under `prefix`, with one
  * `server { ... }` made of `server` lines. Workers run as root: test directories are 0700 root.
- * `size` scales it up for benchmarks (workers, connections per worker, open files).
+ * `connections` (default 64) per worker; past 1,024 the workers' file limit is raised to match.
+ * `workers` (default 1): nginx worker processes.
  */
 export function nginxConf(
   prefix: string,
   server: readonly string[],
   http: readonly string[] = [],
-  size: { readonly workers: number; readonly connections: number; readonly files?: number } = {
-    workers: 1,
-    connections: 64,
-  },
+  connections = 64,
+  workers = 1,
 ): string {
   return [
     'user root;',
-    `worker_processes ${size.workers};`,
-    ...(size.files !== undefined ? [`worker_rlimit_nofile ${size.files};`] : []),
+    `worker_processes ${workers};`,
+    ...(connections > 1024 ? [`worker_rlimit_nofile ${4 * connections};`] : []),
     'daemon off;',
     `pid ${join(prefix, 'nginx.pid')};`,
     `error_log ${join(prefix, 'logs', 'error.log')};`,
-    `events { worker_connections ${size.connections}; }`,
+    `events { worker_connections ${connections}; }`,
     'http {',
     '  access_log off;',
     ...http.map((l) => `  ${l}`),

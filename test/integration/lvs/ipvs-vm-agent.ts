@@ -2,10 +2,11 @@
  * Runs INSIDE the IPVS test VM (ipvs-vm.test.ts boots it): drives the real kernel IPVS with
  * IpvsDriver and prints what `ipvsadm -Ln` and the driver's read-back show after each step, as
  * `@@STEP <name>` blocks and one `@@JSON <json>` line per step, for the host-side test to check.
+ * The driver scenario ends with the daemon itself: SIGKILLed, then restarted to adopt its table.
  * Usage: node dist/test/integration/lvs/ipvs-vm-agent.js driver|keepalived
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultRegistry } from '../../../src/check/registry.js';
@@ -16,7 +17,9 @@ import { fsConfigSource } from '../../../src/config/fs-source.js';
 import { readHostFacts } from '../../../src/config/host-facts.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { checkPlan } from '../../../src/daemon/daemon.js';
+import { formatLvs } from '../../../src/lvs/format.js';
 import { IpvsDriver, ipvsAvailable } from '../../../src/lvs/ipvs-driver.js';
+import { ipvsRecordPath } from '../../../src/lvs/ipvs-ownership.js';
 import { dest } from '../../lvs-fixtures.js';
 
 const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8' });
@@ -126,22 +129,21 @@ async function driverScenario(): Promise<void> {
   ip('addr', 'add', '192.0.2.100/32', 'dev', 'vg0');
   ip('link', 'set', 'vg0', 'up');
   ip('route', 'add', '198.51.100.0/24', 'dev', 'vg0');
-  await new Promise<void>((resolve) => {
-    const c = connect({ host: '192.0.2.100', port: 80, timeout: 1500 });
-    const done = () => {
-      c.destroy();
-      resolve();
-    };
-    c.on('timeout', done);
-    c.on('error', done);
-    c.on('connect', done);
-  });
+  await connectOnce('192.0.2.100', 80);
   // The kernel folds its per-CPU counters into what it reports every 2 s (ip_vs_est.c).
   await sleep(4000);
   const counted = (await driver.read()).find(
     (e) => e.service.address === '192.0.2.100' && e.service.port === 80,
   );
+  // `vigil lvs --rate` from the driver's view, and ipvsadm's own --rate around it (the estimator
+  // may tick in between: the test accepts a match with either).
+  const rateLines = async () => formatLvs(await driver.view(), { rate: true });
+  const vigilRate = [await rateLines()];
+  const ipvsadmRate = ipvsadm('-Ln', '--rate', '-t', '192.0.2.100:80');
+  vigilRate.push(await rateLines());
   step('traffic', {
+    vigilRate,
+    ipvsadmRate,
     ipvsadmStats: ipvsadm('-Ln', '--stats', '--exact', '-t', '192.0.2.100:80'),
     service: counted?.service.stats,
     dests: counted?.dests.map((d) => ({
@@ -153,6 +155,155 @@ async function driverScenario(): Promise<void> {
   });
   await driver.stop();
   step('stopped', { commands: commands.splice(0) });
+  await crashScenario();
+}
+
+/** One TCP connection attempt (its SYN goes nowhere: the real servers are routed into a dummy). */
+function connectOnce(host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const c = connect({ host, port, timeout: 1500 });
+    const done = () => {
+      c.destroy();
+      resolve();
+    };
+    c.on('timeout', done);
+    c.on('error', done);
+    c.on('connect', done);
+  });
+}
+
+/** Polls `probe` until it returns a value, within `ms` (5 per second: the VM has one slow CPU). */
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}:\n${ipvsadm('-Ln')}`);
+    await sleep(200);
+  }
+}
+
+const CRASH_VIP = '192.0.2.100:80';
+
+/** The crash test's configuration: the VIP's real servers, and the foreign service's identity. */
+const crashConf = (servers: readonly (readonly [string, number])[]) => `global_defs {
+  router_id vm
+}
+virtual_server 192.0.2.100 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+${servers.map(([a, w]) => `  real_server ${a} 8080 {\n    weight ${w}\n  }`).join('\n')}
+}
+virtual_server 192.0.2.102 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 198.51.100.1 80 {
+    weight 1
+  }
+}
+`;
+
+/**
+ * Connections scheduled to the VIP, per service and real server, read over netlink (the same
+ * figures as `ipvsadm -Ln --stats`, shown by the `traffic` step; no process forked per poll).
+ */
+async function vipConns(reader: IpvsDriver): Promise<Map<string, number>> {
+  const e = (await reader.read()).find((x) => x.service.address === '192.0.2.100' && x.service.port === 80);
+  const out = new Map<string, number>();
+  if (e === undefined) return out;
+  out.set(CRASH_VIP, e.service.stats?.conns ?? 0);
+  for (const d of e.dests) out.set(`${d.address}:${d.port}`, d.stats?.conns ?? 0);
+  return out;
+}
+
+/** The daemon (dist/src/cli/main.js) in the foreground, logging to its output. */
+function startVigil(conf: string, pidFile: string) {
+  const main = new URL('../../../src/cli/main.js', import.meta.url).pathname;
+  const p = spawn(process.execPath, [main, '-n', '-l', '-f', conf, '-p', pidFile, '--lvs-driver=ipvs'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log: string[] = [];
+  p.stdout.on('data', (b: Buffer) => log.push(b.toString()));
+  p.stderr.on('data', (b: Buffer) => log.push(b.toString()));
+  const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  return { p, exited, log: () => log.join('') };
+}
+
+/**
+ * The daemon's table survives its crash and is adopted by the next one: vigil is SIGKILLed, the
+ * VIP still schedules connections, and a restarted vigil with a changed configuration edits the
+ * table in place (service and edited real server keep their counters) and leaves the service that
+ * ipvsadm created alone although the configuration names it.
+ */
+async function crashScenario(): Promise<void> {
+  const conf = '/tmp/vigil-crash.conf';
+  const pidFile = '/tmp/vigil-crash.pid';
+  const record = ipvsRecordPath(pidFile);
+  const first = ['198.51.100.1', '198.51.100.2', '198.51.100.3'] as const;
+  writeFileSync(conf, crashConf(first.map((a) => [a, 1] as const)));
+  let t0 = Date.now();
+  const one = startVigil(conf, pidFile);
+  const reader = new IpvsDriver({ loadModule: false });
+  await until(async () => ((await vipConns(reader)).size === 4 ? true : undefined), 'the first table');
+  console.log(`# vigil start → table: ${Date.now() - t0} ms`);
+  const firstTable = ipvsadm('-Ln');
+  const recorded = readFileSync(record, 'utf8');
+  one.p.kill('SIGKILL');
+  await one.exited;
+
+  // Dead vigil, live table: a new connection is scheduled and counted (the estimator folds the
+  // per-CPU counters every 2 s).
+  await connectOnce('192.0.2.100', 80);
+  const dead = await until(async () => {
+    const c = await vipConns(reader);
+    return (c.get(CRASH_VIP) ?? 0) >= 1 ? c : undefined;
+  }, 'the connection counted while vigil is dead');
+  // The new configuration: the server that took the connection goes to weight 5, one of the
+  // others leaves, 198.51.100.4 joins.
+  const chosen = first.find((a) => (dead.get(`${a}:8080`) ?? 0) >= 1) ?? first[0];
+  const leaving = first.find((a) => a !== chosen) ?? first[1];
+  const kept = first.find((a) => a !== chosen && a !== leaving) ?? first[2];
+  writeFileSync(
+    conf,
+    crashConf([
+      [chosen, 5],
+      [kept, 1],
+      ['198.51.100.4', 1],
+    ]),
+  );
+  t0 = Date.now();
+  const two = startVigil(conf, pidFile);
+  const adoptedDests = (c: Map<string, number>) => [...c.keys()].filter((k) => k !== CRASH_VIP).sort();
+  const want = [`${chosen}:8080`, `${kept}:8080`, '198.51.100.4:8080'].sort().join();
+  await until(
+    async () => (adoptedDests(await vipConns(reader)).join() === want ? true : undefined),
+    'the adopted table',
+  );
+  const adopted = ipvsadm('-Ln');
+  console.log(`# vigil restart → adopted table: ${Date.now() - t0} ms`);
+  await until(
+    async () => (/IPVS: adopting/.test(two.log()) ? true : undefined),
+    'the adoption logged',
+    10_000,
+  );
+  const afterConns = await vipConns(reader);
+  two.p.kill('SIGTERM');
+  await two.exited;
+  step('crash', {
+    chosen,
+    leaving,
+    firstTable,
+    recorded,
+    deadConns: Object.fromEntries(dead),
+    adopted,
+    afterConns: Object.fromEntries(afterConns),
+    log: two.log(),
+    recordAfterStop: existsSync(record),
+    stopped: ipvsadm('-Ln'),
+  });
+  await reader.stop(); // owns nothing: closes its socket
 }
 
 const DOWN_FILE = '/tmp/vigil-rs-down';

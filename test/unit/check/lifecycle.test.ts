@@ -816,3 +816,29 @@ test('ha_suspend: checkers run only while a virtual server address is local; sus
   plain.run(1000);
   assert.equal(plain.attempts.length, 1);
 });
+
+test('real-server and quorum changes are events with their reason (the HTTP API event stream)', () => {
+  const h = harness(twoTcp('', '  quorum 2'));
+  h.health.set('198.51.100.1', false);
+  h.lc.start();
+  h.run(1000);
+  const changes = h.events.filter((e) => e.type === 'real-server' || e.type === 'quorum');
+  assert.deepEqual(changes, [
+    { type: 'quorum', vs: VS, up: true, reason: `Gained quorum 2+0=2 <= 2 for VS ${VS}` },
+    {
+      type: 'real-server',
+      vs: VS,
+      rs: RS1,
+      up: false,
+      weight: 1,
+      reason: 'TCP_CHECK failed: connection refused',
+    },
+    { type: 'quorum', vs: VS, up: false, reason: `Lost quorum 2-0=2 > 1 for VS ${VS}` },
+  ]);
+  h.health.set('198.51.100.1', true);
+  h.run(30_000);
+  assert.deepEqual(h.events.filter((e) => e.type === 'real-server' || e.type === 'quorum').slice(3), [
+    { type: 'real-server', vs: VS, rs: RS1, up: true, weight: 1, reason: 'TCP_CHECK succeeded' },
+    { type: 'quorum', vs: VS, up: true, reason: `Gained quorum 2+0=2 <= 2 for VS ${VS}` },
+  ]);
+});

@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
 import type { GenlRequest } from '../../../src/kernel/genetlink-codec.js';
 import { NetlinkError } from '../../../src/kernel/netlink.js';
+import type { IpvsService } from '../../../src/lvs/ipvs-codec.js';
 import { type GenlTransport, IpvsDriver, toIpvsDest, toIpvsService } from '../../../src/lvs/ipvs-driver.js';
+import { fakeIpvs, memoryRecord } from './fake-ipvs.js';
 
 const dest = (address: string, weight: number): DesiredDest => ({
   family: 'ipv4',
@@ -218,4 +220,173 @@ test('lvs_flush_on_stop: stop deletes each own service at once (the kernel drops
   await d.stop();
   assert.deepEqual(k.sent.splice(0), ['del service TCP 192.0.2.100:80']);
   assert.deepEqual(d.current(), { services: [] });
+});
+
+const kernelService = (address: string, scheduler = 'wlc'): IpvsService => ({
+  family: 'ipv4',
+  protocol: 'TCP',
+  address,
+  port: 80,
+  scheduler,
+  flags: 0,
+  timeoutS: 0,
+  netmask: '255.255.255.255',
+});
+const serials = (k: ReturnType<typeof fakeIpvs>, id: string) => {
+  const s = k.table.get(id);
+  return s && { service: s.serial, dests: Object.fromEntries([...s.dests].map(([a, d]) => [a, d.serial])) };
+};
+
+test('a restarted driver adopts the services its record names: none deleted or created, real servers diffed', async () => {
+  const k = fakeIpvs();
+  const record = memoryRecord();
+  let recordAtCreate: readonly string[] = [];
+  const transport = {
+    ...k.transport,
+    request: (op: string, r: GenlRequest) => {
+      if (op === 'new service TCP 192.0.2.101:80') recordAtCreate = record.ids;
+      return k.transport.request(op, r);
+    },
+  };
+  const first = new IpvsDriver({ transport: () => transport, ownership: record });
+  const a = (dests: DesiredDest[]) => service('192.0.2.100', dests);
+  await first.apply(
+    table(
+      a([dest('198.51.100.1', 1), dest('198.51.100.2', 1), dest('198.51.100.3', 1)]),
+      service('192.0.2.101', [dest('198.51.100.1', 1)]),
+    ),
+  );
+  assert.deepEqual(
+    recordAtCreate,
+    ['ipv4 TCP 192.0.2.100:80', 'ipv4 TCP 192.0.2.101:80'],
+    'recorded before NEW_SERVICE',
+  );
+  assert.deepEqual(record.ids, ['ipv4 TCP 192.0.2.100:80', 'ipv4 TCP 192.0.2.101:80']);
+  // ipvsadm adds a service that the next configuration names too: it stays foreign.
+  k.add(kernelService('192.0.2.102', 'lc'));
+  const before = serials(k, 'ipv4 TCP 192.0.2.100:80');
+
+  // The first driver crashes (no stop); a new one starts with a changed table.
+  k.sent.splice(0);
+  const logs: string[] = [];
+  const second = new IpvsDriver({
+    transport: () => k.transport,
+    ownership: record,
+    log: (l) => logs.push(l),
+  });
+  await second.apply(
+    table(
+      a([dest('198.51.100.1', 5), dest('198.51.100.2', 1), dest('198.51.100.4', 1)]),
+      service('192.0.2.102', []),
+    ),
+  );
+  assert.deepEqual(k.sent, [
+    'del dest TCP 192.0.2.100:80 -> 198.51.100.3:80',
+    'set dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+    'new dest TCP 192.0.2.100:80 -> 198.51.100.4:80',
+    'new service TCP 192.0.2.102:80',
+    'del dest TCP 192.0.2.101:80 -> 198.51.100.1:80',
+    'del service TCP 192.0.2.101:80',
+  ]);
+  assert.match(
+    logs.join('\n'),
+    /adopting TCP 192\.0\.2\.100:80, TCP 192\.0\.2\.101:80, created by a previous run/,
+  );
+  const after = serials(k, 'ipv4 TCP 192.0.2.100:80');
+  assert.equal(after?.service, before?.service, 'the service was not created again');
+  assert.equal(after?.dests['198.51.100.1:80'], before?.dests['198.51.100.1:80'], 'edited in place');
+  assert.equal(after?.dests['198.51.100.2:80'], before?.dests['198.51.100.2:80']);
+  assert.equal(k.table.get('ipv4 TCP 192.0.2.100:80')?.dests.get('198.51.100.1:80')?.weight, 5);
+  assert.equal(
+    k.table.get('ipv4 TCP 192.0.2.102:80')?.service.scheduler,
+    'lc',
+    'the foreign service untouched',
+  );
+  assert.deepEqual(record.ids, ['ipv4 TCP 192.0.2.100:80'], 'the foreign clash is not recorded');
+  assert.deepEqual(
+    second.current().services.map((s) => s.key),
+    ['TCP 192.0.2.100:80'],
+  );
+
+  await second.stop();
+  assert.deepEqual([...k.table.keys()], ['ipv4 TCP 192.0.2.102:80']);
+  assert.deepEqual(record.ids, []);
+});
+
+test('adoption edits settings that differ; a recorded service the kernel lost is forgotten; others stay foreign', async () => {
+  const k = fakeIpvs();
+  k.add(kernelService('192.0.2.100', 'rr'), [toIpvsDest(dest('198.51.100.1', 1))]);
+  k.add(kernelService('192.0.2.103'), [toIpvsDest(dest('198.51.100.9', 1))]); // not recorded
+  const record = memoryRecord(['ipv4 TCP 192.0.2.100:80', 'ipv4 FWM 9']);
+  const d = new IpvsDriver({ transport: () => k.transport, ownership: record });
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1)])));
+  assert.deepEqual(k.sent, ['set service TCP 192.0.2.100:80']);
+  assert.equal(k.table.get('ipv4 TCP 192.0.2.100:80')?.service.scheduler, 'wlc');
+  assert.deepEqual(record.ids, ['ipv4 TCP 192.0.2.100:80']);
+  await d.stop();
+  assert.deepEqual([...k.table.keys()], ['ipv4 TCP 192.0.2.103:80']);
+});
+
+test('adoption that cannot read the kernel creates nothing; the next apply adopts', async () => {
+  const k = fakeIpvs();
+  k.add(kernelService('192.0.2.100'), [toIpvsDest(dest('198.51.100.1', 1))]);
+  let broken = true;
+  const transport = {
+    ...k.transport,
+    dump: (op: string, r: GenlRequest) =>
+      broken ? Promise.reject(new Error('dump failed')) : k.transport.dump(op, r),
+  };
+  const d = new IpvsDriver({
+    transport: () => transport,
+    ownership: memoryRecord(['ipv4 TCP 192.0.2.100:80']),
+  });
+  const t = table(service('192.0.2.100', [dest('198.51.100.1', 2)]));
+  await assert.rejects(d.apply(t), /dump failed/);
+  assert.deepEqual(k.sent, []);
+  broken = false;
+  await d.apply(t);
+  assert.deepEqual(k.sent, ['set dest TCP 192.0.2.100:80 -> 198.51.100.1:80']);
+});
+
+test('lvs_flush with a record: the recorded services are deleted too, then the table is created afresh', async () => {
+  const k = fakeIpvs();
+  k.add(kernelService('192.0.2.100'), [toIpvsDest(dest('198.51.100.1', 1))]);
+  k.add(kernelService('192.0.2.101'));
+  k.add(kernelService('192.0.2.103')); // foreign
+  const record = memoryRecord(['ipv4 TCP 192.0.2.100:80', 'ipv4 TCP 192.0.2.101:80']);
+  const d = new IpvsDriver({ transport: () => k.transport, ownership: record, flushAtStart: true });
+  await d.apply(table(service('192.0.2.100', [dest('198.51.100.1', 1)])));
+  assert.deepEqual(k.sent, [
+    'del service TCP 192.0.2.100:80',
+    'del service TCP 192.0.2.101:80',
+    'new service TCP 192.0.2.100:80',
+    'new dest TCP 192.0.2.100:80 -> 198.51.100.1:80',
+  ]);
+  assert.deepEqual([...k.table.keys()].sort(), ['ipv4 TCP 192.0.2.100:80', 'ipv4 TCP 192.0.2.103:80']);
+  assert.deepEqual(record.ids, ['ipv4 TCP 192.0.2.100:80']);
+});
+
+test('an adopted service whose settings cannot be edited is still adopted, and edited again later', async () => {
+  const k = fakeIpvs();
+  k.add(kernelService('192.0.2.100', 'rr'));
+  let refuse = true;
+  const transport = {
+    ...k.transport,
+    request: (op: string, r: GenlRequest) =>
+      refuse && op.startsWith('set service')
+        ? Promise.reject(new NetlinkError(op, constants.errno.EINVAL))
+        : k.transport.request(op, r),
+  };
+  const d = new IpvsDriver({
+    transport: () => transport,
+    ownership: memoryRecord(['ipv4 TCP 192.0.2.100:80']),
+  });
+  const t = table(service('192.0.2.100', []));
+  await assert.rejects(d.apply(t));
+  assert.ok(!k.sent.some((c) => c.startsWith('new service') || c.startsWith('del service')));
+  refuse = false;
+  await d.apply(t);
+  assert.equal(k.table.get('ipv4 TCP 192.0.2.100:80')?.service.scheduler, 'wlc');
+  await d.apply(t);
+  assert.deepEqual(k.sent.slice(-1), ['set service TCP 192.0.2.100:80'], 'once edited, nothing more to send');
 });
