@@ -215,12 +215,19 @@ export class HealthLifecycle {
     c.lastRunAt = this.ports.clock.now;
     c.last = o;
     const policy = this.ports.module(c.plan.type) ?? {};
-    const p = c.plan;
-    if (p.urls !== undefined) {
+    if (c.plan.urls !== undefined)
       this.schedule(vs, rs, c, this.ports.clock.now + this.urlOutcome(vs, rs, c, o));
+    else this.epilog(vs, rs, c, o, policy);
+    // Only this server's state and its virtual server's quorum can have changed (the table's inputs).
+    if (rs.alive !== before.alive || rs.effective !== before.effective || vs.sorryAlive !== before.sorry) {
+      vs.services = undefined;
       this.publish();
-      return;
     }
+  }
+
+  /** The common retry state machine (checkers.md 2.1; tcp_epilog and its siblings). */
+  private epilog(vs: VState, rs: RState, c: CState, o: CheckOutcome, policy: ModulePolicy): void {
+    const p = c.plan;
     if (o.ok) this.setContribution(vs, rs, c, o.weight !== undefined ? o.weight - rs.plan.weight : 0);
     else if (p.logAllFailures) {
       const final = (policy.retriesEachCycle || c.isUp || !c.hasRun) && c.retryIt >= p.retry;
@@ -254,11 +261,6 @@ export class HealthLifecycle {
     c.hasRun = true;
     const from = policy.scheduleFromStart ? (c.startedAt ?? this.ports.clock.now) : this.ports.clock.now;
     this.schedule(vs, rs, c, from + delay);
-    // Only this server's state and its virtual server's quorum can have changed (the table's inputs).
-    if (rs.alive !== before.alive || rs.effective !== before.effective || vs.sorryAlive !== before.sorry) {
-      vs.services = undefined;
-      this.publish();
-    }
   }
 
   /**

@@ -197,6 +197,7 @@ test('HTTP_GET with several urls: one url per delay_loop tick, a whole pass befo
     `Removing service ${RS1} from VS ${VS}`,
     `Lost quorum 1-0=1 > 0 for VS ${VS}`,
   ]);
+  assert.deepEqual(h.dests(), [], 'out of the table');
   h.run(10_000); // the failed url alone, every max(delay_before_retry, delay_loop); silent while down
   assert.deepEqual(walk().slice(6), [[53_000, 1]]);
   assert.deepEqual(h.newLogs(), []);
@@ -217,6 +218,7 @@ test('HTTP_GET with several urls: one url per delay_loop tick, a whole pass befo
     `Adding service ${RS1} to VS ${VS}`,
     `Gained quorum 1+0=1 <= 1 for VS ${VS}`,
   ]);
+  assert.deepEqual(h.dests(), ['198.51.100.1:80=1'], 'back in the table');
 });
 
 test('HTTP_GET fast_recovery: the first pass and a recovery pass run at once', () => {
