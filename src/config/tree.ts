@@ -59,4 +59,9 @@ export interface ParseOptions {
    * of them is ignored, as keepalived does, instead of opening a block for it.
    */
   readonly scalarKeywords?: ReadonlySet<string>;
+  /**
+   * Value blocks as `PARENT KEYWORD` (schema VALUE_BLOCKS): inside one a `{` is a plain word and
+   * the first `}` closes it, as keepalived's alloc_value_block reads it.
+   */
+  readonly valueBlocks?: ReadonlySet<string>;
 }

@@ -83,6 +83,43 @@ export const SCALAR_KEYWORDS: ReadonlySet<string> = (() => {
   return scalar;
 })();
 
+/** The special readers whose keyword keepalived reads with alloc_value_block (lib/parser.c). */
+const VALUE_BLOCK_READERS: ReadonlySet<string> = new Set([
+  'vips',
+  'routes',
+  'rules',
+  'track-list',
+  'track-interface',
+  'peers',
+  'sync-members',
+]);
+
+/**
+ * Value blocks, as `PARENT KEYWORD` (PARENT is the enclosing block's keyword, '' at the top level):
+ * keepalived 2.2.7 reads them with alloc_value_block, line by line until a line ending in `}`, so
+ * a `{` inside one opens nothing and the first `}` closes it (a missing `}` there does not make
+ * it swallow the next block).
+ */
+export const VALUE_BLOCKS: ReadonlySet<string> = (() => {
+  const out = new Set<string>();
+  const seen = new Set<BlockSpec>();
+  const visit = (b: BlockSpec, parent: string): void => {
+    if (seen.has(b)) return;
+    seen.add(b);
+    for (const k of b.keywords) {
+      const kind = k.kind;
+      if (
+        (kind.t === 'lines' && k.notImplemented !== true) ||
+        (kind.t === 'special' && VALUE_BLOCK_READERS.has(kind.reader))
+      )
+        out.add(`${parent} ${k.name}`);
+      if (kind.t === 'block') visit(kind.block, k.name);
+    }
+  };
+  visit(TOP_LEVEL, '');
+  return out;
+})();
+
 export { GLOBAL_DEFS } from './global.js';
 export { CHECKERS, REAL_SERVER, VIRTUAL_SERVER } from './lvs.js';
 export * from './types.js';

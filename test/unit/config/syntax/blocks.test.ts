@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { memoryConfigSource } from '../../../../src/config/fs-source.js';
 import { parseConfig } from '../../../../src/config/parser.js';
-import { SCALAR_KEYWORDS } from '../../../../src/config/schema/index.js';
+import { SCALAR_KEYWORDS, VALUE_BLOCKS } from '../../../../src/config/schema/index.js';
 import { errors, MAIN, parse, shape } from './helpers.js';
 
 describe('config syntax: braces', () => {
@@ -39,6 +39,25 @@ describe('config syntax: braces', () => {
     // Block keywords still take a `{` from the next line.
     assert.ok(!SCALAR_KEYWORDS.has('vrrp_instance') && !SCALAR_KEYWORDS.has('virtual_ipaddress'));
     assert.ok(!SCALAR_KEYWORDS.has('HTTP_GET') && SCALAR_KEYWORDS.has('priority'));
+  });
+
+  it('a value block reads { as a word and ends at its first }, as keepalived alloc_value_block', () => {
+    // track_script's closing brace is missing: keepalived reads `track_interface {` as a script
+    // name, the next `}` ends track_script, and VI_2 stays a block of its own.
+    const text =
+      'vrrp_instance VI_1 {\n  track_script {\n    chk\n  track_interface {\n    eth1\n  }\n}\nvrrp_instance VI_2 {\n}\n';
+    const r = parseConfig(MAIN, {
+      configId: 'main',
+      source: memoryConfigSource({ [MAIN]: text }),
+      valueBlocks: VALUE_BLOCKS,
+    });
+    assert.deepEqual(errors(r), []);
+    assert.deepEqual(shape(r.nodes), [
+      'vrrp_instance VI_1',
+      ['track_script', ['chk', 'track_interface {', 'eth1']],
+      'vrrp_instance VI_2',
+      [],
+    ]);
   });
 
   it('braces act as line breaks: one-line blocks and text after }', () => {
