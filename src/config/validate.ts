@@ -10,6 +10,7 @@
  */
 import { checkScriptSecurity, type PathStat } from '../scripts/security.js';
 import { instanceFamily } from './build/family.js';
+import { quorumRange } from './build/track-quorum.js';
 import { ipFamily } from './build/values.js';
 import type { DiagnosticSink, RelatedInfo, SourcePos } from './diagnostics.js';
 import type {
@@ -1247,19 +1248,18 @@ export function validateModel(
       sink.error(t.pos, `track_file ${t.name} has no 'file' line`, { code: 'no-file' });
   }
   for (const p of cfg.trackProcesses) {
-    // quorum_max 0 means no maximum.
     if (p.process === undefined) {
       sink.error(p.pos, `vrrp_track_process ${p.name} has no process line`, {
         code: 'track-process-no-process',
       });
     }
-    if (p.quorumMax !== undefined && p.quorumMax !== 0 && p.quorumMax < p.quorum) {
+    // keepalived ignores whichever of quorum / quorum_max is read second and contradicts the other.
+    const ignored = quorumRange(p).ignored;
+    if (ignored !== undefined) {
       sink.error(
-        p.keyPos.quorumMax ?? p.pos,
-        `vrrp_track_process ${p.name}: quorum_max ${p.quorumMax} is less than quorum ${p.quorum}`,
-        {
-          code: 'invalid-value',
-        },
+        (ignored === 'quorum' ? p.keyPos.quorum : p.keyPos.quorumMax) ?? p.pos,
+        `vrrp_track_process ${p.name}: quorum_max ${p.quorumMax} is less than quorum ${p.quorum} - ${ignored} ignored`,
+        { code: 'invalid-value' },
       );
     }
   }

@@ -9,10 +9,12 @@
  * - partial: the configured ones first, more may follow;
  * - initial: like partial, but the last configured one may be a prefix of the actual word
  *   (keepalived compares the NUL-joined strings without the final NUL).
- * Zombies never count. The object is up while quorum <= count <= quorum_max; fork_delay delays
+ * Zombies never count. The object is up while quorum <= count <= quorum_max, as keepalived settles
+ * the two (config/build/track-quorum.ts: `quorum_max 0` means up while none runs); fork_delay delays
  * going up and terminate_delay delays going down (a reload's stop/start does not flap).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { type QuorumSpec, quorumRange } from '../config/build/track-quorum.js';
 import type { TrackProcess } from '../config/model.js';
 import { ProcConnector, type ProcEvent } from './proc-connector.js';
 
@@ -55,8 +57,10 @@ export function matchesProcess(m: ProcessMatcher, p: ProcInfo): boolean {
   return true;
 }
 
-export function quorumMet(count: number, spec: Pick<TrackProcess, 'quorum' | 'quorumMax'>): boolean {
-  return count >= Math.max(spec.quorum, 0) && (spec.quorumMax === undefined || count <= spec.quorumMax);
+/** keepalived vrrp_track.c: have_quorum = quorum <= count <= quorum_max (see quorumRange). */
+export function quorumMet(count: number, spec: QuorumSpec): boolean {
+  const r = quorumRange(spec);
+  return count >= r.min && (r.max === undefined || count <= r.max);
 }
 
 export interface ProcessTrackState {
@@ -86,7 +90,7 @@ export function observe(
   s: ProcessTrackState,
   count: number,
   now: number,
-  spec: Pick<TrackProcess, 'quorum' | 'quorumMax'>,
+  spec: QuorumSpec,
   d: Delays,
 ): { state: ProcessTrackState; changed: boolean } {
   const want = quorumMet(count, spec);

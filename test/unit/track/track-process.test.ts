@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { quorumRange } from '../../../src/config/build/track-quorum.js';
 import {
   delaysOf,
   matchesProcess,
@@ -9,6 +10,7 @@ import {
   type ProcInfo,
   quorumMet,
 } from '../../../src/track/track-process.js';
+import { modelOf } from '../../config-model.js';
 
 const proc = (comm: string, cmdline: string[], zombie = false): ProcInfo => ({
   pid: 1,
@@ -69,8 +71,39 @@ test('quorum and quorum_max', () => {
   assert.equal(quorumMet(0, { quorum: 1 }), false);
   assert.equal(quorumMet(1, { quorum: 1 }), true);
   assert.equal(quorumMet(3, { quorum: 1, quorumMax: 2 }), false);
-  assert.equal(quorumMet(0, { quorum: 0, quorumMax: 0 }), true, 'quorum_max 0: up only while not running');
-  assert.equal(quorumMet(1, { quorum: 0, quorumMax: 0 }), false);
+  assert.equal(quorumMet(0, { quorum: 1, quorumMax: 0 }), true, 'quorum_max 0: up only while not running');
+  assert.equal(quorumMet(1, { quorum: 1, quorumMax: 0 }), false);
+});
+
+/** The quorum / quorum_max lines of a vrrp_track_process, in this order, as the model has them. */
+const tracked = (...lines: string[]) => {
+  const m = modelOf(`vrrp_track_process p {\n  process nginx\n${lines.map((l) => `  ${l}\n`).join('')}}\n`);
+  return m.trackProcesses[0]!;
+};
+
+// keepalived 2.2.7 vrrp_parser.c vrrp_tprocess_quorum_handler / vrrp_tprocess_quorum_max_handler,
+// each checked against keepalived's SIGUSR1 dump ("Min processes", "Max processes").
+test('quorum_max 0 with the default quorum 1 sets quorum 0: up only while none runs', () => {
+  assert.deepEqual(quorumRange(tracked('quorum_max 0')), { min: 0, max: 0 });
+  assert.deepEqual(quorumRange(tracked('quorum 1', 'quorum_max 0')), { min: 0, max: 0 });
+  assert.equal(quorumMet(0, tracked('quorum_max 0')), true);
+  assert.equal(quorumMet(1, tracked('quorum_max 0')), false);
+});
+
+test('whichever of quorum / quorum_max contradicts the one read before it is ignored', () => {
+  assert.deepEqual(quorumRange(tracked('quorum_max 0', 'quorum 1')), { min: 0, max: 0, ignored: 'quorum' });
+  assert.deepEqual(quorumRange(tracked('quorum 3', 'quorum_max 2')), {
+    min: 3,
+    max: undefined,
+    ignored: 'quorum_max',
+  });
+  assert.deepEqual(quorumRange(tracked('quorum_max 2', 'quorum 3')), { min: 1, max: 2, ignored: 'quorum' });
+  assert.deepEqual(quorumRange(tracked('quorum 3', 'quorum_max 0')), {
+    min: 3,
+    max: undefined,
+    ignored: 'quorum_max',
+  });
+  assert.deepEqual(quorumRange(tracked('quorum 2', 'quorum_max 4')), { min: 2, max: 4 });
 });
 
 test('delays: first observation is immediate, later changes wait fork_delay / terminate_delay', () => {
