@@ -9,7 +9,12 @@
  * For a track_file with value v: weight 0 means FAULT when (v != 0) xor reverse; otherwise
  * v*weight*m is added, clamped to 253, and anything below -253 means FAULT.
  * A reference's own `weight` overrides the object's weight. Members of a sync group get the group's
- * tracked objects too, and every weight forced to 0 unless sync_group_tracking_weight is set.
+ * tracked objects too, with the group's weights (keepalived 2.2.7 vrrp.c sync_group_tracking_init
+ * keeps them; it sets them to 0 only when a member is the address owner). An instance's own weighted
+ * objects are dropped or made unweighted when it is in a sync group without
+ * sync_group_tracking_weight, or is the address owner (vrrp_complete_instance): weighted scripts
+ * are dropped, interfaces get weight 0 (the owner drops them), files of weight 1 (the default) get
+ * weight 0 and other weighted files are dropped; processes are left as they are.
  * The address owner (priority 255) never changes priority: only the FAULT rules apply to it.
  * A script that has not reported yet ('init') neither adds weight nor causes FAULT.
  */
@@ -109,69 +114,87 @@ interface Weighted {
   readonly weightReverse: boolean;
 }
 
-function resolve(
-  ref: TrackRef,
-  obj: Weighted | undefined,
-  forceZero: boolean,
-): { weight: number; reverse: boolean } {
-  const weight = forceZero ? 0 : (ref.weight ?? obj?.weight ?? 0);
+function resolve(ref: TrackRef, obj: Weighted | undefined): { weight: number; reverse: boolean } {
+  const weight = ref.weight ?? obj?.weight ?? 0;
   // A reference's `reverse` reverses; otherwise the object's own `weight N reverse` applies.
   const reverse = ref.reverse || (ref.weight === undefined && (obj?.weightReverse ?? false));
   return { weight, reverse };
 }
 
+/**
+ * What keepalived 2.2.7 makes of an instance's own weighted object when the instance may not use
+ * weights (vrrp.c vrrp_complete_instance): undefined = dropped.
+ */
+function unweighted(
+  kind: TrackedKind,
+  r: { weight: number; reverse: boolean },
+  addressOwner: boolean,
+): { weight: number; reverse: boolean } | undefined {
+  if (r.weight === 0 || kind === 'track_process') return r;
+  if (kind === 'track_interface') return addressOwner ? undefined : { ...r, weight: 0 };
+  if (kind === 'track_file') return r.weight === 1 ? { ...r, weight: 0 } : undefined;
+  return undefined;
+}
+
+type TrackSource = Pick<VrrpInstance, 'trackScript' | 'trackFile' | 'trackProcess' | 'trackInterface'>;
+
 /** The tracked objects of an instance (its own and its sync group's) in the current snapshot. */
 export function trackedObjects(
-  cfg: Pick<KeepalivedConfig, 'vrrpScripts' | 'trackFiles' | 'trackProcesses'>,
-  instance: Pick<VrrpInstance, 'trackScript' | 'trackFile' | 'trackProcess' | 'trackInterface'>,
-  group:
-    | Pick<
-        SyncGroup,
-        'trackScript' | 'trackFile' | 'trackProcess' | 'trackInterface' | 'syncGroupTrackingWeight'
-      >
-    | undefined,
+  cfg: Pick<KeepalivedConfig, 'vrrpScripts' | 'trackFiles' | 'trackProcesses' | 'instances'>,
+  instance: TrackSource & Pick<VrrpInstance, 'priority'>,
+  group: (TrackSource & Pick<SyncGroup, 'group' | 'syncGroupTrackingWeight'>) | undefined,
   snap: TrackSnapshot,
 ): TrackedObject[] {
-  const forceZero = group !== undefined && !group.syncGroupTrackingWeight;
+  const addressOwner = instance.priority === 255;
+  const ownWeightsIgnored = (group !== undefined && !group.syncGroupTrackingWeight) || addressOwner;
+  const groupHasOwner =
+    group?.group.some((m) => cfg.instances.find((i) => i.name === m.name)?.priority === 255) ?? false;
   const out: TrackedObject[] = [];
-  const sources = group ? [instance, group] : [instance];
-  for (const src of sources) {
+  const sources: [TrackSource, boolean][] = group
+    ? [
+        [instance, true],
+        [group, false],
+      ]
+    : [[instance, true]];
+  for (const [src, own] of sources) {
+    const weigh = (kind: TrackedKind, ref: TrackRef, obj: Weighted | undefined) => {
+      const r = resolve(ref, obj);
+      if (own) return ownWeightsIgnored ? unweighted(kind, r, addressOwner) : r;
+      return groupHasOwner ? { ...r, weight: 0 } : r;
+    };
     for (const ref of src.trackScript) {
-      const s = cfg.vrrpScripts.find((x) => x.name === ref.name);
+      const w = weigh(
+        'track_script',
+        ref,
+        cfg.vrrpScripts.find((x) => x.name === ref.name),
+      );
+      if (w === undefined) continue;
       const h = snap.scripts.get(ref.name) ?? 'init';
-      out.push({
-        kind: 'track_script',
-        name: ref.name,
-        ...resolve(ref, s, forceZero),
-        up: h === 'init' ? undefined : h === 'ok',
-      });
+      out.push({ kind: 'track_script', name: ref.name, ...w, up: h === 'init' ? undefined : h === 'ok' });
     }
     for (const ref of src.trackProcess) {
-      const p = cfg.trackProcesses.find((x) => x.name === ref.name);
-      out.push({
-        kind: 'track_process',
-        name: ref.name,
-        ...resolve(ref, p, forceZero),
-        up: snap.processes.get(ref.name),
-      });
+      const w = weigh(
+        'track_process',
+        ref,
+        cfg.trackProcesses.find((x) => x.name === ref.name),
+      );
+      if (w === undefined) continue;
+      out.push({ kind: 'track_process', name: ref.name, ...w, up: snap.processes.get(ref.name) });
     }
     for (const ref of src.trackInterface) {
       // track_interface has no object-level weight: default 0 (down = FAULT).
-      out.push({
-        kind: 'track_interface',
-        name: ref.name,
-        ...resolve(ref, undefined, forceZero),
-        up: snap.interfaces.get(ref.name) ?? true,
-      });
+      const w = weigh('track_interface', ref, undefined);
+      if (w === undefined) continue;
+      out.push({ kind: 'track_interface', name: ref.name, ...w, up: snap.interfaces.get(ref.name) ?? true });
     }
     for (const ref of src.trackFile) {
-      const f = cfg.trackFiles.find((x) => x.name === ref.name);
-      out.push({
-        kind: 'track_file',
-        name: ref.name,
-        ...resolve(ref, f, forceZero),
-        value: snap.files.get(ref.name) ?? 0,
-      });
+      const w = weigh(
+        'track_file',
+        ref,
+        cfg.trackFiles.find((x) => x.name === ref.name),
+      );
+      if (w === undefined) continue;
+      out.push({ kind: 'track_file', name: ref.name, ...w, value: snap.files.get(ref.name) ?? 0 });
     }
   }
   return out;
@@ -179,7 +202,7 @@ export function trackedObjects(
 
 /** TrackingStatus of one instance: what the engine's `track(instance, status)` expects. */
 export function instanceTracking(
-  cfg: Pick<KeepalivedConfig, 'vrrpScripts' | 'trackFiles' | 'trackProcesses' | 'syncGroups'>,
+  cfg: Pick<KeepalivedConfig, 'vrrpScripts' | 'trackFiles' | 'trackProcesses' | 'syncGroups' | 'instances'>,
   instance: VrrpInstance,
   snap: TrackSnapshot,
 ): TrackingStatus {

@@ -183,7 +183,7 @@ test('address owner: weights ignored, an unweighted failed script still means FA
   assert.equal(instanceTracking(cfg, vi2, bad).fault, true);
 });
 
-test('sync group members: group tracking applies and every weight becomes 0', () => {
+test("sync group members: the group's tracking applies; the instance's own weighted script is dropped", () => {
   const cfg = load();
   const vi3 = cfg.instances.find((i) => i.name === 'VI_3');
   assert.ok(vi3);
@@ -194,13 +194,15 @@ test('sync group members: group tracking applies and every weight becomes 0', ()
     ]),
   });
   assert.deepEqual(instanceTracking(cfg, vi3, s1), { weight: 0, fault: false });
+  // keepalived 2.2.7 vrrp.c vrrp_complete_instance: "ignoring tracked script chk_a with weights
+  // due to SYNC group" (free_track_script): its failure changes nothing.
   const s2 = snap({
     scripts: new Map([
       ['chk_a', 'failed'],
       ['chk_c', 'ok'],
     ]),
   });
-  assert.equal(instanceTracking(cfg, vi3, s2).fault, true, 'weight forced to 0: failure is FAULT');
+  assert.deepEqual(instanceTracking(cfg, vi3, s2), { weight: 0, fault: false });
   const s3 = snap({
     scripts: new Map([
       ['chk_a', 'ok'],
@@ -208,6 +210,97 @@ test('sync group members: group tracking applies and every weight becomes 0', ()
     ]),
   });
   assert.equal(instanceTracking(cfg, vi3, s3).fault, true, "the group's script");
+});
+
+const twoInGroup = (groupTrack: string, ownTrack = '', prio2 = 100) => `
+vrrp_script chk {
+  script /bin/true
+}
+track_file tf {
+  file /tmp/vigil-tf
+}
+vrrp_track_process tp {
+  process nginx
+  weight 7
+}
+vrrp_instance A {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    192.0.2.100/24
+  }
+${ownTrack}
+}
+vrrp_instance B {
+  state BACKUP
+  interface eth0
+  virtual_router_id 52
+  priority ${prio2}
+  virtual_ipaddress {
+    192.0.2.101/24
+  }
+}
+vrrp_sync_group G {
+  group {
+    A
+    B
+  }
+${groupTrack}
+}
+`;
+
+// keepalived 2.2.7 vrrp.c sync_group_tracking_init: a sync group's own tracked objects keep their
+// weight (and reverse) for every member; the weight is cleared only when a member has priority 255.
+// Checked against keepalived's SIGUSR1 dump: "Effective priority = 90" for both members.
+test("a sync group's weighted track_script keeps its weight and reverse", () => {
+  const cfg = modelOf(twoInGroup('  track_script {\n    chk weight 10 reverse\n  }'));
+  const ok = snap({ scripts: new Map([['chk', 'ok']]) });
+  for (const i of cfg.instances)
+    assert.deepEqual(instanceTracking(cfg, i, ok), { weight: -10, fault: false });
+  const failed = snap({ scripts: new Map([['chk', 'failed']]) });
+  for (const i of cfg.instances)
+    assert.deepEqual(instanceTracking(cfg, i, failed), { weight: 0, fault: false });
+});
+
+test("a sync group's weights become 0 when a member is the address owner", () => {
+  const cfg = modelOf(twoInGroup('  track_script {\n    chk weight 10 reverse\n  }', '', 255));
+  const a = cfg.instances.find((i) => i.name === 'A');
+  assert.ok(a);
+  // weight 0 reverse: the script succeeding means FAULT.
+  assert.equal(instanceTracking(cfg, a, snap({ scripts: new Map([['chk', 'ok']]) })).fault, true);
+});
+
+test("an instance's own weighted objects in a sync group (vrrp.c vrrp_complete_instance)", () => {
+  const own =
+    '  track_interface {\n    eth1 weight -15\n  }\n  track_file {\n    tf\n  }\n  track_process {\n    tp\n  }';
+  const cfg = modelOf(twoInGroup('', own));
+  const a = cfg.instances.find((i) => i.name === 'A');
+  assert.ok(a);
+  const g = cfg.syncGroups[0];
+  const objs = trackedObjects(cfg, a, g, snap());
+  // interface: weight set to 0; file of the default weight 1: weight 0; process: left as it is.
+  assert.deepEqual(
+    objs.map((o) => [o.kind, o.weight]),
+    [
+      ['track_process', 7],
+      ['track_interface', 0],
+      ['track_file', 0],
+    ],
+  );
+  // With sync_group_tracking_weight the weights stay.
+  const kept = modelOf(twoInGroup('  sync_group_tracking_weight', own));
+  const ka = kept.instances.find((i) => i.name === 'A');
+  assert.ok(ka);
+  assert.deepEqual(
+    trackedObjects(kept, ka, kept.syncGroups[0], snap()).map((o) => [o.kind, o.weight]),
+    [
+      ['track_process', 7],
+      ['track_interface', -15],
+      ['track_file', 1],
+    ],
+  );
 });
 
 test('initPending: only unweighted scripts that have not reported hold the owner shortcut', () => {
