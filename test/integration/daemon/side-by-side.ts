@@ -49,6 +49,17 @@ export function keepalivedStates(log: string): Map<string, string> {
   return out;
 }
 
+/**
+ * keepalived's VRRP process died while its parent kept running ("VRRP child process(N) died:
+ * Respawning"). The parent restarts it with a growing delay, so keepalived "runs" without running
+ * VRRP: e.g. 2.2.7 with `lvs_sync_daemon IF INSTANCE` on a kernel without IPVS, where start_vrrp's
+ * failed ipvs_start() calls stop_vrrp(), whose vrrp_shutdown() reads lvs_syncd.vrrp before
+ * vrrp_complete_init() has set it (SIGSEGV), on every restart.
+ */
+export function keepalivedVrrpDied(log: string): boolean {
+  return /VRRP child process\(\d+\) died/.test(log);
+}
+
 /** Each instance's state as `vigil status` gives it. */
 export async function vigilStates(pidFile: string): Promise<Map<string, string>> {
   const r = await run(VIGIL, ['status', '--json', '-p', pidFile]);
