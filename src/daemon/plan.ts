@@ -4,6 +4,7 @@
  * interface addresses are injected.
  */
 import { instanceFamily as configFamily } from '../config/build/family.js';
+import type { SourcePos } from '../config/diagnostics.js';
 import type { IpAddressSpec, KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import type { VmacSpec } from '../kernel/vmac-spec.js';
 import type { IpFamily } from '../net/addr.js';
@@ -152,6 +153,23 @@ function assignVmacNames(instances: readonly VrrpInstance[]): Map<string, string
 /** keepalived: the instance's family is set by its first source address, peer or VIP. */
 const instanceFamily = (vi: VrrpInstance): IpFamily => famOf(configFamily(vi)?.family ?? 4);
 
+/**
+ * The configured advert source: keepalived 2.2.7 (vrrp_parser.c vrrp_srcip_handler) keeps one
+ * address for mcast_src_ip and unicast_src_ip, the last line read; a line whose family is not the
+ * instance's is skipped and clears it ("MUST be of the same family !!! Skipping...").
+ */
+export function configuredSource(vi: VrrpInstance, family: IpFamily): string | undefined {
+  const lines = (
+    [
+      [vi.mcastSrcIp, vi.keyPos.mcastSrcIp],
+      [vi.unicastSrcIp, vi.keyPos.unicastSrcIp],
+    ] as const
+  ).filter((l): l is readonly [string, SourcePos | undefined] => l[0] !== undefined);
+  const at = (pos: SourcePos | undefined) => (pos === undefined ? 0 : pos.line * 1e4 + pos.column);
+  const last = lines.sort((a, b) => at(a[1]) - at(b[1])).at(-1)?.[0];
+  return last !== undefined && famOf(last.includes(':') ? 6 : 4) === family ? last : undefined;
+}
+
 export function planInstance(
   model: KeepalivedConfig,
   vi: VrrpInstance,
@@ -176,7 +194,7 @@ export function planInstance(
   ];
   const xmitBase = vmacIf !== undefined && vi.vmacXmitBase;
   const unicast = vi.unicastPeer.length > 0;
-  const configuredSrc = vi.unicastSrcIp ?? vi.mcastSrcIp;
+  const configuredSrc = configuredSource(vi, family);
   const srcAddress = resolveSource({ configuredSrc, interface: ifname, family, unicast }, host);
   const adverIntCs = Math.round(vi.advertIntMs / 10);
   const version = family === 'ipv6' ? 3 : vi.version;

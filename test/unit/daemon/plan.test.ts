@@ -58,6 +58,25 @@ test('unicast_src_ip is used only while it is on the host', () => {
   assert.equal(resolveSource(p!, host('192.0.2.11', '192.0.2.77')), '192.0.2.77');
 });
 
+// keepalived 2.2.7 vrrp_parser.c vrrp_srcip_handler: a source of the other family is skipped
+// (and clears the one set before); found by drop-in-corpus (unicast_src_ip ff02::1 after an IPv4
+// VIP: keepalived MASTER from the interface's own 192.0.2.1).
+test("a source address of the other family is skipped: the interface's address is used", () => {
+  const [p] = planInstances(modelOf(inst(`${VIP}\nunicast_src_ip ff02::1`)), host('192.0.2.11'));
+  assert.equal(p!.configuredSrc, undefined);
+  assert.equal(p!.srcAddress, '192.0.2.11');
+  const [q] = planInstances(
+    modelOf(inst(`${VIP}\nmcast_src_ip 192.0.2.77\nunicast_src_ip 2001:db8::7`)),
+    host(),
+  );
+  assert.equal(q!.configuredSrc, undefined, 'the skipped line clears the one before it');
+  const [r] = planInstances(
+    modelOf(inst(`${VIP}\nunicast_src_ip 192.0.2.77\nmcast_src_ip 192.0.2.78`)),
+    host(),
+  );
+  assert.equal(r!.configuredSrc, '192.0.2.78', 'the last line read');
+});
+
 test('IPv6 multicast adverts come from the link-local address, unicast ones from a global one', () => {
   const six = 'virtual_ipaddress {\n  2001:db8::100/64\n}';
   const h = host('2001:db8::11', 'fe80::1');
