@@ -16,13 +16,14 @@
  *    (/proc/PID/stat utime+stime), the checks nginx saw (stub_status: accepts and requests), the
  *    adverts; RSS (/proc/PID/status VmRSS) at the end.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type DaemonHandle, type Lab, vrrpConf } from '../test/integration/daemon/lab.js';
+import { createLab, type Lab, vrrpConf } from '../test/integration/daemon/lab.js';
 import { NGINX, nginx } from '../test/integration/e2e/helpers.js';
 import { commandExists } from '../test/integration/harness/topology.js';
 import { type AdvertCapture, captureAdverts } from './adverts.js';
+import { daemonPid, envNum, manyPortsNginxConf, rssMb, runBench, sleep } from './lab-tools.js';
+import { benchCleanup } from './leftovers.js';
 
 const VIP = '192.0.2.100';
 const VRID = 61;
@@ -31,10 +32,6 @@ const HTTP_BASE = 30000;
 const STATUS_PORT = 8080;
 const PER_VS = 100;
 
-const envNum = (name: string, dflt: number) => {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : dflt;
-};
 const TCP_SERVERS = Math.min(envNum('TCP_SERVERS', 1000), 9999);
 const HTTP_SERVERS = Math.min(envNum('HTTP_SERVERS', 200), 9999);
 const DELAY_LOOP = envNum('DELAY_LOOP', 0.1);
@@ -53,8 +50,6 @@ const GLOBAL_DEFS = (process.env.GLOBAL_DEFS ?? '')
   .split(';')
   .map((l) => l.trim())
   .filter((l) => l !== '');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- the daemon's process: CPU and memory ----
 
@@ -90,50 +85,13 @@ function threadCpu(pid: number): Map<number, { name: string; s: number; sys: num
   return out;
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
-
-function daemonPid(d: DaemonHandle): number {
-  try {
-    const p = Number.parseInt(readFileSync(d.pidFile, 'utf8'), 10);
-    if (p > 0) return p;
-  } catch {
-    // no pid file yet
-  }
-  // `ip netns exec`, env(1) and bin/vigil all exec: the child is the node process.
-  return d.child.pid ?? 0;
-}
-
 // ---- nginx: one port per real server, stub_status for counting ----
 
 function nginxConfText(prefix: string, htmlDir: string): string {
-  const listens: string[] = ['listen 0.0.0.0:80;'];
-  for (let i = 0; i < TCP_SERVERS; i++) listens.push(`listen 192.0.2.12:${TCP_BASE + i};`);
-  for (let i = 0; i < HTTP_SERVERS; i++) listens.push(`listen 192.0.2.12:${HTTP_BASE + i};`);
-  return [
-    'user root;',
-    'worker_processes 2;',
-    'worker_rlimit_nofile 65536;',
-    'daemon off;',
-    `pid ${join(prefix, 'nginx.pid')};`,
-    `error_log ${join(prefix, 'logs', 'error.log')};`,
-    'events { worker_connections 16384; }',
-    'http {',
-    '  access_log off;',
-    '  server {',
-    ...listens.map((l) => `    ${l}`),
-    `    root ${htmlDir};`,
-    '    index index.html;',
-    '  }',
-    '  server {',
-    `    listen 192.0.2.12:${STATUS_PORT};`,
-    '    location /st { stub_status; }',
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  const listens: string[] = [];
+  for (let i = 0; i < TCP_SERVERS; i++) listens.push(`192.0.2.12:${TCP_BASE + i}`);
+  for (let i = 0; i < HTTP_SERVERS; i++) listens.push(`192.0.2.12:${HTTP_BASE + i}`);
+  return manyPortsNginxConf(prefix, htmlDir, listens, `192.0.2.12:${STATUS_PORT}`);
 }
 
 /** nginx's accepted connections and requests so far (this query counts as one of each). */
@@ -353,39 +311,6 @@ async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult
   }
 }
 
-/**
- * Whatever still runs inside this run's namespaces (on Ctrl-C during the storm, nginx workers
- * were seen to outlive their master): every such process was started by this benchmark.
- */
-async function killLeftovers(lab: Lab): Promise<void> {
-  // Bounded: a parent may start a child between two kills, so look again until none is left.
-  for (let round = 0; round < 20; round++) {
-    let left = 0;
-    for (const h of lab.topo.hosts.values()) {
-      let out = '';
-      try {
-        out = execFileSync('ip', ['netns', 'pids', h.netns], { encoding: 'utf8' });
-      } catch {
-        // no such namespace (any more)
-      }
-      for (const pid of out
-        .split(/\s+/)
-        .filter((x) => /^\d+$/.test(x))
-        .map(Number)) {
-        if (pid === process.pid) continue;
-        left++;
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    if (left === 0) return;
-    await sleep(100);
-  }
-}
-
 async function main(): Promise<number> {
   if (process.getuid?.() !== 0) {
     console.error('bench/checkers: needs root (network namespaces)');
@@ -399,22 +324,7 @@ async function main(): Promise<number> {
   }
   const lab = await createLab(['dir', 'srv', 'client']);
   const ng = nginx(lab, 'srv');
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= ng
-      .stop()
-      .catch(() => undefined)
-      .then(() => killLeftovers(lab))
-      .then(() => lab.destroy());
-    return cleaning;
-  };
-  const stop = () => void cleanup().then(() => process.exit(130));
-  // The topology's own signal handler SIGKILLs the nginx master at once, which orphans its
-  // workers: this benchmark's handler stops nginx first, then destroys the lab.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const cleanup = benchCleanup(lab, () => ng.stop());
   try {
     // The director opens ~12,000 connections a second: a wide port range (this namespace only).
     await lab.topo.exec('dir', 'sysctl', ['-qw', 'net.ipv4.ip_local_port_range=1024 65000']);
@@ -495,10 +405,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(main);

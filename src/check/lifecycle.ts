@@ -19,11 +19,12 @@
  */
 import type { CheckerType, ScriptSpec } from '../config/model.js';
 import type { CheckerStatus, RealServerStatus, VirtualServerStatus } from '../daemon/status-types.js';
+import { canonicalAddress } from '../net/addr.js';
 import type { CheckerPlan, CheckPlan, RealServerPlan, VirtualServerPlan } from './plan.js';
 import { type DesiredDest, type DesiredService, type DesiredTable, destKey, realWeight } from './table.js';
 import { TimerQueue } from './timer-queue.js';
 import type { CheckOutcome } from './types.js';
-import { downLine, mailBody, retryLine, upLine, type VerdictContext } from './wording.js';
+import { downLine, failureLine, mailBody, upLine, type VerdictContext } from './wording.js';
 
 /** keepalived BOOTSTRAP_DELAY: the first attempt runs 1 s (+ warmup) after start. */
 export const BOOTSTRAP_DELAY_MS = 1000;
@@ -50,7 +51,18 @@ export type LifecycleEvent =
     }
   /** A line for notify_fifo and lvs_notify_fifo (`RS ... UP\n`, `VS ... DOWN\n`). */
   | { readonly type: 'fifo'; readonly line: string }
-  | { readonly type: 'mail'; readonly subject: string; readonly body: string };
+  | { readonly type: 'mail'; readonly subject: string; readonly body: string }
+  /** A real server entered or left service, or its weight moved (the event stream of the HTTP API). */
+  | {
+      readonly type: 'real-server';
+      readonly vs: string;
+      readonly rs: string;
+      readonly up: boolean;
+      readonly weight: number;
+      readonly reason: string;
+    }
+  /** A virtual server gained or lost quorum. */
+  | { readonly type: 'quorum'; readonly vs: string; readonly up: boolean; readonly reason: string };
 
 export interface AttemptRequest {
   readonly id: number;
@@ -58,6 +70,8 @@ export interface AttemptRequest {
   /** FMT_RS / FMT_VS, for the attempt's own log lines. */
   readonly rs: string;
   readonly vs: string;
+  /** HTTP_GET/SSL_GET: the url to check (index into `checker.urls`); absent: the whole check. */
+  readonly url?: number;
 }
 
 /** How a module wants its attempts scheduled (src/check/types.ts CheckerModule flags). */
@@ -101,6 +115,10 @@ interface CState {
   last?: CheckOutcome;
   /** Removed (reload, stop): its timer never fires again. */
   dead?: boolean;
+  /** HTTP_GET/SSL_GET url walk (check_http.c url_it, failed_url): the url the next attempt checks. */
+  url: number;
+  /** The url at `url` failed finally: it alone is re-polled until it passes. */
+  failedUrl: boolean;
   /** Its place and timer callback, made once, not per attempt (a storm runs 12,000 a second). */
   slot?: Slot;
 }
@@ -124,6 +142,8 @@ interface VState {
   quorumUp: boolean;
   /** The sorry server is in service (keepalived s_svr alive). */
   sorryAlive: boolean;
+  /** ha_suspend: none of its addresses is local, its checkers do not run (keepalived enabled = false). */
+  suspended: boolean;
   rs: RState[];
   /**
    * This virtual server's part of the desired table, kept until a verdict changes it: an outcome
@@ -196,6 +216,8 @@ export class HealthLifecycle {
   private readonly warnedTypes = new Set<CheckerType>();
   private lastTable = '';
   private stopped = false;
+  /** The host's addresses (canonical text) for ha_suspend; undefined = not known (nothing suspended). */
+  private local: ReadonlySet<string> | undefined;
 
   constructor(
     plan: CheckPlan,
@@ -226,8 +248,24 @@ export class HealthLifecycle {
     c.lastRunAt = this.ports.clock.now;
     c.last = o;
     const policy = this.ports.module(c.plan.type) ?? {};
+    if (c.plan.urls !== undefined)
+      this.schedule(vs, rs, c, this.ports.clock.now + this.urlOutcome(vs, rs, c, o));
+    else this.epilog(vs, rs, c, o, policy);
+    // Only this server's state and its virtual server's quorum can have changed (the table's inputs).
+    if (rs.alive !== wasAlive || rs.effective !== wasEffective || vs.sorryAlive !== wasSorry) {
+      vs.services = undefined;
+      this.publish();
+    }
+  }
+
+  /** The common retry state machine (checkers.md 2.1; tcp_epilog and its siblings). */
+  private epilog(vs: VState, rs: RState, c: CState, o: CheckOutcome, policy: ModulePolicy): void {
     const p = c.plan;
     if (o.ok) this.setContribution(vs, rs, c, o.weight !== undefined ? o.weight - rs.plan.weight : 0);
+    else if (p.logAllFailures) {
+      const final = (policy.retriesEachCycle || c.isUp || !c.hasRun) && c.retryIt >= p.retry;
+      this.logFailure(vs, rs, c, final, c.retryIt + 1);
+    }
     let delay = p.delayLoopMs;
     c.cycleStart = true;
     if (o.ok) {
@@ -238,8 +276,6 @@ export class HealthLifecycle {
         c.retryIt++;
         delay = p.delayBeforeRetryMs;
         c.cycleStart = false;
-        if (p.logAllFailures && (c.isUp || !c.hasRun))
-          this.log('info', retryLine(p.type, this.ctx(vs, rs, c), c.retryIt));
       } else if (c.isUp || !c.hasRun) this.verdict(vs, rs, c, false);
     } else if ((c.isUp || !c.hasRun) && c.retryIt >= p.retry) {
       c.retryIt = 0;
@@ -247,7 +283,6 @@ export class HealthLifecycle {
     } else if (c.isUp) {
       c.retryIt++;
       delay = p.delayBeforeRetryMs;
-      if (p.logAllFailures) this.log('info', retryLine(p.type, this.ctx(vs, rs, c), c.retryIt));
     } else if (policy.retriesWhileDown) {
       // Down already: retry silently, then back to delay_loop (tcp_epilog).
       if (c.retryIt >= p.retry) c.retryIt = 0;
@@ -259,11 +294,104 @@ export class HealthLifecycle {
     c.hasRun = true;
     const from = policy.scheduleFromStart ? (c.startedAt ?? this.ports.clock.now) : this.ports.clock.now;
     this.schedule(vs, rs, c, from + delay);
-    // Only this server's state and its virtual server's quorum can have changed (the table's inputs).
-    if (rs.alive !== wasAlive || rs.effective !== wasEffective || vs.sorryAlive !== wasSorry) {
-      vs.services = undefined;
-      this.publish();
+  }
+
+  /**
+   * HTTP_GET/SSL_GET (keepalived 2.2.7 check_http.c epilog, timeout_epilog): one url per attempt.
+   * A passing url moves on to the next after delay_loop, and the checker is up after a whole pass
+   * with no failed url. A failing url is retried after delay_before_retry while the checker is up
+   * (or has not run; at start one failure is final); after retry+1 failures the checker goes down
+   * and that url alone is re-polled every max(delay_before_retry, delay_loop); once it passes the
+   * pass restarts at the first url. fast_recovery: while the checker has not run, or is down with
+   * no failed url, the next url is checked at once after a success. Returns the delay to the next
+   * attempt.
+   */
+  private urlOutcome(vs: VState, rs: RState, c: CState, o: CheckOutcome): number {
+    const p = c.plan;
+    const urls = p.urls ?? [];
+    const failedDelay = Math.max(p.delayBeforeRetryMs, p.delayLoopMs);
+    if (o.ok) {
+      if (!c.isUp) {
+        const what = o.detail?.split(' success')[0] ?? 'HTTP status code';
+        this.log('info', `${what} success to ${rs.plan.name} url(${urls[c.url] ?? ''})`);
+      }
+      c.url++;
+      c.retryIt = 0;
+      if (c.url >= urls.length && !c.failedUrl) {
+        if (!c.isUp || !c.hasRun) this.verdict(vs, rs, c, true);
+        c.hasRun = true;
+        c.url = 0;
+      } else if (c.failedUrl) {
+        c.failedUrl = false;
+        c.url = 0;
+      }
+      if (!c.hasRun) c.retryIt = p.retry;
+      const fast = p.fastRecovery && (!c.hasRun || (!c.isUp && !c.failedUrl));
+      return fast ? 0 : p.delayLoopMs;
     }
+    if (!c.isUp && c.hasRun) return c.failedUrl ? failedDelay : p.delayBeforeRetryMs;
+    // keepalived marks the checker as run before it counts the failure: the down line then says
+    // "failed after N retries" whenever retry > 0, the first failure included.
+    const final = c.retryIt + 1 > p.retry;
+    if (p.logAllFailures) this.logFailure(vs, rs, c, final, c.retryIt + 1);
+    c.hasRun = true;
+    c.retryIt++;
+    if (!final) return p.delayBeforeRetryMs;
+    if (c.isUp) this.verdict(vs, rs, c, false);
+    c.failedUrl = true;
+    return failedDelay;
+  }
+
+  /** log_all_failures: keepalived's line for a failed attempt, where it logs one (wording.ts). */
+  private logFailure(vs: VState, rs: RState, c: CState, final: boolean, n: number): void {
+    const line = failureLine(c.plan.type, this.ctx(vs, rs, c), { isUp: c.isUp, final, n });
+    if (line !== undefined) this.log('info', line);
+  }
+
+  /**
+   * What checker `plan` reads has changed (FILE_CHECK's inotify): its next attempt runs now instead
+   * of at its timer. Nothing happens while an attempt is under way or once the checker is removed.
+   */
+  runNow(plan: CheckerPlan): void {
+    if (this.stopped) return;
+    for (const vs of this.vss)
+      for (const rs of vs.rs)
+        for (const c of rs.checkers) {
+          if (c.plan !== plan || c.dead || c.running !== undefined || c.timer === undefined) continue;
+          this.ports.clock.cancel(c.timer);
+          this.schedule(vs, rs, c, this.ports.clock.now);
+        }
+  }
+
+  /**
+   * The host's addresses (canonical text, net/addr.ts canonicalAddress), from netlink: a virtual
+   * server with ha_suspend has its checkers suspended while none of its addresses (or its group's)
+   * is local (keepalived check_api.c update_checker_activity). Give them before `start` so that the
+   * first lines say "Deactivating" where keepalived's do.
+   */
+  setLocalAddresses(addresses: ReadonlySet<string>): void {
+    this.local = addresses;
+    if (this.stopped) return;
+    for (const vs of this.vss) {
+      const suspended = this.isSuspended(vs.plan);
+      if (suspended === vs.suspended) continue;
+      vs.suspended = suspended;
+      for (const rs of vs.rs)
+        for (const c of rs.checkers)
+          if (this.ports.module(c.plan.type) !== undefined)
+            this.log(
+              'info',
+              `${suspended ? 'Suspend' : 'Activat'}ing healthchecker for service ${rs.plan.name} for VS ${vs.plan.name}`,
+            );
+    }
+  }
+
+  private isSuspended(p: VirtualServerPlan): boolean {
+    const local = this.local;
+    if (!p.haSuspend || local === undefined) return false;
+    return !p.services.some(
+      (a) => a.address !== undefined && local.has(canonicalAddress(a.address)?.address ?? a.address),
+    );
   }
 
   /** SIGHUP: the new plan replaces this one; what is unchanged keeps its state and timers. */
@@ -429,6 +557,7 @@ export class HealthLifecycle {
       // set_quorum_states: before any server is added, i.e. from zero weight.
       quorumUp: 0 >= p.quorum + p.hysteresis,
       sorryAlive: false,
+      suspended: this.isSuspended(p),
       rs: p.realServers.map((r) => this.newRs(r, reloaded)),
     };
   }
@@ -446,6 +575,8 @@ export class HealthLifecycle {
         retryIt: reloaded ? 0 : c.retry,
         contribution: 0,
         cycleStart: true,
+        url: 0,
+        failedUrl: false,
       }),
     );
     return { plan: p, alive: false, effective: p.weight, checkers };
@@ -472,7 +603,13 @@ export class HealthLifecycle {
   }
 
   private migrateVs(prev: VState, p: VirtualServerPlan): VState {
-    const vs: VState = { plan: p, quorumUp: prev.quorumUp, sorryAlive: false, rs: [] };
+    const vs: VState = {
+      plan: p,
+      quorumUp: prev.quorumUp,
+      sorryAlive: false,
+      suspended: this.isSuspended(p),
+      rs: [],
+    };
     const os = prev.plan.sorry;
     if (os !== undefined && prev.sorryAlive) {
       if (p.sorry !== undefined && p.sorry.address === os.address && p.sorry.port === os.port)
@@ -522,6 +659,8 @@ export class HealthLifecycle {
       c.last = o.last;
       if (o.lastRunAt !== undefined) c.lastRunAt = o.lastRunAt;
       c.cycleStart = o.cycleStart;
+      c.url = o.url;
+      c.failedUrl = o.failedUrl;
       // The timer and any attempt under way carry over to the new checker.
       if (o.running !== undefined) {
         c.running = o.running;
@@ -548,7 +687,7 @@ export class HealthLifecycle {
     }
     const target = p.weight + rs.checkers.reduce((n, c) => n + c.contribution, 0);
     if (target !== rs.effective) this.updateWeight(vs, rs, target, false);
-    if (numFailed(rs) === 0 && !rs.alive) this.performSvrState(vs, rs, true);
+    if (numFailed(rs) === 0 && !rs.alive) this.performSvrState(vs, rs, true, 'reload');
     return rs;
   }
 
@@ -566,7 +705,10 @@ export class HealthLifecycle {
       }
       return;
     }
-    this.log('info', `Activating healthchecker for service ${rs.plan.name} for VS ${vs.plan.name}`);
+    this.log(
+      'info',
+      `${vs.suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${rs.plan.name} for VS ${vs.plan.name}`,
+    );
     const warmup = c.plan.warmupMs > 0 ? c.plan.warmupMs * this.ports.random() : 0;
     this.schedule(
       vs,
@@ -600,13 +742,24 @@ export class HealthLifecycle {
 
   private run(vs: VState, rs: RState, c: CState): void {
     if (this.stopped || c.dead) return;
+    // ha_suspend: a disabled checker only reschedules, keeping its state (check_*_thread).
+    if (vs.suspended) {
+      this.schedule(vs, rs, c, this.ports.clock.now + c.plan.delayLoopMs);
+      return;
+    }
     const policy = this.ports.module(c.plan.type) ?? {};
     if (policy.retriesEachCycle && c.cycleStart) c.retryIt = 0;
     const id = this.nextAttempt++;
     c.running = id;
     c.startedAt = this.ports.clock.now;
     this.byAttempt.set(id, this.slotOf(vs, rs, c));
-    this.ports.attempt({ id, checker: c.plan, rs: rs.plan.name, vs: vs.plan.name });
+    this.ports.attempt({
+      id,
+      checker: c.plan,
+      rs: rs.plan.name,
+      vs: vs.plan.name,
+      ...(c.plan.urls !== undefined ? { url: c.url } : {}),
+    });
   }
 
   private cancel(c: CState): void {
@@ -665,12 +818,15 @@ export class HealthLifecycle {
     }
     c.hasRun = true;
     const failed = numFailed(rs);
-    if (up ? failed <= 1 : failed === 0) this.performSvrState(vs, rs, up);
+    const why = up
+      ? `${c.plan.type} succeeded`
+      : `${c.plan.type} failed${c.last !== undefined && !c.last.ok ? `: ${c.last.reason}` : ''}`;
+    if (up ? failed <= 1 : failed === 0) this.performSvrState(vs, rs, up, why);
     c.isUp = up;
   }
 
   /** perform_svr_state. */
-  private performSvrState(vs: VState, rs: RState, alive: boolean): void {
+  private performSvrState(vs: VState, rs: RState, alive: boolean, reason: string): void {
     if (rs.alive === alive) return;
     const inh = rs.plan.inhibit;
     const verb = alive ? (inh ? 'Enabling' : 'Adding') : inh ? 'Disabling' : 'Removing';
@@ -679,8 +835,20 @@ export class HealthLifecycle {
       `${verb} service ${rs.plan.name} ${inh ? 'of' : alive ? 'to' : 'from'} VS ${vs.plan.name}`,
     );
     rs.alive = alive;
+    this.serverEvent(vs, rs, reason);
     this.rsNotifies(vs, rs, false);
     this.updateQuorum(vs, false);
+  }
+
+  private serverEvent(vs: VState, rs: RState, reason: string): void {
+    this.ports.emit({
+      type: 'real-server',
+      vs: vs.plan.name,
+      rs: rs.plan.name,
+      up: rs.alive,
+      weight: realWeight(rs.effective),
+      reason,
+    });
   }
 
   /** do_rs_notifies: notify_up/notify_down and the FIFO line. */
@@ -706,7 +874,9 @@ export class HealthLifecycle {
     const s = p.sorry;
     if (!vs.quorumUp && w >= threshold) {
       vs.quorumUp = true;
-      this.log('info', `Gained quorum ${p.quorum}+${p.hysteresis}=${threshold} <= ${w} for VS ${p.name}`);
+      const line = `Gained quorum ${p.quorum}+${p.hysteresis}=${threshold} <= ${w} for VS ${p.name}`;
+      this.log('info', line);
+      this.ports.emit({ type: 'quorum', vs: p.name, up: true, reason: line });
       if (s !== undefined && vs.sorryAlive) {
         this.log('info', `${s.inhibit ? 'Disabling' : 'Removing'} sorry server ${s.name} from VS ${p.name}`);
         vs.sorryAlive = false;
@@ -718,10 +888,9 @@ export class HealthLifecycle {
       (init && !vs.quorumUp && s !== undefined && !vs.sorryAlive)
     ) {
       vs.quorumUp = false;
-      this.log(
-        'info',
-        `${init ? 'Starting with quorum down' : 'Lost quorum'} ${p.quorum}-${p.hysteresis}=${threshold} > ${w} for VS ${p.name}`,
-      );
+      const line = `${init ? 'Starting with quorum down' : 'Lost quorum'} ${p.quorum}-${p.hysteresis}=${threshold} > ${w} for VS ${p.name}`;
+      this.log('info', line);
+      this.ports.emit({ type: 'quorum', vs: p.name, up: false, reason: line });
       if (s !== undefined && !vs.sorryAlive) {
         this.log('info', `${s.inhibit ? 'Enabling' : 'Adding'} sorry server ${s.name} to VS ${p.name}`);
         this.log('info', `Removing alive servers from the pool for VS ${p.name}`);
@@ -763,6 +932,13 @@ export class HealthLifecycle {
     const threshold = vs.plan.quorum - vs.plan.hysteresis;
     const w = this.weightSum(vs);
     if (stopping || (vs.quorumUp && (w === 0 || w < threshold))) {
+      if (vs.quorumUp)
+        this.ports.emit({
+          type: 'quorum',
+          vs: vs.plan.name,
+          up: false,
+          reason: stopping ? 'shutdown' : `servers removed: weight ${w} < ${threshold}`,
+        });
       vs.quorumUp = false;
       this.vsNotifies(vs, false, threshold, w, stopping);
     }
@@ -782,6 +958,7 @@ export class HealthLifecycle {
       return;
     }
     rs.alive = false;
+    this.serverEvent(vs, rs, stopping ? 'shutdown' : 'removed from the configuration');
     if (!vs.plan.omega && stopping) return;
     this.rsNotifies(vs, rs, stopping);
     if (rs.plan.smtpAlert) {
@@ -819,6 +996,7 @@ export class HealthLifecycle {
       'info',
       `Changing weight from ${before} to ${after} for ${rs.alive ? '' : 'in'}active service ${rs.plan.name} of VS ${vs.plan.name}`,
     );
+    this.serverEvent(vs, rs, `weight ${before} -> ${after}`);
     if (updateQuorum) this.updateQuorum(vs, false);
   }
 

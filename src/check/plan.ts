@@ -12,6 +12,7 @@
  */
 import type {
   Checker,
+  CheckerCommon,
   CheckerType,
   KeepalivedConfig,
   LvsMethod,
@@ -54,6 +55,13 @@ export interface CheckerPlan {
   readonly warmupMs: number;
   readonly alpha: boolean;
   readonly logAllFailures: boolean;
+  /**
+   * HTTP_GET/SSL_GET with at least one url: the url paths, walked one per attempt (checkers.md 2.3).
+   * Absent: one attempt is the whole check.
+   */
+  readonly urls?: readonly string[];
+  /** HTTP_GET/SSL_GET fast_recovery: while down with no failed url, the next url at once. */
+  readonly fastRecovery?: boolean;
   /** Type + type-specific settings: a reloaded checker with the same key keeps its state. */
   readonly compareKey: string;
   /** What the checker's module gets beyond its own block (CheckerEnv). */
@@ -244,6 +252,7 @@ export function resolveChecker(
     warmupMs: c.warmupMs ?? rs.warmupMs ?? vs.warmupMs ?? delayLoopMs,
     alpha: c.alpha ?? rs.alpha ?? vs.alpha ?? false,
     logAllFailures: (c.logAllFailures ?? false) || globalLogAllFailures,
+    ...httpWalk(c),
     compareKey: JSON.stringify(stripPositions(settings)),
     context: {
       ...globals,
@@ -253,6 +262,56 @@ export function resolveChecker(
       ...(vs.virtualhost !== undefined ? { virtualServerVirtualhost: vs.virtualhost } : {}),
     },
   };
+}
+
+const CONNECTION_KEYS = [
+  'connectIp',
+  'connectPort',
+  'bindto',
+  'bindPort',
+  'bindIf',
+  'fwmark',
+  'connectTimeoutMs',
+] as const satisfies readonly (keyof CheckerCommon)[];
+
+/**
+ * SMTP_CHECK `host { }` sub-blocks (deprecated; keepalived 2.2.7 check_smtp.c smtp_check_end_handler):
+ * each host is a checker of its own with the SMTP_CHECK's other settings and the host's connection
+ * options. The SMTP_CHECK itself stays a checker (of the real server) when it sets a connection
+ * option of its own; otherwise its first host takes its place. A host's timing keywords (retry,
+ * delay_loop...) are the checker's in keepalived, so they apply to every copy. A host without
+ * connect_timeout takes the real server's, else the virtual server's (keepalived leaves it 0).
+ */
+function smtpHostCheckers(warnings: string[]): (c: Checker) => Checker[] {
+  return (c) => {
+    if (c.type !== 'SMTP_CHECK' || c.hosts.length === 0) return [c];
+    warnings.push('The SMTP_CHECK host block is deprecated. Please define additional checkers.');
+    const base: Record<string, unknown> = { ...c, hosts: [] };
+    for (const k of CONNECTION_KEYS) delete base[k];
+    for (const h of c.hosts)
+      for (const [k, v] of Object.entries(h))
+        if (
+          v !== undefined &&
+          k !== 'pos' &&
+          k !== 'keyPos' &&
+          !(CONNECTION_KEYS as readonly string[]).includes(k)
+        )
+          base[k] = v;
+    const copy = (h: CheckerCommon): Checker => {
+      const out: Record<string, unknown> = { ...base };
+      for (const k of CONNECTION_KEYS) if (h[k] !== undefined) out[k] = h[k];
+      return out as unknown as Checker;
+    };
+    const own = CONNECTION_KEYS.some((k) => c[k] !== undefined);
+    return [...(own ? [copy(c)] : []), ...c.hosts.map(copy)];
+  };
+}
+
+/** HTTP_GET/SSL_GET: the urls the life cycle walks (those with a path, as keepalived keeps them). */
+function httpWalk(c: Checker): Pick<CheckerPlan, 'urls' | 'fastRecovery'> {
+  if (c.type !== 'HTTP_GET' && c.type !== 'SSL_GET') return {};
+  const urls = c.url.flatMap((u) => (u.path !== undefined ? [u.path] : []));
+  return urls.length > 0 ? { urls, fastRecovery: c.fastRecovery ?? false } : {};
 }
 
 /** The global SSL block as plain data (no positions), for SSL_GET's client certificate. */
@@ -332,12 +391,6 @@ function addOffset(b: Uint8Array, offset: number): Uint8Array {
   return out;
 }
 
-/** A global boolean keyword kept as written: bare = true. */
-function globalBool(words: readonly string[] | undefined): boolean | undefined {
-  if (words === undefined) return undefined;
-  return !['false', 'no', 'off', '0'].includes((words[0] ?? 'true').toLowerCase());
-}
-
 function groupServices(g: VirtualServerGroup | undefined): ServiceAddress[] {
   const out: ServiceAddress[] = [];
   for (const m of g?.members ?? []) out.push(...(expandGroupMember(m.words) ?? []));
@@ -354,7 +407,7 @@ export interface PlanOptions {
 export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): CheckPlan {
   const warnings: string[] = [];
   const g = model.globalDefs;
-  const globalLogAll = globalBool(g.unimplemented.checker_log_all_failures) ?? false;
+  const globalLogAll = g.checkerLogAllFailures ?? false;
   const checkerGlobals = {
     enableScriptSecurity: g.enableScriptSecurity,
     ...(g.scriptUser !== undefined ? { scriptUser: g.scriptUser } : {}),
@@ -363,7 +416,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
     ...(model.ssl !== undefined ? { ssl: sslFiles(model.ssl) } : {}),
   };
   // smtp_alert_checker, else smtp_alert (keepalived validate_check_config).
-  const smtpAlert = globalBool(g.unimplemented.smtp_alert_checker) ?? g.smtpAlert;
+  const smtpAlert = g.smtpAlertChecker ?? g.smtpAlert;
   const groupIndex = new Map<string, number>();
   const vss: VirtualServerPlan[] = [];
   for (const vs of model.virtualServers) {
@@ -414,7 +467,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         warnings.push(`VS ${name}: real server ${rsName} is duplicated - removing second rs`);
         continue;
       }
-      const checkers = rs.checkers.map((c) => {
+      const checkers = rs.checkers.flatMap(smtpHostCheckers(warnings)).map((c) => {
         const cp = resolveChecker(
           vs,
           rs,
@@ -452,10 +505,6 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         checkers,
       });
     }
-    if (vs.haSuspend && a.kind !== 'fwmark')
-      warnings.push(
-        `VS ${name}: ha_suspend is not acted on yet: its checkers run whether or not the address is local`,
-      );
     const weightSum = rss.reduce((n, r) => n + r.weight, 0);
     const quorum = Math.min(vs.quorum, weightSum);
     const hysteresis = vs.hysteresis >= quorum ? Math.max(quorum - 1, 0) : vs.hysteresis;
@@ -513,8 +562,8 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
   return {
     virtualServers: vss,
     routerId: g.routerId ?? opts.hostname ?? 'localhost',
-    noCheckerEmails: globalBool(g.unimplemented.no_checker_emails) ?? false,
-    rsInitNotifies: globalBool(g.unimplemented.rs_init_notifies) ?? false,
+    noCheckerEmails: g.noCheckerEmails ?? false,
+    rsInitNotifies: g.rsInitNotifies ?? false,
     warnings,
     ...(g.lvsFlush ? { lvsFlush: true } : {}),
     ...(g.lvsFlushOnStop !== undefined && g.lvsFlushOnStop !== false ? { lvsFlushOnStop: true } : {}),

@@ -89,6 +89,24 @@ export interface CheckerModule<T extends CheckerType = CheckerType> {
    */
   readonly retriesWhileDown?: boolean;
   create(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt;
+  /**
+   * Whether the checker may run at all, asked once per configuration before it is scheduled:
+   * keepalived removes at load a checker it cannot run (MISC_CHECK whose script is missing or
+   * insecure, check_misc_script_security), and its real server is judged without it. Returns
+   * keepalived's log line when refused, undefined when admitted. Absent: always admitted.
+   */
+  admit?(spec: Extract<Checker, { type: T }>, env: CheckerEnv): string | undefined;
+  /**
+   * FILE_CHECK: keepalived is event-driven (inotify on the track file). `watch` calls `changed` when
+   * what the checker reads has changed, and the life cycle runs an attempt at once; the delay_loop
+   * poll stays as the fallback. Returns the function that stops watching.
+   */
+  watch?(spec: Extract<Checker, { type: T }>, env: CheckerEnv, changed: () => void): () => void;
+  /**
+   * HTTP_GET/SSL_GET: one attempt per url, in order, for the life cycle's url walk (keepalived checks
+   * one url per attempt; plan `urls`). Absent: `create` is the only attempt.
+   */
+  createUrls?(spec: Extract<Checker, { type: T }>, target: ConnectTarget, env: CheckerEnv): CheckAttempt[];
 }
 
 /**

@@ -66,7 +66,8 @@ export function downLine(type: CheckerType, c: VerdictContext): string {
         ? `HTTP_CHECK on service ${c.rs} failed after ${c.retry} retries.`
         : `HTTP_CHECK on service ${c.rs} failed.`;
     case 'SMTP_CHECK':
-      return `SMTP_CHECK ${c.reason ?? 'failed'} (${c.rs})`;
+      // smtp_final: "SMTP_CHECK " + the reason, which names the connect address ([ip]:port).
+      return `SMTP_CHECK ${c.reason ?? 'failed'}`;
     case 'DNS_CHECK':
       return `DNS_CHECK (${c.rs}) ${c.reason ?? 'failed'}${after ? ` after ${c.retry} retries` : ''}`;
     case 'MISC_CHECK': {
@@ -89,16 +90,61 @@ function miscFailure(c: VerdictContext, suffix: string): string {
   return `${head} failed${suffix} (${reason}).`;
 }
 
+/** A failed attempt as keepalived sees it when it decides whether to log it. */
+export interface FailedAttempt {
+  /** The checker was up before this attempt (keepalived is_up). */
+  readonly isUp: boolean;
+  /** This failure takes the checker down (no retry left). */
+  readonly final: boolean;
+  /** MISC_CHECK: keepalived's retry_it after this failure (1 = the scheduled run failed). */
+  readonly n: number;
+}
+
 /**
- * With log_all_failures: a failure that is not final yet (retry `n` of `retry`), or a failure
- * while already down.
+ * With log_all_failures (or global checker_log_all_failures): the line keepalived 2.2.7 logs for a
+ * failed attempt, or undefined where it logs none. TCP, UDP and PING log every failure of an up
+ * checker, the final one too (check_tcp.c tcp_check_thread, check_udp.c udp_check_thread,
+ * check_ping.c icmp_check_thread); HTTP_GET/SSL_GET every failure of an up or not yet run checker
+ * (check_http.c timeout_epilog); DNS, SMTP and MISC only the failures that are not final, since
+ * their final one is the verdict line (dns_final, smtp_final, misc_check_child_thread).
  */
-export function retryLine(type: CheckerType, c: VerdictContext, n: number): string {
-  if (type === 'MISC_CHECK') {
-    const suffix = n === 1 ? `, will do ${c.retry} ${plural(c.retry)}` : ` on retry ${n - 1}/${c.retry}`;
-    return miscFailure(c, suffix);
+export function failureLine(type: CheckerType, c: VerdictContext, a: FailedAttempt): string | undefined {
+  const reason = c.reason ?? 'failed';
+  const upOrFirst = a.isUp || !c.hasRun;
+  switch (type) {
+    case 'TCP_CHECK':
+      if (!a.isUp) return undefined;
+      return `TCP connection to ${c.rs} ${reason === 'timeout' ? 'timeout' : 'failed'}.`;
+    case 'UDP_CHECK':
+      if (!a.isUp) return undefined;
+      return reason.startsWith('reply data mismatch')
+        ? `UDP check to ${c.rs} reply data mismatch.`
+        : `UDP connection to ${c.rs} failed.`;
+    case 'PING_CHECK':
+      if (!a.isUp) return undefined;
+      return reason.includes('timeout')
+        ? `ICMP connection to address ${c.rs} timeout.`
+        : `ICMP connection to ${c.rs} of ${c.vs} failed.`;
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      // keepalived's phrase "Read, no data received from " ends in a space: its line has two.
+      return upOrFirst
+        ? `${reason}${reason === 'Read, no data received from' ? ' ' : ''} server ${c.rs}.`
+        : undefined;
+    case 'DNS_CHECK':
+      return upOrFirst && !a.final ? `DNS_CHECK (${c.rs}) ${reason}` : undefined;
+    case 'SMTP_CHECK':
+      return upOrFirst && !a.final ? `SMTP_CHECK ${reason}` : undefined;
+    case 'MISC_CHECK': {
+      if (!upOrFirst || a.final) return undefined;
+      const suffix =
+        a.n === 1 ? `, will do ${c.retry} ${plural(c.retry)}` : ` on retry ${a.n - 1}/${c.retry}`;
+      return miscFailure(c, suffix);
+    }
+    case 'FILE_CHECK':
+    case 'BFD_CHECK':
+      return undefined;
   }
-  return `${type} on service ${c.rs}: ${c.reason ?? 'failed'} (retry ${n}/${c.retry}).`;
 }
 
 /** The smtp_alert body for a verdict. */

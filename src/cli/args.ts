@@ -2,6 +2,7 @@
  * keepalived-compatible command-line flags. Pure: takes argv, returns options or an error.
  */
 
+import { type HttpListen, parseHttpListen } from '../http/listen.js';
 import { LVS_DRIVERS, type LvsDriverKind } from '../lvs/driver.js';
 import { canonicalAddress } from '../net/addr.js';
 
@@ -27,6 +28,8 @@ export interface DaemonOptions {
   readonly strict: boolean;
   /** --lvs-driver=ipvs|nftables (vigil extension); default: IPVS when the kernel has it, else nftables. */
   readonly lvsDriver: LvsDriverKind | undefined;
+  /** --http ADDR:PORT (vigil extension): the read-only HTTP API and dashboard; off when undefined. */
+  readonly http: HttpListen | undefined;
 }
 
 export interface SubcommandOptions {
@@ -57,6 +60,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
   let pidFile: string | undefined;
   let configId: string | undefined;
   let lvsDriver: LvsDriverKind | undefined;
+  let httpText: string | undefined;
+  let httpAllowRemote = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | Error => {
@@ -119,6 +124,15 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
         lvsDriver = v as LvsDriverKind;
         break;
       }
+      case '--http': {
+        const v = value();
+        if (v instanceof Error) return v;
+        httpText = v;
+        break;
+      }
+      case '--http-allow-remote':
+        httpAllowRemote = true;
+        break;
       case '-h':
       case '--help':
         return { command: 'help' };
@@ -129,6 +143,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
         return new Error(`unknown option '${a}'`);
     }
   }
+  const http = httpText !== undefined ? parseHttpListen(httpText, httpAllowRemote) : undefined;
+  if (http instanceof Error) return http;
+  if (httpAllowRemote && http === undefined) return new Error('--http-allow-remote needs --http ADDR:PORT');
   return {
     command: 'daemon',
     configFile,
@@ -141,6 +158,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | Error {
     json,
     strict,
     lvsDriver,
+    http,
   };
 }
 
@@ -148,7 +166,7 @@ export const USAGE = `Usage: vigil [OPTION...]
        vigil sniff -r FILE.pcap [--json]
        vigil sniff -i IFACE [--json] [--summary] [-c N] [--duration S]   (live, as root)
        vigil status [--json] [-p PIDFILE]
-       vigil lvs [--stats] [--json] [-p PIDFILE]   (the LVS table, like ipvsadm -Ln)
+       vigil lvs [--stats|--rate] [--json] [-p PIDFILE]   (the LVS table, like ipvsadm -Ln)
        vigil demo                      (as root: live failover demo in network namespaces)
        vigil genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECS] [-m MARK] [-v]
                                        (MD5 of a web page's body, for HTTP_GET/SSL_GET digest; also -T/--genhash)
@@ -164,6 +182,9 @@ keepalived-compatible options:
       --json              with -t: print the normalized configuration model as JSON
       --strict            with -t: every warning is an error (exit 5 when there are any)
       --lvs-driver=DRIVER ipvs or nftables (default: ipvs when the kernel has it, else nftables)
+      --http=ADDR:PORT    serve the read-only HTTP API, Prometheus /metrics and a live dashboard
+                          (off by default; e.g. 127.0.0.1:9100)
+      --http-allow-remote allow --http on an address other than loopback
   -h, --help              display this help message
   -v, --version           display the version number
 `;

@@ -1,14 +1,31 @@
-/** `vigil lvs [--stats] [--json] [-p PIDFILE | --socket PATH]`: the running daemon's LVS table, like `ipvsadm -Ln`. */
+/**
+ * `vigil lvs [--stats | --rate] [--json] [-p PIDFILE | --socket PATH]`: the running daemon's LVS
+ * table, like `ipvsadm -Ln`. `--rate`: the kernel's estimates where the driver has them (IPVS),
+ * else the rates between two reads of the counters RATE_INTERVAL_MS apart (nftables).
+ */
 import type { LvsView } from '../lvs/driver.js';
 import { formatLvs } from '../lvs/format.js';
+import { ratesBetween } from '../lvs/rates.js';
 import { askDaemon, parseClientArgs } from './status.js';
 
+export const RATE_INTERVAL_MS = 1000;
+
 export async function runLvs(argv: readonly string[]): Promise<number> {
-  const args = parseClientArgs('lvs', argv, ['--stats', '-Ln', '-n']);
+  const args = parseClientArgs('lvs', argv, ['--stats', '--rate', '-Ln', '-n']);
   if (typeof args === 'number') return args;
-  const view = await askDaemon<LvsView>('lvs', args.socket, 'lvs');
+  const ask = () => askDaemon<LvsView>('lvs', args.socket, 'lvs');
+  let view = await ask();
   if (typeof view === 'number') return view;
+  const rate = args.flags.has('--rate');
+  if (rate && view.rates === undefined && view.stats !== undefined) {
+    const first = view;
+    await new Promise((r) => setTimeout(r, RATE_INTERVAL_MS));
+    view = await ask();
+    if (typeof view === 'number') return view;
+    const rates = ratesBetween(first, view);
+    if (rates !== undefined) view = { ...view, rates };
+  }
   const stats = args.flags.has('--stats');
-  process.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : formatLvs(view, { stats }));
+  process.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : formatLvs(view, { stats, rate }));
   return 0;
 }

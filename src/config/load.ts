@@ -7,6 +7,7 @@ import { buildModel } from './build/index.js';
 import { type Diagnostic, DiagnosticSink, ExitCode } from './diagnostics.js';
 import type { KeepalivedConfig } from './model.js';
 import { parseConfig, parseConfigText } from './parser.js';
+import { SCALAR_KEYWORDS, VALUE_BLOCKS } from './schema/index.js';
 import type { ConfigSource } from './tree.js';
 import { type HostFacts, validateModel } from './validate.js';
 
@@ -86,6 +87,8 @@ export function loadConfig(path: string, opts: LoadOptions): LoadResult {
   const parsed = parseConfig(path, {
     configId: opts.configId,
     source: opts.source,
+    scalarKeywords: SCALAR_KEYWORDS,
+    valueBlocks: VALUE_BLOCKS,
     ...(opts.random ? { random: opts.random } : {}),
   });
   return finish(parsed, opts);
@@ -96,6 +99,8 @@ export function loadConfigText(text: string, path: string, opts: LoadOptions): L
   const parsed = parseConfigText(text, path, {
     configId: opts.configId,
     source: opts.source,
+    scalarKeywords: SCALAR_KEYWORDS,
+    valueBlocks: VALUE_BLOCKS,
     ...(opts.random ? { random: opts.random } : {}),
   });
   return finish(parsed, opts);

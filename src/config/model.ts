@@ -96,6 +96,14 @@ export interface GlobalDefs extends Located {
   readonly smtpHeloName?: string;
   readonly smtpConnectTimeoutMs: number;
   readonly smtpAlert?: boolean;
+  /** smtp_alert_checker: the checkers' smtp_alert default, before smtp_alert (keepalived validate_check_config). */
+  readonly smtpAlertChecker?: boolean;
+  /** checker_log_all_failures: every checker logs each failed attempt, as its own log_all_failures. */
+  readonly checkerLogAllFailures?: boolean;
+  /** no_checker_emails: a checker verdict is mailed only when its real server changed. */
+  readonly noCheckerEmails?: boolean;
+  /** rs_init_notifies: real servers in service from the start notify up. */
+  readonly rsInitNotifies?: boolean;
   readonly vrrpMcastGroup4: string;
   readonly vrrpMcastGroup6: string;
   readonly defaultInterface?: string;

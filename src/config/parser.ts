@@ -39,6 +39,8 @@ interface Frame {
   readonly children: MutableNode[];
   /** For a stray `{` block: where it was, so its statements are kept in the parent. */
   readonly strayOpen?: SourcePos;
+  /** A value block (virtual_ipaddress, track_script...): a `{` inside it is a plain word. */
+  readonly valueBlock?: boolean;
 }
 
 /** Builds the statement tree from a stream of logical lines. */
@@ -48,7 +50,11 @@ export class TreeBuilder {
   /** The last statement, while it can still take a `{` from the next line. */
   private awaitingBrace: MutableNode | undefined;
 
-  constructor(private readonly sink: DiagnosticSink) {}
+  constructor(
+    private readonly sink: DiagnosticSink,
+    private readonly scalarKeywords: ReadonlySet<string> = new Set(),
+    private readonly valueBlocks: ReadonlySet<string> = new Set(),
+  ) {}
 
   private get top(): Frame {
     return this.stack.at(-1) as Frame;
@@ -64,14 +70,34 @@ export class TreeBuilder {
       stmt = [];
       return node;
     };
+    const first = words[0];
+    const awaiting = this.awaitingBrace;
+    if (first?.brace === '{' && awaiting && this.scalarKeywords.has(awaiting.keyword.text)) {
+      // keepalived 2.2.7 lib/parser.c process_stream: a `{` line after a keyword without a block
+      // is reported and the whole line skipped; the `{` opens nothing.
+      this.sink.error(
+        first.pos,
+        `unexpected '{' after '${awaiting.keyword.text}', which takes no block - ignoring this line`,
+        {
+          code: 'unexpected-brace',
+        },
+      );
+      this.awaitingBrace = undefined;
+      return;
+    }
     for (const w of words) {
-      if (w.brace === '{') {
+      if (w.brace === '{' && this.top.valueBlock === true) {
+        // keepalived 2.2.7 alloc_value_block: the line's words go to the block as they are.
+        stmt.push({ ...w, brace: undefined });
+      } else if (w.brace === '{') {
+        const parent = this.top.owner?.keyword.text ?? '';
         const node = flush() ?? this.awaitingBrace;
         this.awaitingBrace = undefined;
         if (node && !node.children) {
           node.children = [];
           node.open = w.pos;
-          this.stack.push({ owner: node, children: node.children });
+          const valueBlock = this.valueBlocks.has(`${parent} ${node.keyword.text}`);
+          this.stack.push({ owner: node, children: node.children, ...(valueBlock ? { valueBlock } : {}) });
         } else {
           this.sink.error(w.pos, "unexpected '{' without a keyword before it", { code: 'unexpected-brace' });
           this.stack.push({ children: [], strayOpen: w.pos });
@@ -135,7 +161,7 @@ export function parseConfigText(text: string, path: string, opts: ParseOptions):
 
 function run(opts: ParseOptions, read: (pp: Preprocessor) => void): ParseResult {
   const sink = new DiagnosticSink();
-  const builder = new TreeBuilder(sink);
+  const builder = new TreeBuilder(sink, opts.scalarKeywords, opts.valueBlocks);
   const pp = new Preprocessor(
     { configId: opts.configId, source: opts.source, random: opts.random ?? Math.random },
     sink,

@@ -54,4 +54,14 @@ export interface ParseOptions {
    * parser stays deterministic under test.
    */
   readonly random?: () => number;
+  /**
+   * Keywords that never take a block (schema SCALAR_KEYWORDS): a line starting with `{` after one
+   * of them is ignored, as keepalived does, instead of opening a block for it.
+   */
+  readonly scalarKeywords?: ReadonlySet<string>;
+  /**
+   * Value blocks as `PARENT KEYWORD` (schema VALUE_BLOCKS): inside one a `{` is a plain word and
+   * the first `}` closes it, as keepalived's alloc_value_block reads it.
+   */
+  readonly valueBlocks?: ReadonlySet<string>;
 }

@@ -40,6 +40,7 @@ export class CheckerThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, (v: VirtualServerStatus[]) => void>();
   private readonly pendingLvs = new Map<number, (v: LvsView) => void>();
+  private readonly pendingMetrics = new Map<number, (v: string) => void>();
   private nextId = 1;
   private onStopped: (() => void) | undefined;
   private dead = false;
@@ -74,6 +75,10 @@ export class CheckerThread {
           this.pendingLvs.get(m.id)?.(m.view);
           this.pendingLvs.delete(m.id);
           break;
+        case 'metrics':
+          this.pendingMetrics.get(m.id)?.(m.text);
+          this.pendingMetrics.delete(m.id);
+          break;
         case 'stopped':
           this.onStopped?.();
           break;
@@ -105,7 +110,7 @@ export class CheckerThread {
   /** Sends a request with a fresh id; its answer resolves it, or it rejects after timeoutMs. */
   private ask<T>(
     pending: Map<number, (v: T) => void>,
-    type: 'status' | 'lvs',
+    type: 'status' | 'lvs' | 'metrics',
     timeoutMs: number,
   ): Promise<T> {
     const id = this.nextId++;
@@ -125,6 +130,11 @@ export class CheckerThread {
   /** The LVS data plane's view (table and counters) for `vigil lvs`. */
   lvs(timeoutMs = 5000): Promise<LvsView> {
     return this.ask(this.pendingLvs, 'lvs', timeoutMs);
+  }
+
+  /** The thread's Prometheus text (servers, checker latency), for /metrics. */
+  metrics(timeoutMs = 2000): Promise<string> {
+    return this.ask(this.pendingMetrics, 'metrics', timeoutMs);
   }
 
   /** The servers leave the table (omega notifications included), then the thread ends. */
@@ -227,6 +237,10 @@ export class CheckerSupervisor {
 
   lvs(): Promise<LvsView> {
     return this.thread?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } });
+  }
+
+  metrics(): Promise<string> {
+    return this.thread?.metrics() ?? Promise.resolve('');
   }
 
   async stop(): Promise<void> {

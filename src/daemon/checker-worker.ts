@@ -7,8 +7,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
+import { CheckerThreadMetrics } from '../http/metrics.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
+import { type LocalAddressWatch, watchLocalAddresses } from './local-addresses.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
 import { setThreadNice } from './thread-priority.js';
 
@@ -16,7 +18,9 @@ if (parentPort === null) throw new Error('checker-worker must run as a worker th
 const port = parentPort;
 const post = (m: FromChecker) => port.postMessage(m);
 
-function main(config: CheckerWorkerConfig): void {
+const usesHaSuspend = (c: CheckerWorkerConfig) => c.plan.virtualServers.some((v) => v.haSuspend);
+
+async function main(config: CheckerWorkerConfig): Promise<void> {
   // checker_priority: below the VRRP thread, so that a storm of checks does not delay adverts.
   const niceError = setThreadNice(config.nice);
   if (niceError !== undefined)
@@ -29,11 +33,34 @@ function main(config: CheckerWorkerConfig): void {
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });
+  const metrics = config.metrics ? new CheckerThreadMetrics() : undefined;
   const service = new CheckerService(config.plan, {
     registry: defaultRegistry,
     driver,
     emit: (event) => post({ type: 'event', event }),
+    ...(metrics !== undefined ? { observe: (t, ok, ms) => metrics.observe(t, ok, ms) } : {}),
   });
+  const log = (level: 'warning' | 'error', message: string) =>
+    post({ type: 'event', event: { type: 'log', level, message } });
+  // ha_suspend needs the host's addresses, known before the checkers start (keepalived's first
+  // lines say "Deactivating" for a suspended virtual server); watched from the first plan using it.
+  let addresses: LocalAddressWatch | undefined;
+  let watching: Promise<void> | undefined;
+  const watchAddresses = () =>
+    (watching ??= watchLocalAddresses(
+      (set) => service.setLocalAddresses(set),
+      (e) => log('warning', `address watch: ${e.message}`),
+    ).then(
+      (w) => {
+        addresses = w;
+      },
+      (e: unknown) =>
+        log(
+          'error',
+          `ha_suspend: cannot watch the host's addresses (${(e as Error).message}): checkers stay active`,
+        ),
+    ));
+  if (usesHaSuspend(config)) await watchAddresses();
   port.on('message', (m: ToChecker) => {
     switch (m.type) {
       case 'status':
@@ -46,10 +73,17 @@ function main(config: CheckerWorkerConfig): void {
             post({ type: 'lvs', id: m.id, view: { driver: `error: ${String(e)}`, table: { services: [] } } }),
         );
         break;
+      case 'metrics':
+        void (metrics?.text(service.status()) ?? Promise.resolve('')).then((text) =>
+          post({ type: 'metrics', id: m.id, text }),
+        );
+        break;
       case 'reload':
         service.reload(m.config.plan);
+        if (usesHaSuspend(m.config)) void watchAddresses();
         break;
       case 'stop':
+        addresses?.close();
         void service.stop().then(() => {
           post({ type: 'stopped' });
           port.close();
@@ -61,8 +95,6 @@ function main(config: CheckerWorkerConfig): void {
   post({ type: 'started' });
 }
 
-try {
-  main(workerData as CheckerWorkerConfig);
-} catch (e) {
-  post({ type: 'fatal', message: e instanceof Error ? e.message : String(e) });
-}
+main(workerData as CheckerWorkerConfig).catch((e: unknown) =>
+  post({ type: 'fatal', message: e instanceof Error ? e.message : String(e) }),
+);

@@ -17,6 +17,10 @@ import { fsConfigSource } from '../config/fs-source.js';
 import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { type DaemonEventBody, EventLog, fromCheckerEvent, fromEngineEvent } from '../http/events.js';
+import { DaemonMetrics } from '../http/metrics.js';
+import { type HttpServer, startHttpServer } from '../http/server.js';
+import { httpSources } from '../http/sources.js';
 import type { LvsDriverKind } from '../lvs/driver.js';
 import { ipvsRecordPath } from '../lvs/ipvs-ownership.js';
 import type { IpFamily } from '../net/addr.js';
@@ -158,6 +162,11 @@ function describe(e: EngineEvent): { level: LogLevel; message: string } {
   }
 }
 
+/** `127.0.0.1:9100`, `[::1]:9100`. */
+function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /**
  * Test-only hook for bench/failover.ts (see bench/README.md): VIGIL_BENCH_BUSY_MAIN_MS=N makes the
  * main thread spin in N ms bursts back to back, to show that adverts, sent by the worker thread,
@@ -195,6 +204,23 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     );
     return 1;
   }
+  // --http: bound before anything starts, so that a taken port stops the daemon cleanly.
+  let http: HttpServer | undefined;
+  if (opts.http !== undefined) {
+    try {
+      http = await startHttpServer(opts.http);
+      log.log('info', `HTTP API on http://${formatHostPort(opts.http.host, http.address.port)}/`);
+    } catch (e) {
+      log.log('error', `cannot serve --http: ${(e as Error).message}`);
+      releasePid();
+      return 1;
+    }
+  }
+  const events = new EventLog();
+  const metrics = http !== undefined ? new DaemonMetrics() : undefined;
+  const publish = (e: DaemonEventBody | undefined) => {
+    if (e !== undefined && http !== undefined) events.publish(e);
+  };
   const startedAt = new Date().toISOString();
   // Read (and removed from the environment) before any thread or script starts.
   const systemd = systemdNotifier(process.env, (m) => log.log('warning', m));
@@ -225,6 +251,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         const { level, message } = describe(m.event);
         log.log(level, message);
         services.onEngineEvent(m.event);
+        if (m.event.type === 'transition')
+          metrics?.countTransition(m.event.instance, m.event.from, m.event.to, m.event.reason);
+        publish(fromEngineEvent(m.event));
         break;
       }
       case 'link':
@@ -261,27 +290,36 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   // The health checker runs in its own thread while the config has virtual servers.
   let checker: CheckerSupervisor | undefined;
+  // --http: the checker thread answers 'metrics' and times its attempts.
+  const checkerSetup = (model: KeepalivedConfig, plan: CheckPlan): CheckerWorkerConfig => ({
+    ...checkerConfig(model, plan, opts.lvsDriver, ipvsRecordPath(pidFile)),
+    metrics: http !== undefined,
+  });
   const startChecker = (model: KeepalivedConfig, plan: CheckPlan) => {
-    checker = new CheckerSupervisor(checkerConfig(model, plan, opts.lvsDriver, ipvsRecordPath(pidFile)), {
+    checker = new CheckerSupervisor(checkerSetup(model, plan), {
       onEvent: (e) => {
         if (e.type === 'log') log.log(e.level, e.message);
         else services.onCheckerEvent(e);
+        publish(fromCheckerEvent(e));
       },
       log: (level, message) => log.log(level, message),
     });
   };
   if (first.checks.virtualServers.length > 0) startChecker(first.model, first.checks);
 
-  const report = async (): Promise<StatusReport> => {
-    const virtualServers = checker?.status() ?? Promise.resolve([]);
+  const vrrpStatus = (): Promise<InstanceStatus[]> => {
     const id = nextId++;
-    const instances = await new Promise<InstanceStatus[]>((resolve, reject) => {
+    return new Promise<InstanceStatus[]>((resolve, reject) => {
       pending.set(id, resolve);
       send({ type: 'status', id });
       setTimeout(() => {
         if (pending.delete(id)) reject(new Error('the VRRP worker did not answer'));
       }, 2000).unref();
     });
+  };
+  const report = async (): Promise<StatusReport> => {
+    const virtualServers = checker?.status() ?? Promise.resolve([]);
+    const instances = await vrrpStatus();
     return {
       pid: process.pid,
       configFile: opts.configFile,
@@ -290,15 +328,28 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       virtualServers: await virtualServers,
     };
   };
-  const statusServer = await startStatusServer(statusSocketPath(pidFile), report, {
-    lvs: () => checker?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } }),
-  });
+  const lvsView = () => checker?.lvs() ?? Promise.resolve({ driver: 'none', table: { services: [] } });
+  const statusServer = await startStatusServer(statusSocketPath(pidFile), report, { lvs: lvsView });
+  if (http !== undefined && metrics !== undefined)
+    http.serve(
+      httpSources(
+        {
+          status: report,
+          instances: vrrpStatus,
+          lvs: lvsView,
+          checkerMetrics: () => checker?.metrics() ?? Promise.resolve(''),
+        },
+        events,
+        metrics,
+      ),
+    );
 
   let stopping: Promise<number> | undefined;
   const shutdown = (code: number): Promise<number> => {
     stopping ??= (async () => {
       log.log('info', 'Stopping');
       systemd?.notify({ type: 'stopping' });
+      await http?.close();
       const stopped = new Promise<void>((resolve) => {
         onStopped = resolve;
       });
@@ -328,12 +379,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     const next = load(opts, log);
     if (!next.ok) {
       log.log('error', 'new configuration is invalid; keeping the running configuration');
+      publish({
+        kind: 'reload',
+        ok: false,
+        reason: `SIGHUP: ${opts.configFile} is invalid; the running configuration stays`,
+      });
       systemd?.notify({ type: 'ready', status: 'new configuration is invalid; running the previous one' });
       return;
     }
+    publish({ kind: 'reload', ok: true, reason: `SIGHUP: ${opts.configFile} loaded` });
     send({ type: 'reload', config: next.config });
-    if (checker !== undefined)
-      checker.reload(checkerConfig(next.model, next.checks, opts.lvsDriver, ipvsRecordPath(pidFile)));
+    if (checker !== undefined) checker.reload(checkerSetup(next.model, next.checks));
     else if (next.checks.virtualServers.length > 0) startChecker(next.model, next.checks);
     const old = services;
     void old.stop();

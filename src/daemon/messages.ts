@@ -70,6 +70,8 @@ export interface CheckerWorkerConfig {
   readonly plan: CheckPlan;
   /** --lvs-driver; undefined: IPVS when the kernel has it, else nftables (src/lvs/select.ts). */
   readonly lvsDriver?: LvsDriverKind;
+  /** --http: answer 'metrics' and time the attempts (src/http/metrics.ts CheckerThreadMetrics). */
+  readonly metrics?: boolean;
   /** The IPVS driver's record of the services it created (beside the pid file; ipvs-ownership.ts). */
   readonly ipvsRecord?: string;
   /** checker_priority (else DEFAULT_CHECKER_NICE): the checker thread's nice value, set when it starts. */
@@ -80,6 +82,8 @@ export type ToChecker =
   | { readonly type: 'status'; readonly id: number }
   /** The data plane's view for `vigil lvs`. */
   | { readonly type: 'lvs'; readonly id: number }
+  /** The checker thread's own Prometheus text (servers, attempt latency). */
+  | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'reload'; readonly config: CheckerWorkerConfig }
   | { readonly type: 'stop' };
 
@@ -89,5 +93,6 @@ export type FromChecker =
   | { readonly type: 'event'; readonly event: LifecycleEvent }
   | { readonly type: 'status'; readonly id: number; readonly virtualServers: VirtualServerStatus[] }
   | { readonly type: 'lvs'; readonly id: number; readonly view: LvsView }
+  | { readonly type: 'metrics'; readonly id: number; readonly text: string }
   | { readonly type: 'stopped' }
   | { readonly type: 'fatal'; readonly message: string };

@@ -35,6 +35,20 @@ export interface LvsServiceStats extends LvsCounters {
   readonly dests: Readonly<Record<string, LvsCounters>>;
 }
 
+/** ipvsadm --rate figures, per second; the traffic ones absent where the driver cannot count them. */
+export interface LvsRates {
+  readonly cps: number;
+  readonly inPps?: number;
+  readonly outPps?: number;
+  readonly inBps?: number;
+  readonly outBps?: number;
+}
+
+/** Rates of one service, in total and per real server (destKey). */
+export interface LvsServiceRates extends LvsRates {
+  readonly dests: Readonly<Record<string, LvsRates>>;
+}
+
 /** The data plane as `vigil lvs` shows it. Plain data (structured clone). */
 export interface LvsView {
   /** 'nftables', 'ipvs', 'none' (recording only). */
@@ -43,6 +57,10 @@ export interface LvsView {
   readonly table: DesiredTable;
   /** Per service key; absent when the driver has no counters. */
   readonly stats?: Readonly<Record<string, LvsServiceStats>>;
+  /** When the counters were read (ms since the epoch): two views give rates (src/lvs/rates.ts). */
+  readonly statsAt?: number;
+  /** Per service key: the kernel's own rate estimates (IPVS); absent where it has none. */
+  readonly rates?: Readonly<Record<string, LvsServiceRates>>;
 }
 
 /** Keeps every table and the commands between them; touches nothing. */
@@ -71,7 +89,9 @@ export class RecordingDriver implements LvsDriver {
 
 /**
  * Applies tables one after another in call order, never concurrently, so a slow kernel cannot
- * reorder them; a failure is reported and the next table is applied in full.
+ * reorder them; a failure is reported and the next table is applied in full. `onApplied` gets, for
+ * each table the kernel took, the time from this call (the checker's verdict publishes the table
+ * synchronously) to the driver's completion, and how much of it was spent waiting for earlier ones.
  */
 export class SerialApplier {
   private chain: Promise<void> = Promise.resolve();
@@ -79,10 +99,19 @@ export class SerialApplier {
   constructor(
     private readonly driver: LvsDriver,
     private readonly onError: (e: unknown) => void,
+    private readonly onApplied?: (totalMs: number, queuedMs: number) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   apply(table: DesiredTable): void {
-    this.chain = this.chain.then(() => this.driver.apply(table)).catch(this.onError);
+    const at = this.now();
+    this.chain = this.chain
+      .then(async () => {
+        const start = this.now();
+        await this.driver.apply(table);
+        this.onApplied?.(this.now() - at, start - at);
+      })
+      .catch(this.onError);
   }
 
   /** Waits for the tables queued so far, then stops the driver. */

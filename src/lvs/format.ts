@@ -1,12 +1,12 @@
 /**
- * `vigil lvs`: the data plane's view (LvsView) printed like `ipvsadm -Ln` / `ipvsadm -Ln --stats`
- * (lvs.md §4 "ipvsadm output"). Pure. The nftables driver has no per-connection state of its own
+ * `vigil lvs`: the data plane's view (LvsView) printed like `ipvsadm -Ln` / `ipvsadm -Ln --stats` /
+ * `ipvsadm -Ln --rate` (lvs.md §4 "ipvsadm output"; ipvsadm.c print_title / print_service_entry). Pure. The nftables driver has no per-connection state of its own
  * (conntrack holds it), so ActiveConn/InActConn, and packet/byte figures it cannot give (DR,
  * fwmark and port-0 services), print `-`.
  */
 import type { DesiredService } from '../check/table.js';
 import { destKey } from '../check/table.js';
-import type { LvsCounters, LvsView } from './driver.js';
+import type { LvsCounters, LvsRates, LvsView } from './driver.js';
 
 const FORWARD = { NAT: 'Masq', DR: 'Route', TUN: 'Tunnel' } as const;
 
@@ -41,33 +41,51 @@ function flags(s: DesiredService): string {
   return f;
 }
 
-export function formatLvs(view: LvsView, opts: { stats?: boolean } = {}): string {
+const STATS_HEAD = ['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'];
+const RATE_HEAD = ['CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'];
+const DASH = '-'.padStart(9);
+
+const counterFigures = (c: LvsCounters | undefined) =>
+  c === undefined
+    ? DASH.repeat(5)
+    : [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes]
+        .map((n) => (n === undefined ? DASH : largeNum(n)))
+        .join('');
+
+/**
+ * ipvsadm --rate figures: a service's all in print_largenum; a real server's CPS, InPPS and OutPPS
+ * raw (` %8u`), its InBPS and OutBPS in print_largenum.
+ */
+function rateFigures(r: LvsRates | undefined, dest: boolean): string {
+  if (r === undefined) return DASH.repeat(5);
+  const raw = (n: number | undefined) => (n === undefined ? DASH : ` ${String(n).padStart(8)}`);
+  const big = (n: number | undefined) => (n === undefined ? DASH : largeNum(n));
+  return [r.cps, r.inPps, r.outPps].map(dest ? raw : big).join('') + [r.inBps, r.outBps].map(big).join('');
+}
+
+export function formatLvs(view: LvsView, opts: { stats?: boolean; rate?: boolean } = {}): string {
   const out: string[] = [`vigil LVS table (driver ${view.driver})`];
-  if (opts.stats) {
+  const figures = opts.rate ? RATE_HEAD : opts.stats ? STATS_HEAD : undefined;
+  if (figures !== undefined)
     out.push(
-      `${'Prot LocalAddress:Port'.padEnd(33)}${['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'].map((h) => h.padStart(9)).join('')}`,
+      `${'Prot LocalAddress:Port'.padEnd(33)}${figures.map((h) => ` ${h.padStart(8)}`).join('')}`,
       '  -> RemoteAddress:Port',
     );
-  } else {
+  else
     out.push(
       'Prot LocalAddress:Port Scheduler Flags',
       '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
     );
-  }
-  const dash = '-'.padStart(9);
-  const figures = (c: LvsCounters | undefined) =>
-    c === undefined
-      ? dash.repeat(5)
-      : [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes]
-          .map((n) => (n === undefined ? dash : largeNum(n)))
-          .join('');
   for (const s of view.table.services) {
     const st = view.stats?.[s.key];
-    if (opts.stats) out.push(`${serviceLine(s).padEnd(33)}${figures(st)}`);
+    const rt = view.rates?.[s.key];
+    if (opts.rate) out.push(`${serviceLine(s).padEnd(33)}${rateFigures(rt, false)}`);
+    else if (opts.stats) out.push(`${serviceLine(s).padEnd(33)}${counterFigures(st)}`);
     else out.push(`${serviceLine(s)} ${s.scheduler}${flags(s)}`);
     for (const d of s.dests) {
       const k = destKey(d);
-      if (opts.stats) out.push(`${`  -> ${k}`.padEnd(33)}${figures(st?.dests[k])}`);
+      if (opts.rate) out.push(`${`  -> ${k}`.padEnd(33)}${rateFigures(rt?.dests[k], true)}`);
+      else if (opts.stats) out.push(`${`  -> ${k}`.padEnd(33)}${counterFigures(st?.dests[k])}`);
       else
         out.push(
           `  -> ${k.padEnd(28)} ${FORWARD[d.method].padEnd(7)} ${String(d.weight).padEnd(6)} ${'-'.padEnd(10)} -`,

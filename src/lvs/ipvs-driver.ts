@@ -42,7 +42,14 @@ import {
 import type { LvsMethod, LvsScheduler } from '../config/model.js';
 import { GenlSocket } from '../kernel/genetlink.js';
 import { NetlinkError } from '../kernel/netlink.js';
-import type { LvsDriver } from './driver.js';
+import type {
+  LvsCounters,
+  LvsDriver,
+  LvsRates,
+  LvsServiceRates,
+  LvsServiceStats,
+  LvsView,
+} from './driver.js';
 import {
   decodeDestReply,
   decodeInfoReply,
@@ -60,6 +67,7 @@ import {
   type IpvsOp,
   type IpvsService,
   type IpvsServiceEntry,
+  type IpvsStats,
   SVC_F,
   serviceRequest,
 } from './ipvs-codec.js';
@@ -105,6 +113,53 @@ export interface IpvsTableEntry {
   readonly dests: readonly IpvsDestEntry[];
   /** Created by this driver. */
   readonly owned: boolean;
+}
+
+const sameService = (a: IpvsService, b: IpvsService) =>
+  a.family === b.family &&
+  (a.fwmark !== undefined
+    ? a.fwmark === b.fwmark
+    : a.protocol === b.protocol && a.port === b.port && a.address === b.address);
+
+/**
+ * The kernel's counters (ipvsadm --stats) and rate estimates (--rate) of the desired services,
+ * by service key and destKey (pure: `read()`'s entries matched to the table).
+ */
+export function ipvsFigures(
+  table: DesiredTable,
+  entries: readonly IpvsTableEntry[],
+): { stats: Record<string, LvsServiceStats>; rates: Record<string, LvsServiceRates> } {
+  const stats: Record<string, LvsServiceStats> = {};
+  const rates: Record<string, LvsServiceRates> = {};
+  const counters = (x: IpvsStats) => ({
+    conns: x.conns,
+    inPkts: x.inPkts,
+    outPkts: x.outPkts,
+    inBytes: x.inBytes,
+    outBytes: x.outBytes,
+  });
+  const perSecond = (x: IpvsStats) => ({
+    cps: x.cps,
+    inPps: x.inPps,
+    outPps: x.outPps,
+    inBps: x.inBps,
+    outBps: x.outBps,
+  });
+  for (const s of table.services) {
+    const e = entries.find((x) => sameService(x.service, toIpvsService(s)));
+    if (e?.service.stats === undefined) continue;
+    const dStats: Record<string, LvsCounters> = {};
+    const dRates: Record<string, LvsRates> = {};
+    for (const d of s.dests) {
+      const k = e.dests.find((x) => x.address === d.address && x.port === d.port)?.stats;
+      if (k === undefined) continue;
+      dStats[destKey(d)] = counters(k);
+      dRates[destKey(d)] = perSecond(k);
+    }
+    stats[s.key] = { ...counters(e.service.stats), dests: dStats };
+    rates[s.key] = { ...perSecond(e.service.stats), dests: dRates };
+  }
+  return { stats, rates };
 }
 
 export interface IpvsDriverOptions {
@@ -240,6 +295,8 @@ export class IpvsDriver implements LvsDriver {
   #modprobeTried = false;
   /** The first apply's flush or adoption is done. */
   #started = false;
+  /** Services another owner held at start-up: never recorded ahead of their NEW_SERVICE. */
+  readonly #foreign = new Set<string>();
   /** Identities recorded ahead of their NEW_SERVICE (write-ahead: a crash in between is adopted). */
   readonly #pending = new Set<string>();
 
@@ -252,6 +309,18 @@ export class IpvsDriver implements LvsDriver {
     return {
       services: [...this.#owned.values()].map((o) => ({ ...o.service, dests: [...o.dests.values()] })),
     };
+  }
+
+  /** `vigil lvs`: the table held, with the kernel's counters and rate estimates. */
+  async view(): Promise<LvsView> {
+    const table = this.current();
+    let entries: IpvsTableEntry[];
+    try {
+      entries = await this.read();
+    } catch {
+      return { driver: 'ipvs', table };
+    }
+    return { driver: 'ipvs', table, ...ipvsFigures(table, entries), statsAt: Date.now() };
   }
 
   async apply(table: DesiredTable): Promise<void> {
@@ -357,12 +426,16 @@ export class IpvsDriver implements LvsDriver {
     const store = this.#opts.ownership;
     if (store === undefined) return;
     const recorded = new Set(await store.load());
-    if (recorded.size === 0) return;
     const wanted = new Map(table.services.map((s) => [serviceIdentity(toIpvsService(s)), s]));
     const adopted: string[] = [];
     for (const e of await this.read()) {
       const id = serviceIdentity(e.service);
-      if (!recorded.has(id)) continue;
+      if (!recorded.has(id)) {
+        // Someone else's: never written ahead in the record (a crash right after the EEXIST
+        // would otherwise leave it recorded, and the next run would adopt it).
+        this.#foreign.add(id);
+        continue;
+      }
       const want = wanted.get(id);
       let service = want !== undefined ? { ...want, dests: [] } : adoptedService(e.service, `adopted ${id}`);
       if (want !== undefined && !sameServiceSettings(toIpvsService(want), e.service)) {
@@ -402,16 +475,7 @@ export class IpvsDriver implements LvsDriver {
   }
 
   #ownsKernelService(k: IpvsService): boolean {
-    for (const o of this.#owned.values()) {
-      const s = toIpvsService(o.service);
-      if (s.family !== k.family) continue;
-      if (
-        s.fwmark !== undefined
-          ? s.fwmark === k.fwmark
-          : s.protocol === k.protocol && s.port === k.port && s.address === k.address
-      )
-        return true;
-    }
+    for (const o of this.#owned.values()) if (sameService(toIpvsService(o.service), k)) return true;
     return false;
   }
 
@@ -460,8 +524,11 @@ export class IpvsDriver implements LvsDriver {
       case 'add-service': {
         // Recorded before it exists: a crash right after NEW_SERVICE leaves a service we know.
         const id = serviceIdentity(toIpvsService(c.service));
-        this.#pending.add(id);
-        await this.#saveRecord();
+        const knownForeign = this.#foreign.has(id);
+        if (!knownForeign) {
+          this.#pending.add(id);
+          await this.#saveRecord();
+        }
         let foreign: boolean;
         try {
           foreign = await tolerating(() => this.#service(familyId, 'new', c.service), 'EEXIST');
@@ -481,6 +548,11 @@ export class IpvsDriver implements LvsDriver {
           return;
         }
         this.#owned.set(key, { service: { ...c.service, dests: [] }, dests: new Map() });
+        if (knownForeign) {
+          // Its owner removed it since the start-up read: ours now, recorded once it exists.
+          this.#foreign.delete(id);
+          await this.#saveRecord();
+        }
         return;
       }
       case 'edit-service': {

@@ -227,6 +227,6 @@ export class NftLvsDriver implements LvsDriver {
         dests,
       };
     }
-    return { driver: 'nftables', table: this.table, stats };
+    return { driver: 'nftables', table: this.table, stats, statsAt: Date.now() };
   }
 }

@@ -63,18 +63,14 @@ export function defaultFactories(
 ): DriverFactories {
   return {
     nftables: () => new NftLvsDriver({ log, adopt: !flush.lvsFlush }),
-    ipvs: () => {
-      const d = new IpvsDriver({
+    ipvs: () =>
+      // `vigil lvs`: the driver's own view() reads the table with its counters and rates.
+      new IpvsDriver({
         log: (line, level = 'error') => log(level, line),
         flushAtStart: flush.lvsFlush === true,
         flushOnStop: flush.lvsFlushOnStop === true,
         ...(ipvsRecord !== undefined ? { ownership: fileOwnershipStore(ipvsRecord) } : {}),
-      });
-      // `vigil lvs`: the table this driver holds in the kernel.
-      return Object.assign(d, {
-        view: async (): Promise<LvsView> => ({ driver: 'ipvs', table: d.current() }),
-      });
-    },
+      }),
   };
 }
 

@@ -17,7 +17,9 @@
  * the real server's configured weight in FileCheckerEnv.
  *
  * keepalived does not poll the file: it re-reads it on inotify close-write. An attempt reads it now;
- * watchFileCheck gives the event-driven form (the track_file watcher) for a life cycle that wants it.
+ * the module's `watch` (fs.watch on the file's directory, through the track_file watcher without
+ * its init_file) tells the life cycle when the value changed, so that an attempt runs at once; the
+ * delay_loop poll stays as the fallback. watchFileCheck gives the purely event-driven form.
  * No retry, no alpha: keepalived knows the state at once.
  */
 import type { FileChecker, TrackFile } from '../../config/model.js';
@@ -87,6 +89,23 @@ function findTrackFile(spec: FileChecker, env: FileCheckerEnv): TrackFile | stri
 export const fileCheck: CheckerModule<'FILE_CHECK'> = {
   type: 'FILE_CHECK',
   defaults: { retry: 0 },
+  watch(spec: FileChecker, env: FileCheckerEnv, changed) {
+    const f = findTrackFile(spec, env);
+    if (typeof f === 'string') return () => {};
+    // init_file is the track_file's own business (applied where the track file is set up), not a watcher's.
+    const { initFile: _init, ...plain } = f;
+    let started = false;
+    const watcher = new TrackFileWatcher(plain as TrackFile, {
+      // The value read at start is the first attempt's business.
+      onValue: () => {
+        if (started) changed();
+      },
+      log: (m) => env.log('warning', m),
+    });
+    watcher.start();
+    started = true;
+    return () => watcher.stop();
+  },
   create(spec: FileChecker, _target, env: FileCheckerEnv) {
     const f = findTrackFile(spec, env);
     if (typeof f === 'string') {

@@ -365,6 +365,8 @@ export interface HttpCheckerModule<T extends HttpChecker['type'] = HttpChecker['
   urlCount(spec: HttpChecker): number;
   /** One attempt that checks url `index` (0-based, among the counted urls) only. */
   createUrl(spec: HttpChecker, target: ConnectTarget, env: CheckerEnv, index: number): CheckAttempt;
+  /** One attempt per counted url, in order (the life cycle walks them, checkers.md 2.3). */
+  createUrls(spec: HttpChecker, target: ConnectTarget, env: CheckerEnv): CheckAttempt[];
 }
 
 function httpModule<T extends HttpChecker['type']>(type: T, tls: boolean): HttpCheckerModule<T> {
@@ -383,6 +385,7 @@ function httpModule<T extends HttpChecker['type']>(type: T, tls: boolean): HttpC
         return last;
       };
     },
+    createUrls: (spec, target, env) => urlAttempts(spec, target, env, tls),
     createUrl(spec, target, env, index) {
       const attempt = urlAttempts(spec, target, env, tls)[index];
       if (attempt === undefined) throw new RangeError(`${type} has no url ${index}`);

@@ -16,8 +16,9 @@
  *   keepalived_script if it exists, else vigil's own; a command without '/' is looked up in PATH; a
  *   missing or non-executable script, and with enable_script_security an insecure one run as root,
  *   is not run. keepalived removes such a checker at startup (check_misc_script_security), so it
- *   neither fails nor passes: the life cycle should call prepareMiscScript and drop the checker when
- *   it refuses. An attempt of a refused script resolves failure "not run: ...", never runs it.
+ *   neither fails nor passes: `admit` refuses it and the checker service (service.ts) drops it from
+ *   the plan, logging keepalived's line. An attempt of a refused script (only when called directly)
+ *   resolves failure "not run: ...", never runs it.
  * - Abort: the attempt resolves at once; the script's group is signalled (TERM, KILL after 2 s) and
  *   reaped by the runner in the background.
  * keepalived's per-type defaults: retry 0, delay_before_retry 1 s.
@@ -126,6 +127,10 @@ export function miscOutcome(r: ScriptResult, dynamic: boolean): CheckOutcome {
 export const miscCheck: CheckerModule<'MISC_CHECK'> = {
   type: 'MISC_CHECK',
   defaults: { retry: 0, delayBeforeRetryMs: 1000 },
+  admit(spec: MiscChecker, env: MiscCheckerEnv) {
+    const prepared = prepareMiscScript(spec, env);
+    return prepared.ok ? undefined : prepared.reason;
+  },
   create(spec: MiscChecker, _target, env: MiscCheckerEnv) {
     const prepared = prepareMiscScript(spec, env);
     if (!prepared.ok) env.log('error', prepared.reason);

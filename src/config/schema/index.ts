@@ -1,6 +1,6 @@
 /** The keepalived.conf top level: which blocks exist and which table reads each. */
 import { GLOBAL_DEFS, OPAQUE_TOP_BLOCKS, TOP_LEVEL_GLOBALS } from './global.js';
-import { VIRTUAL_SERVER } from './lvs.js';
+import { CHECKERS, VIRTUAL_SERVER } from './lvs.js';
 import { type BlockSpec, special, str } from './types.js';
 import { SYNC_GROUP, TRACK_FILE, TRACK_PROCESS, VRRP_INSTANCE, VRRP_SCRIPT } from './vrrp.js';
 
@@ -53,6 +53,72 @@ export const TOP_LEVEL: BlockSpec = {
     ...TOP_LEVEL_GLOBALS,
   ],
 };
+
+/**
+ * Keywords that never take a block anywhere in the schema. keepalived 2.2.7 (lib/parser.c
+ * process_stream) lets a `{` on the line after a keyword open that keyword's block only when the
+ * keyword has one; after any other keyword a line starting with `{` is "Unexpected '{' -
+ * ignoring" and the line is skipped. The tree builder needs this list to do the same.
+ */
+export const SCALAR_KEYWORDS: ReadonlySet<string> = (() => {
+  const scalar = new Set<string>();
+  const blockish = new Set<string>();
+  const seen = new Set<BlockSpec>();
+  const visit = (b: BlockSpec): void => {
+    if (seen.has(b)) return;
+    seen.add(b);
+    for (const k of b.keywords) {
+      const t = k.kind.t;
+      if (t === 'block' || t === 'lines' || t === 'special') blockish.add(k.name);
+      else scalar.add(k.name);
+      if (k.kind.t === 'block') visit(k.kind.block);
+    }
+  };
+  visit(TOP_LEVEL);
+  for (const [name, b] of Object.entries(CHECKERS)) {
+    blockish.add(name);
+    visit(b);
+  }
+  for (const n of blockish) scalar.delete(n);
+  return scalar;
+})();
+
+/** The special readers whose keyword keepalived reads with alloc_value_block (lib/parser.c). */
+const VALUE_BLOCK_READERS: ReadonlySet<string> = new Set([
+  'vips',
+  'routes',
+  'rules',
+  'track-list',
+  'track-interface',
+  'peers',
+  'sync-members',
+]);
+
+/**
+ * Value blocks, as `PARENT KEYWORD` (PARENT is the enclosing block's keyword, '' at the top level):
+ * keepalived 2.2.7 reads them with alloc_value_block, line by line until a line ending in `}`, so
+ * a `{` inside one opens nothing and the first `}` closes it (a missing `}` there does not make
+ * it swallow the next block).
+ */
+export const VALUE_BLOCKS: ReadonlySet<string> = (() => {
+  const out = new Set<string>();
+  const seen = new Set<BlockSpec>();
+  const visit = (b: BlockSpec, parent: string): void => {
+    if (seen.has(b)) return;
+    seen.add(b);
+    for (const k of b.keywords) {
+      const kind = k.kind;
+      if (
+        (kind.t === 'lines' && k.notImplemented !== true) ||
+        (kind.t === 'special' && VALUE_BLOCK_READERS.has(kind.reader))
+      )
+        out.add(`${parent} ${k.name}`);
+      if (kind.t === 'block') visit(kind.block, k.name);
+    }
+  };
+  visit(TOP_LEVEL, '');
+  return out;
+})();
 
 export { GLOBAL_DEFS } from './global.js';
 export { CHECKERS, REAL_SERVER, VIRTUAL_SERVER } from './lvs.js';

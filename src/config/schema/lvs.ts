@@ -89,11 +89,14 @@ const HTTP_KEYWORDS: readonly KeywordSpec[] = [
   },
   str('virtualhost', 'virtualhost', { bare: 'error' }),
   bool('fast_recovery', 'fastRecovery'),
+  // keepalived 2.2.7 installs one keyword set for both (install_http_ssl_check_keyword): HTTP_GET
+  // accepts enable_sni too, without effect.
+  bool('enable_sni', 'enableSni'),
 ];
 
 export const CHECKERS: Record<string, BlockSpec> = {
   HTTP_GET: { name: 'HTTP_GET', keywords: HTTP_KEYWORDS },
-  SSL_GET: { name: 'SSL_GET', keywords: [...HTTP_KEYWORDS, bool('enable_sni', 'enableSni')] },
+  SSL_GET: { name: 'SSL_GET', keywords: HTTP_KEYWORDS },
   TCP_CHECK: { name: 'TCP_CHECK', keywords: CHECKER_COMMON },
   SMTP_CHECK: {
     name: 'SMTP_CHECK',

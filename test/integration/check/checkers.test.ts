@@ -25,7 +25,7 @@ import {
   type Topology,
   waitFor,
 } from '../harness/topology.js';
-import type { CheckReport, CheckRequest } from './fixtures/check-agent.js';
+import type { CheckReport, CheckRequest, ServiceReport, ServiceRequest } from './fixtures/check-agent.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 const ROOT = new URL('../../../../', import.meta.url).pathname;
@@ -507,6 +507,88 @@ describe('health checkers against real servers', { skip, timeout: 120_000 }, () 
       (await faults.call<string[]>('received', { port: SMTP_FAULT })).at(-1),
       'HELO smtpchecker.keepalived.org\r\nQUIT\r\n',
     );
+  });
+
+  /** The checker service in `lb` on `body` (real servers of one virtual server), until a log line. */
+  const serve = (body: string, until: RegExp, timeoutMs = 8000) =>
+    lb.call<ServiceReport>('service', {
+      conf: `virtual_server 192.0.2.100 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  warmup 0\n${body}\n}\n`,
+      until: until.source,
+      timeoutMs,
+    } satisfies ServiceRequest);
+  const RS_NAME = `[${RS}]:tcp:80`;
+
+  test('SMTP_CHECK host blocks: each host is a checker with the helo_name; one failing host takes the server down', async () => {
+    await fault(SMTP_FAULT, 'smtp-ok');
+    await fault(REFUSED, 'closed');
+    const r = await serve(
+      `  real_server ${RS} 80 {
+    SMTP_CHECK {
+      helo_name lb.host-blocks.test
+      retry 0
+      delay_loop 0.2
+      host {
+        connect_port ${SMTP_FAULT}
+      }
+      host {
+        connect_port ${REFUSED}
+        connect_timeout 1
+      }
+    }
+  }`,
+      /Removing service/,
+    );
+    assert.ok(r.matched, r.logs.join('\n'));
+    const rs = r.status[0]!.realServers[0]!;
+    assert.deepEqual(
+      rs.checkers.map((c) => [c.type, c.ok]),
+      [
+        ['SMTP_CHECK', true],
+        ['SMTP_CHECK', false],
+      ],
+    );
+    assert.equal(rs.alive, false);
+    assert.ok(r.logs.includes('The SMTP_CHECK host block is deprecated. Please define additional checkers.'));
+    assert.ok(
+      r.logs.some((l) => l === `SMTP_CHECK Could not connect to server [${RS}]:${REFUSED}`),
+      r.logs.join('\n'),
+    );
+    const got = await faults.call<string[]>('received', { port: SMTP_FAULT });
+    assert.equal(got.at(-1), 'HELO lb.host-blocks.test\r\nQUIT\r\n');
+  });
+
+  test('HTTP_GET urls walked one per delay_loop by the life cycle; fast_recovery brings an alpha server up in one pass', async () => {
+    const httpRs = (urls: string[], extra: string) => `  real_server ${RS} 80 {
+    HTTP_GET {
+${urls.map((u) => `      url {\n        path ${u}\n      }`).join('\n')}
+      retry 0
+${extra}
+    }
+  }`;
+    // /index.html passes, then /status503 fails (one url per attempt): the server goes down.
+    const walk = await serve(
+      httpRs(['/index.html', '/status503'], '      delay_loop 0.3\n      log_all_failures'),
+      /HTTP_CHECK on service/,
+    );
+    assert.ok(walk.matched, walk.logs.join('\n'));
+    assert.ok(walk.logs.includes(`HTTP status code error to server ${RS_NAME}.`), walk.logs.join('\n'));
+    assert.ok(walk.logs.includes(`HTTP_CHECK on service ${RS_NAME} failed.`), walk.logs.join('\n'));
+    assert.ok(walk.ms >= 250, `the second url waited delay_loop: ${walk.ms} ms`);
+    // alpha + fast_recovery, delay_loop 60: all three urls at once, up within seconds.
+    const fast = await serve(
+      httpRs(
+        ['/index.html', '/host', '/index.html'],
+        '      delay_loop 60\n      alpha\n      fast_recovery',
+      ),
+      /Remote Web server .* succeed on service/,
+    );
+    assert.ok(fast.matched, fast.logs.join('\n'));
+    assert.ok(fast.ms < 5000, `${fast.ms} ms`);
+    assert.deepEqual(
+      fast.logs.filter((l) => l.includes(' success to ')),
+      ['/index.html', '/host', '/index.html'].map((u) => `HTTP status code success to ${RS_NAME} url(${u})`),
+    );
+    assert.equal(fast.status[0]!.realServers[0]!.alive, true);
   });
 
   test('vigil genhash prints md5sum of the served file, as keepalived --genhash does', async () => {

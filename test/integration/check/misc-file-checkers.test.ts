@@ -19,8 +19,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileCheck, watchFileCheck } from '../../../src/check/checkers/file.js';
 import { miscCheck } from '../../../src/check/checkers/misc.js';
+import type { LifecycleEvent } from '../../../src/check/lifecycle.js';
+import { defaultRegistry } from '../../../src/check/registry.js';
+import { CheckerService } from '../../../src/check/service.js';
 import type { CheckAttempt, CheckOutcome, ConnectTarget } from '../../../src/check/types.js';
 import type { FileChecker, MiscChecker, TrackFile } from '../../../src/config/model.js';
+import { RecordingDriver } from '../../../src/lvs/driver.js';
+import { planOf, vs } from '../../unit/check/helpers.js';
 import { waitFor } from '../harness/topology.js';
 
 const skip =
@@ -145,6 +150,99 @@ describe('MISC_CHECK and FILE_CHECK on a real host', { skip }, () => {
     // a missing script is not run either
     const missing = await miscCheck.create(misc([join(dir, 'nope.sh')]), TARGET, env)(ctx());
     assert.match((missing as { reason: string }).reason, /not found/);
+  });
+
+  test('a MISC_CHECK whose script is missing or insecure is removed at load; the server is judged without it', async () => {
+    const ok = script('ok.sh', 'exit 0');
+    const insecure = script('world-writable.sh', 'exit 0', 0o777);
+    const conf = (global: string) => `${global}
+${vs(`  delay_loop 0.05
+  warmup 0
+  real_server 198.51.100.1 80 {
+    MISC_CHECK { misc_path ${join(dir, 'absent.sh')} }
+    MISC_CHECK { misc_path ${ok} }
+  }
+  real_server 198.51.100.2 80 {
+    MISC_CHECK { misc_path ${insecure} }
+  }`)}`;
+    const events: LifecycleEvent[] = [];
+    const driver = new RecordingDriver();
+    const svc = new CheckerService(planOf(conf('global_defs {\n  enable_script_security\n}')), {
+      registry: defaultRegistry,
+      driver,
+      emit: (e) => events.push(e),
+      bootstrapDelayMs: 0,
+    });
+    const lines = () => events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    try {
+      svc.start();
+      // check_misc_script_security's lines, and the checkers are gone from the status.
+      assert.ok(
+        lines().some((l) =>
+          l.startsWith(`Disabling misc script ${join(dir, 'absent.sh')} since not found/accessible`),
+        ),
+        lines().join('\n'),
+      );
+      assert.ok(
+        lines().some((l) => l.startsWith(`Disabling misc script ${insecure} due to insecure`)),
+        lines().join('\n'),
+      );
+      const status = () => svc.status()[0]!.realServers.map((r) => [r.alive, r.checkers.length]);
+      await waitFor(() => svc.status()[0]!.realServers[0]!.checkers[0]!.lastRunAt !== null, {
+        message: 'the remaining MISC_CHECK ran',
+      });
+      // rs1: judged by its one remaining checker; rs2: no checker left, in service (keepalived).
+      assert.deepEqual(status(), [
+        [true, 1],
+        [true, 0],
+      ]);
+      assert.ok(!lines().some((l) => /Removing service/.test(l)), lines().join('\n'));
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  test('FILE_CHECK in the checker service: a write is seen at once (inotify), not at the next delay_loop', async () => {
+    const file = join(dir, 'watched');
+    writeFileSync(file, '0\n');
+    const events: LifecycleEvent[] = [];
+    const svc = new CheckerService(
+      planOf(
+        `track_file tf {\n  file ${file}\n}\n${vs(`  delay_loop 60
+  warmup 0
+  real_server 198.51.100.1 80 {
+    FILE_CHECK {
+      track_file tf
+      weight 0
+    }
+  }`)}`,
+      ),
+      {
+        registry: defaultRegistry,
+        driver: new RecordingDriver(),
+        emit: (e) => events.push(e),
+        bootstrapDelayMs: 0,
+      },
+    );
+    const alive = () => svc.status()[0]!.realServers[0]!.alive;
+    try {
+      svc.start();
+      await waitFor(() => svc.status()[0]!.realServers[0]!.checkers[0]!.lastRunAt !== null, {
+        message: 'first FILE_CHECK attempt',
+      });
+      assert.equal(alive(), true);
+      const t0 = Date.now();
+      writeFileSync(file, '1\n');
+      await waitFor(() => !alive(), {
+        timeoutMs: 3000,
+        message: 'down within 3 s of the write (delay_loop is 60 s)',
+      });
+      writeFileSync(file, '0\n');
+      await waitFor(() => alive(), { timeoutMs: 3000, message: 'up again within 3 s' });
+      console.log(`# FILE_CHECK write -> down -> up in ${Date.now() - t0} ms`);
+    } finally {
+      await svc.stop();
+    }
   });
 
   test('an aborted script run ends the attempt at once and the group is killed', async () => {

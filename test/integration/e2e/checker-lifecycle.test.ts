@@ -272,32 +272,36 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
     });
     const downLine = `HTTP_CHECK on service ${RS1} failed after ${RETRY} retries.`;
     assert.ok(d.log().slice(from).includes(downLine), `"${downLine}" in\n${d.log().slice(from)}`);
-    // VS_A's checkers have log_all_failures: the failures before the final one are logged, so the
-    // removal came after exactly retry+1 failed attempts (vigil's retry wording, see the todo below).
+    // VS_A's checkers have log_all_failures: keepalived 2.2.7 (check_http.c timeout_epilog) logs
+    // every failed attempt of an up checker as "<reason> server <RS>.", so the removal came after
+    // exactly retry+1 failed attempts.
     downLog = d.log().slice(from);
-    const retries =
-      downLog.match(/HTTP_GET on service \[198\.51\.100\.2\]:tcp:80: .* \(retry \d\/\d\)\./g) ?? [];
-    assert.equal(retries.length, RETRY, downLog);
+    const failed = downLog.match(/\S.* server \[198\.51\.100\.2\]:tcp:80\.$/gm) ?? [];
+    assert.equal(failed.length, RETRY + 1, downLog);
     // First failed attempt -> removal: retry x delay_before_retry, plus the attempts' own time.
     const spaced =
-      loggedAt(d, `Removing service ${RS1} from VS ${VS_A}`, from) - loggedAt(d, '(retry 1/', from);
+      loggedAt(d, `Removing service ${RS1} from VS ${VS_A}`, from) -
+      loggedAt(d, ' server [198.51.100.2]:tcp:80.', from);
     timing(`VS_A first failed attempt -> removal (retry x delay_before_retry = ${DOWN_MIN_MS})`, spaced);
-    assert.ok(spaced >= DOWN_MIN_MS - 20 && spaced <= DOWN_MIN_MS + 500, `${spaced} ms\n${downLog}`);
+    // Log lines are stamped by the main thread when they arrive from the checker thread: on a
+    // loaded machine the first one can arrive late, so the lower bound has some slack.
+    assert.ok(spaced >= DOWN_MIN_MS - 100 && spaced <= DOWN_MIN_MS + 500, `${spaced} ms\n${downLog}`);
     for (const vs of [VS_A, VS_Q]) {
       const ms = loggedAt(d, `Removing service ${RS1} from VS ${vs}`, from) - t0;
       timing(`nginx stop -> "Removing service" for ${vs} (bounds ${DOWN_MIN_MS}..${DOWN_MAX_MS})`, ms);
       assert.ok(ms >= DOWN_MIN_MS - 50, `removed after ${ms} ms, before retry x delay_before_retry`);
       assert.ok(ms <= DOWN_MAX_MS, `removed after ${ms} ms, later than ${DOWN_MAX_MS}`);
     }
+    // The three lines come together, but the log may arrive in pieces: wait for each.
     await d.waitLog(/Lost quorum 2-0=2 > 1 for VS \[192\.0\.2\.101\]:tcp:80/, { from });
-    assert.match(
-      d.log().slice(from),
-      /Adding sorry server \[198\.51\.100\.4\]:tcp:80 to VS \[192\.0\.2\.101\]:tcp:80/,
-    );
-    assert.match(
-      d.log().slice(from),
-      /Removing alive servers from the pool for VS \[192\.0\.2\.101\]:tcp:80/,
-    );
+    await d.waitLog(/Adding sorry server \[198\.51\.100\.4\]:tcp:80 to VS \[192\.0\.2\.101\]:tcp:80/, {
+      from,
+      timeoutMs: 2000,
+    });
+    await d.waitLog(/Removing alive servers from the pool for VS \[192\.0\.2\.101\]:tcp:80/, {
+      from,
+      timeoutMs: 2000,
+    });
     // notify_down and quorum_down ran, with no arguments.
     await waitFor(() => events().length >= before + 3, {
       timeoutMs: 5000,
@@ -316,16 +320,23 @@ describe('checker life cycle: HTTP_GET, removal, notify, quorum, sorry server, s
     console.log(`# rs1 down: VS_A ${JSON.stringify(a.counts)}, VS_Q ${JSON.stringify(q.counts)}`);
   });
 
-  // keepalived 2.2.7 (check_http.c timeout_epilog/http_handle_response) logs every failed attempt
-  // of an up HTTP checker with log_all_failures as "<reason> server <RS>." (e.g. "Error connecting
-  // server [198.51.100.2]:tcp:80."), the final one included, before "HTTP_CHECK on service ...
-  // failed after N retries."; vigil logs "HTTP_GET on service <RS>: <reason> (retry n/N)." for the
-  // non-final ones only (wording.ts retryLine) and nothing for the final one.
-  test('log_all_failures: keepalived words for each failed HTTP attempt', {
-    todo: 'vigil words HTTP/TCP per-attempt failures its own way (wording.ts retryLine)',
-  }, () => {
+  // keepalived 2.2.7 (check_http.c timeout_epilog) logs every failed attempt of an up HTTP checker
+  // with log_all_failures as "<reason> server <RS>." (e.g. "Connection failed server
+  // [198.51.100.2]:tcp:80."), the final one included, before "HTTP_CHECK on service ... failed
+  // after N retries." (wording.ts failureLine).
+  test('log_all_failures: keepalived words for each failed HTTP attempt', () => {
     const lines = downLog.match(/\S.* server \[198\.51\.100\.2\]:tcp:80\.$/gm) ?? [];
     assert.equal(lines.length, RETRY + 1, downLog);
+    // Reasons vary with how nginx goes (refused, reset, closed before a header): keepalived's phrases.
+    assert.ok(
+      lines.every((l) =>
+        /(connecting|Connection failed|Read|Timeout|unreachable|Cannot send) .*server \[/.test(l),
+      ),
+      lines.join('\n'),
+    );
+    // Both virtual servers check rs1 and log the same down line: VS_A's is the last one.
+    const final = downLog.lastIndexOf(`HTTP_CHECK on service ${RS1} failed after ${RETRY} retries.`);
+    assert.ok(final > downLog.lastIndexOf(lines.at(-1)!), downLog);
   });
 
   test('smtp_alert: keepalived subjects for the checker and quorum transitions', {

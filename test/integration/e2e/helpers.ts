@@ -153,15 +153,24 @@ export interface Nginx {
 /**
  * An nginx.conf for a foreground nginx whose pid file and logs live under `prefix`, with one
  * `server { ... }` made of `server` lines. Workers run as root: test directories are 0700 root.
+ * `connections` (default 64) per worker; past 1,024 the workers' file limit is raised to match.
+ * `workers` (default 1): nginx worker processes.
  */
-export function nginxConf(prefix: string, server: readonly string[], http: readonly string[] = []): string {
+export function nginxConf(
+  prefix: string,
+  server: readonly string[],
+  http: readonly string[] = [],
+  connections = 64,
+  workers = 1,
+): string {
   return [
     'user root;',
-    'worker_processes 1;',
+    `worker_processes ${workers};`,
+    ...(connections > 1024 ? [`worker_rlimit_nofile ${4 * connections};`] : []),
     'daemon off;',
     `pid ${join(prefix, 'nginx.pid')};`,
     `error_log ${join(prefix, 'logs', 'error.log')};`,
-    'events { worker_connections 64; }',
+    `events { worker_connections ${connections}; }`,
     'http {',
     '  access_log off;',
     ...http.map((l) => `  ${l}`),

@@ -1,9 +1,9 @@
 /**
  * The daemon with `--lvs-driver=nftables`: a virtual_server whose real servers are MISC_CHECKed
  * (a file per server says up or down), the checker thread drives the nftables table, `vigil lvs`
- * shows it like `ipvsadm -Ln` (and `--stats` its counters), a failed check quiesces its server
- * (inhibit_on_failure: weight 0) in the kernel — new connections go elsewhere, an established one
- * continues — and SIGTERM removes the table.
+ * shows it like `ipvsadm -Ln` (`--stats` its counters, `--rate` their rates under load), a failed
+ * check quiesces its server (inhibit_on_failure: weight 0) in the kernel — new connections go
+ * elsewhere, an established one continues — and SIGTERM removes the table.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -71,10 +71,20 @@ describe('daemon with the nftables LVS driver', { skip, timeout: 120_000 }, () =
     assert.match(table, /^vigil LVS table \(driver nftables\)\n/);
     assert.match(table, /\nTCP {2}192\.0\.2\.100:80 rr\n {2}-> 198\.51\.100\.2:80 +Masq +1 +- +-\n/);
 
-    const r = await load(lab, 400, 4);
+    // `vigil lvs --rate` while the connections run: two counter reads a second apart.
+    const running = load(lab, 400, 4);
+    const rate = await vigilLvs(d, '--rate');
+    const r = await running;
     assert.equal(r.failed, 0);
     console.log(`daemon rr: ${JSON.stringify(r.counts)}`);
     assert.ok(Math.abs((r.counts.rs1 ?? 0) / 400 - 0.5) <= 0.03, JSON.stringify(r.counts));
+    console.log(rate);
+    assert.equal(
+      rate.split('\n')[1],
+      'Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS',
+    );
+    const svcRate = /\nTCP {2}192\.0\.2\.100:80 +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)\n/.exec(rate);
+    assert.ok(svcRate !== null && Number(svcRate[1]) > 0 && Number(svcRate[4]) > 0, rate);
 
     // An established connection; then its server's check fails: inhibit_on_failure keeps it at
     // weight 0, no new connection goes there, the established one continues.

@@ -17,6 +17,7 @@ import { fsConfigSource } from '../../../src/config/fs-source.js';
 import { readHostFacts } from '../../../src/config/host-facts.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { checkPlan } from '../../../src/daemon/daemon.js';
+import { formatLvs } from '../../../src/lvs/format.js';
 import { IpvsDriver, ipvsAvailable } from '../../../src/lvs/ipvs-driver.js';
 import { ipvsRecordPath } from '../../../src/lvs/ipvs-ownership.js';
 import { dest } from '../../lvs-fixtures.js';
@@ -134,7 +135,15 @@ async function driverScenario(): Promise<void> {
   const counted = (await driver.read()).find(
     (e) => e.service.address === '192.0.2.100' && e.service.port === 80,
   );
+  // `vigil lvs --rate` from the driver's view, and ipvsadm's own --rate around it (the estimator
+  // may tick in between: the test accepts a match with either).
+  const rateLines = async () => formatLvs(await driver.view(), { rate: true });
+  const vigilRate = [await rateLines()];
+  const ipvsadmRate = ipvsadm('-Ln', '--rate', '-t', '192.0.2.100:80');
+  vigilRate.push(await rateLines());
   step('traffic', {
+    vigilRate,
+    ipvsadmRate,
     ipvsadmStats: ipvsadm('-Ln', '--stats', '--exact', '-t', '192.0.2.100:80'),
     service: counted?.service.stats,
     dests: counted?.dests.map((d) => ({

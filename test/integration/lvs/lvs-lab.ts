@@ -22,7 +22,13 @@ export const CLIENT2 = '192.0.2.50';
  * `nat`: real servers route their replies through the director. `dr`: they hold the VIP on `lo`
  * without answering ARP for it (arp_ignore 1, arp_announce 2) and answer the client directly.
  */
-export async function createLvsLab(mode: 'nat' | 'dr' = 'nat'): Promise<Lab> {
+export async function createLvsLab(
+  mode: 'nat' | 'dr' = 'nat',
+  opts: {
+    /** The real servers' nginx.conf instead of the helper's (bench/dataplane: more connections). */
+    readonly nginxConf?: (prefix: string, htmlDir: string, host: string) => string;
+  } = {},
+): Promise<Lab> {
   const lab = await createLab(['dir', 'cli', 'rs1', 'rs2']);
   try {
     const ex = (h: string, ...a: string[]) => lab.topo.exec(h, a[0]!, a.slice(1));
@@ -55,6 +61,8 @@ export async function createLvsLab(mode: 'nat' | 'dr' = 'nat'): Promise<Lab> {
       }
       const n = nginx(lab, h);
       writeFileSync(n.indexFile, `${h}\n`);
+      const prefix = join(lab.dir, `nginx-${h}`);
+      if (opts.nginxConf) writeFileSync(join(prefix, 'nginx.conf'), opts.nginxConf(prefix, n.htmlDir, h));
       await n.start();
     }
     await ex('cli', 'ip', 'addr', 'add', `${CLIENT2}/24`, 'dev', 'eth0');

@@ -123,7 +123,7 @@ test('up -> down after retry+1 failures spaced delay_before_retry; one success b
   assert.deepEqual(h.newLogs(), []);
 });
 
-test('log_all_failures logs the retries that are not final yet', () => {
+test("log_all_failures: TCP_CHECK logs each failure of an up checker in keepalived's words, the final one too", () => {
   const h = harness(
     vs(
       '  real_server 198.51.100.1 80 {\n    TCP_CHECK {\n      retry 2\n      log_all_failures true\n    }\n  }',
@@ -133,11 +133,137 @@ test('log_all_failures logs the retries that are not final yet', () => {
   h.run(1000);
   h.health.set('198.51.100.1', false);
   h.newLogs();
-  h.run(11_500);
+  h.run(12_500);
+  // check_tcp.c tcp_check_thread: "TCP connection to <RS> failed." before each epilog.
   assert.deepEqual(h.newLogs(), [
-    `TCP_CHECK on service ${RS1}: connection refused (retry 1/2).`,
-    `TCP_CHECK on service ${RS1}: connection refused (retry 2/2).`,
+    `TCP connection to ${RS1} failed.`,
+    `TCP connection to ${RS1} failed.`,
+    `TCP connection to ${RS1} failed.`,
+    `TCP_CHECK on service ${RS1} failed after 2 retries.`,
+    `Removing service ${RS1} from VS ${VS}`,
+    `Lost quorum 1-0=1 > 0 for VS ${VS}`,
   ]);
+  // Down: keepalived logs no more per-attempt lines.
+  h.run(20_000);
+  assert.deepEqual(h.newLogs(), []);
+});
+
+const threeUrls = (extra = '') =>
+  vs(`  real_server 198.51.100.1 80 {
+    HTTP_GET {
+      url { path /a }
+      url { path /b }
+      url { path /c }
+      retry 1
+      delay_before_retry 2
+      log_all_failures
+${extra}    }
+  }`);
+
+/** An HTTP harness whose url `/b` answers as `bad` says; [at, url] of each attempt. */
+function urlHarness(conf: string) {
+  const h = harness(conf);
+  const state = { bad: false };
+  h.respond = (req) =>
+    req.url === 1 && state.bad
+      ? { ok: false, reason: 'HTTP status code error to' }
+      : { ok: true, detail: `HTTP status code success url(${req.checker.urls?.[req.url ?? 0]})` };
+  const walk = () => h.attempts.map((a) => [a.at, a.req.url]);
+  return { h, state, walk };
+}
+
+test('HTTP_GET with several urls: one url per delay_loop tick, a whole pass before up, a failed url re-polled alone', () => {
+  const { h, state, walk } = urlHarness(threeUrls());
+  h.lc.start();
+  h.run(21_000);
+  // check_http.c epilog: url_it moves on after each success, delay_loop apart.
+  assert.deepEqual(walk(), [
+    [1000, 0],
+    [11_000, 1],
+    [21_000, 2],
+  ]);
+  assert.ok(h.newLogs().includes(`Remote Web server ${RS1} succeed on service.`));
+  state.bad = true;
+  h.run(22_000); // /a at 31 s, /b fails at 41 s, retried at 43 s: down
+  assert.deepEqual(walk().slice(3), [
+    [31_000, 0],
+    [41_000, 1],
+    [43_000, 1],
+  ]);
+  assert.deepEqual(h.newLogs(), [
+    `HTTP status code error to server ${RS1}.`,
+    `HTTP status code error to server ${RS1}.`,
+    `HTTP_CHECK on service ${RS1} failed after 1 retries.`,
+    `Removing service ${RS1} from VS ${VS}`,
+    `Lost quorum 1-0=1 > 0 for VS ${VS}`,
+  ]);
+  assert.deepEqual(h.dests(), [], 'out of the table');
+  h.run(10_000); // the failed url alone, every max(delay_before_retry, delay_loop); silent while down
+  assert.deepEqual(walk().slice(6), [[53_000, 1]]);
+  assert.deepEqual(h.newLogs(), []);
+  state.bad = false;
+  h.run(40_000); // /b passes at 63 s: the pass restarts at /a; up after /c
+  assert.deepEqual(walk().slice(7), [
+    [63_000, 1],
+    [73_000, 0],
+    [83_000, 1],
+    [93_000, 2],
+  ]);
+  assert.deepEqual(h.newLogs(), [
+    `HTTP status code success to ${RS1} url(/b)`,
+    `HTTP status code success to ${RS1} url(/a)`,
+    `HTTP status code success to ${RS1} url(/b)`,
+    `HTTP status code success to ${RS1} url(/c)`,
+    `Remote Web server ${RS1} succeed on service.`,
+    `Adding service ${RS1} to VS ${VS}`,
+    `Gained quorum 1+0=1 <= 1 for VS ${VS}`,
+  ]);
+  assert.deepEqual(h.dests(), ['198.51.100.1:80=1'], 'back in the table');
+});
+
+test('HTTP_GET fast_recovery: the first pass and a recovery pass run at once', () => {
+  const { h, state, walk } = urlHarness(threeUrls('      fast_recovery\n'));
+  h.lc.start();
+  h.run(1000);
+  assert.deepEqual(walk(), [
+    [1000, 0],
+    [1000, 1],
+    [1000, 2],
+  ]);
+  h.run(10_000); // up: delay_loop again
+  assert.deepEqual(walk().slice(3), [[11_000, 0]]);
+  state.bad = true;
+  h.run(12_000); // /b fails at 21 s and 23 s: down, then re-polled at 33 s
+  state.bad = false;
+  h.run(10_000);
+  assert.deepEqual(walk().slice(4), [
+    [21_000, 1],
+    [23_000, 1],
+    [33_000, 1],
+    [33_000, 0],
+    [33_000, 1],
+    [33_000, 2],
+  ]);
+  assert.equal(h.dests().length, 1);
+});
+
+test('HTTP_GET: at start the first failure is final; alpha logs no down line (check_http.c epilog)', () => {
+  const { h, state } = urlHarness(threeUrls());
+  state.bad = true;
+  h.lc.start();
+  h.run(11_000);
+  assert.deepEqual(h.newLogs().slice(-4), [
+    `HTTP status code error to server ${RS1}.`,
+    `HTTP_CHECK on service ${RS1} failed after 1 retries.`,
+    `Removing service ${RS1} from VS ${VS}`,
+    `Lost quorum 1-0=1 > 0 for VS ${VS}`,
+  ]);
+  const a = urlHarness(threeUrls('      alpha\n'));
+  a.state.bad = true;
+  a.h.lc.start();
+  a.h.run(11_000);
+  assert.ok(!a.h.logs().some((l) => l.includes('failed after')), a.h.logs().join('\n'));
+  assert.deepEqual(a.h.dests(), []);
 });
 
 test('alpha: the server starts out of service; the first success adds it, a first failure notifies down', () => {
@@ -647,4 +773,74 @@ test('retriesWhileDown (TCP_CHECK in 2.2.7): a down checker retries silently bef
     udp.attempts.map((a) => a.at),
     [1000, 11_000, 21_000],
   );
+});
+
+test('runNow (FILE_CHECK inotify): the next attempt runs at once, not at its timer; not while one runs', () => {
+  const h = harness(vs('  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  const plan = planOf(vs('  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  h.lc.start();
+  h.run(5000);
+  const c = h.attempts[0]!.req.checker;
+  h.lc.runNow(plan.virtualServers[0]!.realServers[0]!.checkers[0]!); // another plan's checker: nothing
+  h.lc.runNow(c);
+  h.run(0);
+  h.run(20_000);
+  assert.deepEqual(
+    h.attempts.map((a) => a.at),
+    [1000, 5000, 15_000, 25_000],
+  );
+});
+
+test('ha_suspend: checkers run only while a virtual server address is local; suspended ones keep their state', () => {
+  const h = harness(vs('  ha_suspend\n  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  h.lc.setLocalAddresses(new Set(['198.51.100.9']));
+  h.lc.start();
+  assert.ok(h.newLogs().includes(`Deactivating healthchecker for service ${RS1} for VS ${VS}`));
+  h.run(30_000);
+  assert.equal(h.attempts.length, 0, 'no attempt while suspended');
+  h.lc.setLocalAddresses(new Set(['192.0.2.100', '198.51.100.9']));
+  assert.deepEqual(h.newLogs(), [`Activating healthchecker for service ${RS1} for VS ${VS}`]);
+  h.run(10_000); // the next tick tests
+  assert.equal(h.attempts.length, 1);
+  h.health.set('198.51.100.1', false);
+  h.lc.setLocalAddresses(new Set());
+  assert.deepEqual(h.newLogs(), [
+    `TCP connection to ${RS1} success.`,
+    `Suspending healthchecker for service ${RS1} for VS ${VS}`,
+  ]);
+  h.run(30_000);
+  assert.equal(h.attempts.length, 1, 'suspended again: no attempt');
+  assert.deepEqual(h.dests(), ['198.51.100.1:80=1'], 'the server keeps its state');
+  // Unknown addresses (no netlink view) or no ha_suspend: nothing is suspended.
+  const plain = harness(vs('  real_server 198.51.100.1 80 {\n    TCP_CHECK { }\n  }'));
+  plain.lc.setLocalAddresses(new Set());
+  plain.lc.start();
+  plain.run(1000);
+  assert.equal(plain.attempts.length, 1);
+});
+
+test('real-server and quorum changes are events with their reason (the HTTP API event stream)', () => {
+  const h = harness(twoTcp('', '  quorum 2'));
+  h.health.set('198.51.100.1', false);
+  h.lc.start();
+  h.run(1000);
+  const changes = h.events.filter((e) => e.type === 'real-server' || e.type === 'quorum');
+  assert.deepEqual(changes, [
+    { type: 'quorum', vs: VS, up: true, reason: `Gained quorum 2+0=2 <= 2 for VS ${VS}` },
+    {
+      type: 'real-server',
+      vs: VS,
+      rs: RS1,
+      up: false,
+      weight: 1,
+      reason: 'TCP_CHECK failed: connection refused',
+    },
+    { type: 'quorum', vs: VS, up: false, reason: `Lost quorum 2-0=2 > 1 for VS ${VS}` },
+  ]);
+  h.health.set('198.51.100.1', true);
+  h.run(30_000);
+  assert.deepEqual(h.events.filter((e) => e.type === 'real-server' || e.type === 'quorum').slice(3), [
+    { type: 'real-server', vs: VS, rs: RS1, up: true, weight: 1, reason: 'TCP_CHECK succeeded' },
+    { type: 'quorum', vs: VS, up: true, reason: `Gained quorum 2+0=2 <= 2 for VS ${VS}` },
+  ]);
 });

@@ -211,6 +211,46 @@ test('IPVS service flags as keepalived resolves them: sh/mh flags by scheduler, 
   );
 });
 
+test('SMTP_CHECK host blocks: one checker per host; the SMTP_CHECK stays one only with its own connection options', () => {
+  const smtp = (own: string) =>
+    planOf(
+      vs(`  real_server 198.51.100.1 25 {
+    SMTP_CHECK {
+      helo_name lb.example.com
+${own}      host {
+        connect_ip 198.51.100.7
+        retry 3
+      }
+      host {
+        connect_port 2525
+        connect_timeout 2
+      }
+    }
+  }`),
+    );
+  const view = (p: ReturnType<typeof planOf>) =>
+    p.virtualServers[0]!.realServers[0]!.checkers.map((c) => ({
+      to: `${c.target.address}:${c.target.port}`,
+      timeout: c.connectTimeoutMs,
+      retry: c.retry,
+      helo: c.spec.type === 'SMTP_CHECK' ? c.spec.heloName : undefined,
+    }));
+  // No connection option on the SMTP_CHECK: the first host takes its place (smtp_check_end_handler).
+  const hosts = smtp('');
+  assert.deepEqual(view(hosts), [
+    { to: '198.51.100.7:25', timeout: 5000, retry: 3, helo: 'lb.example.com' },
+    { to: '198.51.100.1:2525', timeout: 2000, retry: 3, helo: 'lb.example.com' },
+  ]);
+  assert.ok(
+    hosts.warnings.includes('The SMTP_CHECK host block is deprecated. Please define additional checkers.'),
+  );
+  // With one (connect_port), the SMTP_CHECK is a checker too.
+  assert.deepEqual(
+    view(smtp('      connect_port 587\n')).map((c) => c.to),
+    ['198.51.100.1:587', '198.51.100.7:25', '198.51.100.1:2525'],
+  );
+});
+
 test('global lvs_flush and lvs_flush_on_stop reach the plan (the LVS drivers read them)', () => {
   const body = `virtual_server 192.0.2.100 80 {\n  lb_algo rr\n${RS}\n}\n`;
   assert.equal(planOf(body).lvsFlush, undefined);

@@ -72,16 +72,21 @@ test('checker service: attempts on real timers drive the recording driver; reloa
   const counts = { started: 0, aborted: 0 };
   const driver = new RecordingDriver();
   const events: LifecycleEvent[] = [];
+  const timed: [string, boolean, number][] = [];
   const svc = new CheckerService(planOf(conf([1, 2])), {
     registry: createRegistry([fakeTcp(health, counts)]),
     driver,
     emit: (e) => events.push(e),
     bootstrapDelayMs: 0,
+    observe: (type, ok, ms) => timed.push([type, ok, ms]),
   });
   const dests = () => driver.current.services[0]?.dests.map((d) => d.address) ?? [];
   svc.start();
   await until('RS2 removed', () => dests().join() === '198.51.100.1');
   assert.equal(svc.status()[0]!.realServers[1]!.checkers[0]!.reason, 'connection refused');
+  // Every attempt is timed for the latency histogram (the fake answers after 5 ms).
+  assert.ok(timed.some(([t, ok, ms]) => t === 'TCP_CHECK' && !ok && ms >= 4));
+  assert.ok(timed.some(([, ok]) => ok));
   assert.ok(driver.changes.flat().some((c) => c.op === 'del-dest' && c.dest.address === '198.51.100.2'));
   health.set('198.51.100.2', true);
   await until('RS2 back', () => dests().join() === '198.51.100.1,198.51.100.2');
@@ -126,11 +131,13 @@ test('checker worker thread: starts, runs the plan, answers status, reloads, sto
   const events: LifecycleEvent[] = [];
   const fatal: string[] = [];
   const t = new CheckerThread(
-    { plan: planOf(conf([1, 2], NO_MODULE)) },
+    { plan: planOf(conf([1, 2], NO_MODULE)), metrics: true },
     { onEvent: (e) => events.push(e), onFatal: (m) => fatal.push(m) },
   );
   try {
     await t.started; // what the daemon waits for before telling systemd READY=1
+    // --http: the thread's own Prometheus text (no attempt ran: the histogram has no sample yet).
+    assert.match(await t.metrics(), /^# TYPE vigil_checker_latency_seconds histogram$/m);
     const vss = await t.status();
     assert.equal(vss.length, 1);
     assert.deepEqual(

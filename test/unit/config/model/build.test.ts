@@ -224,6 +224,42 @@ test('not-implemented keywords with a model field are still read and checked, an
   );
 });
 
+test('the checker globals vigil honours are read without a not-implemented warning', () => {
+  const r = check(
+    'global_defs {\n smtp_alert_checker false\n checker_log_all_failures\n no_checker_emails\n rs_init_notifies\n}\n',
+  );
+  assert.equal(errors(r).length, 0, show(r));
+  assert.ok(!warnings(r).some((d) => d.message.includes('not implemented')), show(r));
+  const g = r.model!.globalDefs;
+  assert.deepEqual(
+    [g.smtpAlertChecker, g.checkerLogAllFailures, g.noCheckerEmails, g.rsInitNotifies],
+    [false, true, true, true],
+  );
+});
+
+test('HTTP_GET takes the keywords keepalived 2.2.7 gives both HTTP checkers (enable_sni, fast_recovery, regex options)', () => {
+  const r = check(`virtual_server 192.0.2.1 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  real_server 198.51.100.1 80 {
+    HTTP_GET {
+      enable_sni
+      fast_recovery
+      url {
+        path /
+        regex "ok"
+        regex_no_match
+      }
+    }
+  }
+}
+`);
+  assert.equal(errors(r).length, 0, show(r));
+  const c = r.model!.virtualServers[0]!.realServers[0]!.checkers[0]!;
+  assert.ok(c.type === 'HTTP_GET' && c.enableSni === true && c.fastRecovery === true, show(r));
+});
+
 test('the SSL block is modelled', () => {
   const r = check(
     'SSL {\n password secret\n ca /etc/ssl/ca.pem\n certificate /etc/ssl/c.pem\n key /etc/ssl/k.pem\n}\n',

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errors, parse, shape } from './helpers.js';
+import { memoryConfigSource } from '../../../../src/config/fs-source.js';
+import { parseConfig } from '../../../../src/config/parser.js';
+import { SCALAR_KEYWORDS, VALUE_BLOCKS } from '../../../../src/config/schema/index.js';
+import { errors, MAIN, parse, shape } from './helpers.js';
 
 describe('config syntax: braces', () => {
   it('splits a brace glued to a word (8090{)', () => {
@@ -14,6 +17,47 @@ describe('config syntax: braces', () => {
     assert.deepEqual(errors(r), []);
     assert.deepEqual(shape(r.nodes), ['vrrp_instance VI_1', ['state MASTER']]);
     assert.equal(r.nodes[0]?.open?.line, 2);
+  });
+
+  it('a { line after a keyword that takes no block is skipped, as keepalived does', () => {
+    const text =
+      'vrrp_instance VI_1 {\n  virtual_router_id 51\n  { stray words\n  priority 100\n}\nvrrp_instance VI_2 {\n}\n';
+    const r = parseConfig(MAIN, {
+      configId: 'main',
+      source: memoryConfigSource({ [MAIN]: text }),
+      scalarKeywords: SCALAR_KEYWORDS,
+    });
+    assert.deepEqual(errors(r), [
+      "3:3 unexpected '{' after 'virtual_router_id', which takes no block - ignoring this line",
+    ]);
+    assert.deepEqual(shape(r.nodes), [
+      'vrrp_instance VI_1',
+      ['virtual_router_id 51', 'priority 100'],
+      'vrrp_instance VI_2',
+      [],
+    ]);
+    // Block keywords still take a `{` from the next line.
+    assert.ok(!SCALAR_KEYWORDS.has('vrrp_instance') && !SCALAR_KEYWORDS.has('virtual_ipaddress'));
+    assert.ok(!SCALAR_KEYWORDS.has('HTTP_GET') && SCALAR_KEYWORDS.has('priority'));
+  });
+
+  it('a value block reads { as a word and ends at its first }, as keepalived alloc_value_block', () => {
+    // track_script's closing brace is missing: keepalived reads `track_interface {` as a script
+    // name, the next `}` ends track_script, and VI_2 stays a block of its own.
+    const text =
+      'vrrp_instance VI_1 {\n  track_script {\n    chk\n  track_interface {\n    eth1\n  }\n}\nvrrp_instance VI_2 {\n}\n';
+    const r = parseConfig(MAIN, {
+      configId: 'main',
+      source: memoryConfigSource({ [MAIN]: text }),
+      valueBlocks: VALUE_BLOCKS,
+    });
+    assert.deepEqual(errors(r), []);
+    assert.deepEqual(shape(r.nodes), [
+      'vrrp_instance VI_1',
+      ['track_script', ['chk', 'track_interface {', 'eth1']],
+      'vrrp_instance VI_2',
+      [],
+    ]);
   });
 
   it('braces act as line breaks: one-line blocks and text after }', () => {
