@@ -63,16 +63,21 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-/** CPU seconds and nice value per thread (task id -> name, seconds, nice). */
-function threadCpu(pid: number): Map<number, { name: string; s: number; nice: number }> {
-  const out = new Map<number, { name: string; s: number; nice: number }>();
+/** CPU seconds (all, and in the kernel) and nice value per thread (task id -> name, seconds, nice). */
+function threadCpu(pid: number): Map<number, { name: string; s: number; sys: number; nice: number }> {
+  const out = new Map<number, { name: string; s: number; sys: number; nice: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // nice is field 19.
-      out.set(Number(tid), { name, s: (Number(f[11]) + Number(f[12])) / CLK_TCK, nice: Number(f[16]) });
+      out.set(Number(tid), {
+        name,
+        s: (Number(f[11]) + Number(f[12])) / CLK_TCK,
+        sys: Number(f[12]) / CLK_TCK,
+        nice: Number(f[16]),
+      });
     } catch {
       // the thread ended
     }
@@ -231,7 +236,7 @@ interface StormResult {
   servers: number;
   oldestRunAgoMs: number;
   failures: Map<string, number>;
-  threads: { tid: number; name: string; cores: number; nice: number }[];
+  threads: { tid: number; name: string; cores: number; sysCores: number; nice: number }[];
   pid: number;
 }
 
@@ -259,6 +264,7 @@ async function stormPhase(lab: Lab, adverts: AdvertCapture): Promise<StormResult
         name: v.name,
         nice: v.nice,
         cores: (v.s - (th0.get(tid)?.s ?? 0)) / windowS,
+        sysCores: (v.sys - (th0.get(tid)?.sys ?? 0)) / windowS,
       }))
       .sort((a, b) => b.cores - a.cores)
       .slice(0, 5);
@@ -364,7 +370,7 @@ async function main(): Promise<number> {
           `   CPU per 1,000 checks ${(((1000 * storm.cpuSeconds) / (checksPerS * storm.windowS)) * 1000).toFixed(1)} ms`,
       );
       console.log(
-        `busiest threads: ${storm.threads.map((t) => `${t.tid === storm.pid ? 'main thread' : t.name}[${t.tid}] ${(t.cores * 100).toFixed(1)}% nice ${t.nice}`).join(', ')}`,
+        `busiest threads: ${storm.threads.map((t) => `${t.tid === storm.pid ? 'main thread' : t.name}[${t.tid}] ${(t.cores * 100).toFixed(1)}% (sys ${(t.sysCores * 100).toFixed(1)}%) nice ${t.nice}`).join(', ')}`,
       );
       console.log(
         `goal: under 50% of a core (${storm.cpuCores < 0.5 ? 'met' : 'NOT met'}), RSS under 100 MB (${storm.rss < 100 ? 'met' : 'NOT met'})`,

@@ -22,6 +22,7 @@ import type { CheckerStatus, RealServerStatus, VirtualServerStatus } from '../da
 import { canonicalAddress } from '../net/addr.js';
 import type { CheckerPlan, CheckPlan, RealServerPlan, VirtualServerPlan } from './plan.js';
 import { type DesiredDest, type DesiredService, type DesiredTable, destKey, realWeight } from './table.js';
+import { TimerQueue } from './timer-queue.js';
 import type { CheckOutcome } from './types.js';
 import { downLine, failureLine, mailBody, upLine, type VerdictContext } from './wording.js';
 
@@ -118,6 +119,15 @@ interface CState {
   url: number;
   /** The url at `url` failed finally: it alone is re-polled until it passes. */
   failedUrl: boolean;
+  /** Its place and timer callback, made once, not per attempt (a storm runs 12,000 a second). */
+  slot?: Slot;
+}
+
+interface Slot {
+  readonly vs: VState;
+  readonly rs: RState;
+  readonly c: CState;
+  readonly fire: () => void;
 }
 
 interface RState {
@@ -142,35 +152,56 @@ interface VState {
   services?: readonly DesiredService[];
 }
 
-/** A real clock on Date.now() and setTimeout. */
+/**
+ * A real clock on Date.now(): every timer in one queue (timer-queue.ts) behind a single node
+ * timer armed for the earliest, not a node Timeout per attempt.
+ */
 export function realClock(): LifecycleClock & { cancelAll(): void } {
-  const timers = new Map<number, NodeJS.Timeout>();
-  let next = 1;
+  const queue = new TimerQueue();
+  let timer: NodeJS.Timeout | undefined;
+  let armedAt = Number.POSITIVE_INFINITY;
+  let firing = false;
+  const arm = () => {
+    if (firing) return;
+    const next = queue.nextAt();
+    if (next === undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+      armedAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (timer !== undefined && armedAt <= next) return;
+    clearTimeout(timer);
+    armedAt = next;
+    timer = setTimeout(fire, Math.max(next - Date.now(), 0));
+  };
+  const fire = () => {
+    timer = undefined;
+    armedAt = Number.POSITIVE_INFINITY;
+    firing = true;
+    try {
+      queue.runDue(Date.now());
+    } finally {
+      firing = false;
+      arm();
+    }
+  };
   return {
     get now() {
       return Date.now();
     },
     schedule(at, fn) {
-      const id = next++;
-      timers.set(
-        id,
-        setTimeout(
-          () => {
-            timers.delete(id);
-            fn();
-          },
-          Math.max(at - Date.now(), 0),
-        ),
-      );
+      const id = queue.push(at, fn);
+      arm();
       return id;
     },
     cancel(id) {
-      clearTimeout(timers.get(id));
-      timers.delete(id);
+      queue.cancel(id);
+      if (queue.size === 0) arm();
     },
     cancelAll() {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      queue.clear();
+      arm();
     },
   };
 }
@@ -181,7 +212,7 @@ export class HealthLifecycle {
   private vss: VState[] = [];
   private plan: CheckPlan;
   private nextAttempt = 1;
-  private readonly byAttempt = new Map<number, { vs: VState; rs: RState; c: CState }>();
+  private readonly byAttempt = new Map<number, Slot>();
   private readonly warnedTypes = new Set<CheckerType>();
   private lastTable = '';
   private stopped = false;
@@ -210,7 +241,9 @@ export class HealthLifecycle {
     if (at === undefined || this.stopped) return;
     this.byAttempt.delete(id);
     const { vs, rs, c } = at;
-    const before = { alive: rs.alive, effective: rs.effective, sorry: vs.sorryAlive };
+    const wasAlive = rs.alive;
+    const wasEffective = rs.effective;
+    const wasSorry = vs.sorryAlive;
     c.running = undefined;
     c.lastRunAt = this.ports.clock.now;
     c.last = o;
@@ -219,7 +252,7 @@ export class HealthLifecycle {
       this.schedule(vs, rs, c, this.ports.clock.now + this.urlOutcome(vs, rs, c, o));
     else this.epilog(vs, rs, c, o, policy);
     // Only this server's state and its virtual server's quorum can have changed (the table's inputs).
-    if (rs.alive !== before.alive || rs.effective !== before.effective || vs.sorryAlive !== before.sorry) {
+    if (rs.alive !== wasAlive || rs.effective !== wasEffective || vs.sorryAlive !== wasSorry) {
       vs.services = undefined;
       this.publish();
     }
@@ -632,7 +665,7 @@ export class HealthLifecycle {
       if (o.running !== undefined) {
         c.running = o.running;
         if (o.startedAt !== undefined) c.startedAt = o.startedAt;
-        this.byAttempt.set(o.running, { vs, rs, c });
+        this.byAttempt.set(o.running, this.slotOf(vs, rs, c));
         o.running = undefined;
       } else if (o.dueAt !== undefined) {
         const due = o.dueAt;
@@ -688,11 +721,23 @@ export class HealthLifecycle {
   private schedule(vs: VState, rs: RState, c: CState, at: number): void {
     const when = Math.max(at, this.ports.clock.now);
     c.dueAt = when;
-    c.timer = this.ports.clock.schedule(when, () => {
-      c.timer = undefined;
-      c.dueAt = undefined;
-      this.run(vs, rs, c);
-    });
+    c.timer = this.ports.clock.schedule(when, this.slotOf(vs, rs, c).fire);
+  }
+
+  private slotOf(vs: VState, rs: RState, c: CState): Slot {
+    const s = c.slot;
+    if (s !== undefined && s.vs === vs && s.rs === rs) return s;
+    c.slot = {
+      vs,
+      rs,
+      c,
+      fire: () => {
+        c.timer = undefined;
+        c.dueAt = undefined;
+        this.run(vs, rs, c);
+      },
+    };
+    return c.slot;
   }
 
   private run(vs: VState, rs: RState, c: CState): void {
@@ -707,7 +752,7 @@ export class HealthLifecycle {
     const id = this.nextAttempt++;
     c.running = id;
     c.startedAt = this.ports.clock.now;
-    this.byAttempt.set(id, { vs, rs, c });
+    this.byAttempt.set(id, this.slotOf(vs, rs, c));
     this.ports.attempt({
       id,
       checker: c.plan,

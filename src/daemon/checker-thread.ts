@@ -17,16 +17,18 @@ export interface CheckerThreadHooks {
 /**
  * The checker thread's heap (bench/README.md "Checker storm"). A storm of attempts allocates
  * ~80 MB/s of short-lived sockets and closures:
- * - young generation: V8's default lets it grow to 3 x 16 MB, all resident; half of it saves ~10 MB.
- *   Smaller, scavenges come so often that the delay_loop timers survive them and are promoted,
- *   which costs CPU and old space instead.
+ * - young generation: V8's default lets it grow to 3 x 16 MB, all resident. 8 MB keeps ~15 MB
+ *   less resident; scavenges come more often but cost what survives them, which is little since
+ *   the delay_loop timers are no longer a node Timeout and closure per attempt (timer-queue.ts).
+ *   (Round 1 found 8 MB too small while each 100 ms timer was a fresh object that a scavenge
+ *   promoted.)
  * - old generation: V8 lets the old space grow to 4x what a full GC leaves when the heap may reach
  *   gigabytes, only ~1.4x under a 512 MB limit (MemoryController's growing factor): ~30 MB less
  *   garbage resident, at the cost of a short full GC every few seconds. The limit is far above
  *   what the checkers hold (~10 KB each; a thread past it ends and is respawned), and grows
  *   with the number of checkers.
  */
-export const CHECKER_YOUNG_GENERATION_MB = 24;
+export const CHECKER_YOUNG_GENERATION_MB = 8;
 
 export function checkerOldGenerationMb(plan: CheckPlan): number {
   let checkers = 0;

@@ -41,7 +41,7 @@ import {
   statusSocketPath,
 } from './status-types.js';
 import { createSyslogLogger } from './syslog.js';
-import { DEFAULT_CHECKER_NICE, threadNice } from './thread-priority.js';
+import { DEFAULT_CHECKER_NICE, DEFAULT_VRRP_RT_PRIORITY, threadNice } from './thread-priority.js';
 import type { EngineEvent } from './vrrp-engine.js';
 
 export const DUMP_FILE = '/tmp/keepalived.data';
@@ -75,10 +75,13 @@ export function workerConfig(model: KeepalivedConfig, host: PlanHost): WorkerCon
     garpIntervalUs: model.globalDefs.vrrpGarpIntervalUs,
     startupDelayMs: model.globalDefs.vrrpStartupDelayMs ?? 0,
     gnaIntervalUs: model.globalDefs.vrrpGnaIntervalUs,
-    // keepalived sets the nice value only when there is no real-time priority.
+    // keepalived sets the nice value only when there is no real-time priority. vigil's default is
+    // a real-time VRRP thread (DEFAULT_VRRP_RT_PRIORITY) unless the config sets vrrp_priority.
     ...(model.globalDefs.vrrpRtPriority !== undefined
       ? { rtPriority: model.globalDefs.vrrpRtPriority }
-      : optionalNice(threadNice(model.globalDefs.vrrpPriority, undefined))),
+      : model.globalDefs.vrrpPriority === undefined
+        ? { rtPriority: DEFAULT_VRRP_RT_PRIORITY, rtPriorityIsDefault: true }
+        : optionalNice(threadNice(model.globalDefs.vrrpPriority, undefined))),
   };
 }
 

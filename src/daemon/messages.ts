@@ -43,6 +43,8 @@ export interface WorkerConfig {
   readonly nice?: number;
   /** vrrp_rt_priority: SCHED_RR for the VRRP thread instead of a nice value. */
   readonly rtPriority?: number;
+  /** rtPriority is vigil's default, not the config's: failing to set it is only logged as info. */
+  readonly rtPriorityIsDefault?: boolean;
 }
 
 export type ToWorker =

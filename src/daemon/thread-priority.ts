@@ -19,6 +19,15 @@ import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
+/**
+ * The VRRP thread's SCHED_RR priority when global_defs sets neither vrrp_rt_priority nor
+ * vrrp_priority. keepalived's default is none; vigil's is a real-time VRRP thread, the lowest
+ * real-time priority, because only that kept adverts within 5 ms of their time during a checker
+ * storm on a loaded machine (bench/README.md "Checker storm", round 2: 1.3-1.4 ms against 5-19 ms
+ * at nice values). The thread needs little CPU; the kernel's RT throttling still bounds it.
+ */
+export const DEFAULT_VRRP_RT_PRIORITY = 1;
+
 /** The checker thread's nice value when global_defs has no checker_priority. */
 export const DEFAULT_CHECKER_NICE = 10;
 

@@ -24,7 +24,10 @@ async function main(config: WorkerConfig): Promise<void> {
   if (config.rtPriority !== undefined)
     setThreadRealtime(config.rtPriority, (error) => {
       if (error !== undefined)
-        post({ type: 'event', event: { type: 'log', level: 'warning', message: error } });
+        post({
+          type: 'event',
+          event: { type: 'log', level: config.rtPriorityIsDefault ? 'info' : 'warning', message: error },
+        });
     });
   const kernel = await createKernelPorts(config, (event) => post({ type: 'event', event }));
   // Advert sources come from the live address table: an instance whose interface has no address

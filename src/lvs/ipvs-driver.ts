@@ -295,6 +295,8 @@ export class IpvsDriver implements LvsDriver {
   #modprobeTried = false;
   /** The first apply's flush or adoption is done. */
   #started = false;
+  /** Services another owner held at start-up: never recorded ahead of their NEW_SERVICE. */
+  readonly #foreign = new Set<string>();
   /** Identities recorded ahead of their NEW_SERVICE (write-ahead: a crash in between is adopted). */
   readonly #pending = new Set<string>();
 
@@ -424,12 +426,16 @@ export class IpvsDriver implements LvsDriver {
     const store = this.#opts.ownership;
     if (store === undefined) return;
     const recorded = new Set(await store.load());
-    if (recorded.size === 0) return;
     const wanted = new Map(table.services.map((s) => [serviceIdentity(toIpvsService(s)), s]));
     const adopted: string[] = [];
     for (const e of await this.read()) {
       const id = serviceIdentity(e.service);
-      if (!recorded.has(id)) continue;
+      if (!recorded.has(id)) {
+        // Someone else's: never written ahead in the record (a crash right after the EEXIST
+        // would otherwise leave it recorded, and the next run would adopt it).
+        this.#foreign.add(id);
+        continue;
+      }
       const want = wanted.get(id);
       let service = want !== undefined ? { ...want, dests: [] } : adoptedService(e.service, `adopted ${id}`);
       if (want !== undefined && !sameServiceSettings(toIpvsService(want), e.service)) {
@@ -518,8 +524,11 @@ export class IpvsDriver implements LvsDriver {
       case 'add-service': {
         // Recorded before it exists: a crash right after NEW_SERVICE leaves a service we know.
         const id = serviceIdentity(toIpvsService(c.service));
-        this.#pending.add(id);
-        await this.#saveRecord();
+        const knownForeign = this.#foreign.has(id);
+        if (!knownForeign) {
+          this.#pending.add(id);
+          await this.#saveRecord();
+        }
         let foreign: boolean;
         try {
           foreign = await tolerating(() => this.#service(familyId, 'new', c.service), 'EEXIST');
@@ -539,6 +548,11 @@ export class IpvsDriver implements LvsDriver {
           return;
         }
         this.#owned.set(key, { service: { ...c.service, dests: [] }, dests: new Map() });
+        if (knownForeign) {
+          // Its owner removed it since the start-up read: ours now, recorded once it exists.
+          this.#foreign.delete(id);
+          await this.#saveRecord();
+        }
         return;
       }
       case 'edit-service': {

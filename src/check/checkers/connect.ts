@@ -94,7 +94,7 @@ export function openConnection(
       socket.removeListener('error', onError);
       socket.removeListener('connect', onConnect);
       // An error between now and the caller's own listener must not be thrown (it shows as a closed socket).
-      socket.on('error', () => {});
+      socket.on('error', ignore);
       if (!r.ok) socket.destroy();
       resolve(r);
     };
@@ -115,6 +115,9 @@ export function openConnection(
     });
   });
 }
+
+/** The listener that keeps a late socket error from being thrown (one function for all sockets). */
+export function ignore(): void {}
 
 /** A paused, unconnected socket; through the addon when SO_MARK or SO_BINDTODEVICE is needed. */
 function makeSocket(target: ConnectTarget): Socket {

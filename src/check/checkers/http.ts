@@ -46,7 +46,7 @@ import type {
   CheckOutcome,
   ConnectTarget,
 } from '../types.js';
-import { type ConnectResult, openConnection } from './connect.js';
+import { type ConnectResult, ignore, openConnection } from './connect.js';
 import {
   buildRequest,
   compileRegex,
@@ -173,7 +173,7 @@ function handshake(
       signal.removeEventListener('abort', onAbort);
       t.removeListener('secureConnect', onSecure);
       t.removeListener('error', onError);
-      t.on('error', () => {});
+      t.on('error', ignore);
       if ('reason' in r) {
         t.destroy();
         raw.destroy();
@@ -218,7 +218,7 @@ function exchange(
       sock.removeListener('end', onEnd);
       sock.removeListener('close', onEnd);
       sock.removeListener('error', onError);
-      sock.on('error', () => {});
+      sock.on('error', ignore);
       sock.destroy();
       resolve(r);
     };

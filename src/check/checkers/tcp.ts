@@ -11,9 +11,11 @@
 import type { CheckAttempt, CheckerModule, CheckOutcome } from '../types.js';
 import { type ConnectResult, openConnection } from './connect.js';
 
+const SUCCESS: CheckOutcome = Object.freeze({ ok: true, detail: 'TCP connection success' });
+
 /** The verdict of a connect result (pure). */
 export function tcpOutcome(r: ConnectResult): CheckOutcome {
-  if (r.ok) return { ok: true, detail: 'TCP connection success' };
+  if (r.ok) return SUCCESS;
   switch (r.class) {
     case 'timeout':
       return { ok: false, reason: 'timeout' };

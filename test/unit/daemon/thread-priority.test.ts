@@ -10,7 +10,12 @@ import { Worker } from 'node:worker_threads';
 import { planChecks } from '../../../src/check/plan.js';
 import { checkerConfig, workerConfig } from '../../../src/daemon/daemon.js';
 import type { PlanHost } from '../../../src/daemon/plan.js';
-import { currentThreadId, DEFAULT_CHECKER_NICE, threadNice } from '../../../src/daemon/thread-priority.js';
+import {
+  currentThreadId,
+  DEFAULT_CHECKER_NICE,
+  DEFAULT_VRRP_RT_PRIORITY,
+  threadNice,
+} from '../../../src/daemon/thread-priority.js';
 import { commandExists } from '../../integration/harness/topology.js';
 import { check, errors, show, warnings } from '../config/model/helpers.js';
 
@@ -74,7 +79,7 @@ test('vrrp_priority and checker_priority: read as nice values, no "not implement
   assert.ok(errors(check(conf('  vrrp_priority'))).length > 0);
 });
 
-test('defaults: the checker thread at DEFAULT_CHECKER_NICE, the VRRP thread inherited; 0 leaves a thread alone', () => {
+test('defaults: the checker thread at DEFAULT_CHECKER_NICE, the VRRP thread real-time; 0 leaves a thread alone', () => {
   assert.equal(threadNice(undefined, DEFAULT_CHECKER_NICE), DEFAULT_CHECKER_NICE);
   assert.equal(threadNice(0, DEFAULT_CHECKER_NICE), undefined);
   assert.equal(threadNice(-4, DEFAULT_CHECKER_NICE), -4);
@@ -84,8 +89,14 @@ test('defaults: the checker thread at DEFAULT_CHECKER_NICE, the VRRP thread inhe
   assert.ok(plain !== undefined && set !== undefined);
   assert.equal(checkerConfig(plain, planChecks(plain), undefined).nice, DEFAULT_CHECKER_NICE);
   assert.equal(checkerConfig(set, planChecks(set), undefined).nice, undefined);
+  // The VRRP thread: real-time by default (vigil's safer default), a configured nice value instead.
+  assert.deepEqual(
+    [workerConfig(plain, host).rtPriority, workerConfig(plain, host).rtPriorityIsDefault],
+    [DEFAULT_VRRP_RT_PRIORITY, true],
+  );
   assert.equal(workerConfig(plain, host).nice, undefined);
   assert.equal(workerConfig(set, host).nice, -5);
+  assert.equal(workerConfig(set, host).rtPriority, undefined);
 });
 
 test('a worker thread sets its own nice value; the kernel shows it on that thread only', async () => {

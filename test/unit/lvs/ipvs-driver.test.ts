@@ -269,8 +269,15 @@ test('a restarted driver adopts the services its record names: none deleted or c
   // The first driver crashes (no stop); a new one starts with a changed table.
   k.sent.splice(0);
   const logs: string[] = [];
+  let recordAtClash: readonly string[] | undefined;
   const second = new IpvsDriver({
-    transport: () => k.transport,
+    transport: () => ({
+      ...k.transport,
+      request: (op: string, r: GenlRequest) => {
+        if (op === 'new service TCP 192.0.2.102:80') recordAtClash = record.ids;
+        return k.transport.request(op, r);
+      },
+    }),
     ownership: record,
     log: (l) => logs.push(l),
   });
@@ -303,6 +310,8 @@ test('a restarted driver adopts the services its record names: none deleted or c
     'the foreign service untouched',
   );
   assert.deepEqual(record.ids, ['ipv4 TCP 192.0.2.100:80'], 'the foreign clash is not recorded');
+  // Not even ahead of its NEW_SERVICE: a crash at the EEXIST must not leave it recorded.
+  assert.ok(recordAtClash !== undefined && !recordAtClash.includes('ipv4 TCP 192.0.2.102:80'));
   assert.deepEqual(
     second.current().services.map((s) => s.key),
     ['TCP 192.0.2.100:80'],
