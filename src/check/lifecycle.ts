@@ -479,6 +479,7 @@ export class HealthLifecycle {
         port: r.port,
         weight: serving ? realWeight(rs.effective) : 0,
         method: r.method,
+        ...(r.tunnel !== undefined ? { tunnel: r.tunnel } : {}),
         ...(r.uThreshold !== undefined ? { uThreshold: r.uThreshold } : {}),
         ...(r.lThreshold !== undefined ? { lThreshold: r.lThreshold } : {}),
         sorry: false,
@@ -492,6 +493,7 @@ export class HealthLifecycle {
         port: s.port,
         weight: sorryActive ? 1 : 0,
         method: s.method,
+        ...(s.tunnel !== undefined ? { tunnel: s.tunnel } : {}),
         sorry: true,
       });
     }

@@ -18,6 +18,7 @@ import type {
   LvsMethod,
   LvsProtocol,
   LvsScheduler,
+  LvsTunnel,
   RealServer,
   ScriptSpec,
   SslOptions,
@@ -78,6 +79,8 @@ export interface RealServerPlan {
   readonly port: number;
   readonly weight: number;
   readonly method: LvsMethod;
+  /** TUN only: the encapsulation (absent = ipip). */
+  readonly tunnel?: LvsTunnel;
   readonly inhibit: boolean;
   readonly smtpAlert: boolean;
   /** uthreshold / lthreshold: IPVS connection limits (0 = none). */
@@ -94,6 +97,8 @@ export interface SorryServerPlan {
   readonly port: number;
   readonly name: string;
   readonly method: LvsMethod;
+  /** TUN only: the encapsulation (absent = ipip). */
+  readonly tunnel?: LvsTunnel;
   readonly inhibit: boolean;
 }
 
@@ -456,6 +461,8 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
     const rss: RealServerPlan[] = [];
     for (const rs of vs.realServers) {
       const method = rs.lvsMethod ?? vs.lvsMethod;
+      // keepalived 2.2.7 alloc_rs copies the virtual server's tunnel; the real server's lvs_method overrides it.
+      const tunnel = method === 'TUN' ? (rs.tunnel ?? vs.tunnel) : undefined;
       // keepalived: fwmark -> port 0 (NAT keeps its own); otherwise the VS port unless NAT gave one.
       let port = rs.port ?? 0;
       if (isFwmark) {
@@ -496,6 +503,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         port,
         weight: rs.weight,
         method,
+        ...(tunnel !== undefined ? { tunnel } : {}),
         inhibit: rs.inhibitOnFailure ?? vs.inhibitOnFailure ?? false,
         smtpAlert: rs.smtpAlert ?? smtpAlert ?? true,
         ...(rs.uthreshold ? { uThreshold: rs.uthreshold } : {}),
@@ -512,6 +520,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
     if (vs.sorryServer !== undefined) {
       const s = vs.sorryServer;
       const method = vs.sorryServerLvsMethod ?? vs.lvsMethod;
+      const tunnel = method === 'TUN' ? (vs.sorryServerTunnel ?? vs.tunnel) : undefined;
       let port = s.port ?? 0;
       if (isFwmark) {
         if (method !== 'NAT') port = 0;
@@ -523,6 +532,7 @@ export function planChecks(model: KeepalivedConfig, opts: PlanOptions = {}): Che
         port,
         name: formatTrio(s.address, protocol, port),
         method,
+        ...(tunnel !== undefined ? { tunnel } : {}),
         inhibit: same !== undefined ? same.inhibit : vs.sorryServerInhibit,
       };
     }

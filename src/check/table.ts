@@ -3,7 +3,7 @@
  * life cycle (lifecycle.ts) after every change. Pure data, structured-clone safe; a driver
  * (src/lvs/driver.ts) turns the difference between two tables into kernel commands.
  */
-import type { LvsMethod, LvsProtocol, LvsScheduler } from '../config/model.js';
+import type { LvsMethod, LvsProtocol, LvsScheduler, LvsTunnel } from '../config/model.js';
 import type { IpFamily } from '../net/addr.js';
 
 export interface DesiredDest {
@@ -13,6 +13,8 @@ export interface DesiredDest {
   /** The weight written to the kernel: the effective weight clamped to [0, 2^31-1]; 0 = inhibited. */
   readonly weight: number;
   readonly method: LvsMethod;
+  /** TUN only: the encapsulation; absent = ipip without checksum. */
+  readonly tunnel?: LvsTunnel;
   /** uthreshold / lthreshold (IPVS connection limits); absent = 0, none. */
   readonly uThreshold?: number;
   readonly lThreshold?: number;
@@ -56,6 +58,15 @@ export function realWeight(effective: number): number {
 
 export function destKey(d: Pick<DesiredDest, 'address' | 'port'>): string {
   return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
+}
+
+/** A TUN dest's encapsulation as one comparable string (`gue 6080 csum`); '' for the others. */
+export function tunnelKey(d: Pick<DesiredDest, 'method' | 'tunnel'>): string {
+  if (d.method !== 'TUN') return '';
+  const t = d.tunnel;
+  return t === undefined
+    ? 'ipip nocsum'
+    : `${t.type}${t.port !== undefined ? ` ${t.port}` : ''} ${t.checksum}`;
 }
 
 /** One kernel command, for drivers that apply differences. */
@@ -103,6 +114,7 @@ export function diffTables(from: DesiredTable, to: DesiredTable): TableChange[] 
       else if (
         p.weight !== d.weight ||
         p.method !== d.method ||
+        tunnelKey(p) !== tunnelKey(d) ||
         (p.uThreshold ?? 0) !== (d.uThreshold ?? 0) ||
         (p.lThreshold ?? 0) !== (d.lThreshold ?? 0)
       )

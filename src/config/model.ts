@@ -393,6 +393,15 @@ export type Checker =
   | BfdChecker;
 
 export type LvsMethod = 'NAT' | 'DR' | 'TUN';
+/** IPVS tunnel encapsulation (keepalived 2.2.7 `lvs_method TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`). */
+export type LvsTunnelType = 'ipip' | 'gue' | 'gre';
+export type LvsTunnelChecksum = 'nocsum' | 'csum' | 'remcsum';
+export interface LvsTunnel {
+  readonly type: LvsTunnelType;
+  /** gue only (required there): the real server's GUE UDP port. */
+  readonly port?: number;
+  readonly checksum: LvsTunnelChecksum;
+}
 export type LvsProtocol = 'TCP' | 'UDP' | 'SCTP';
 export const LVS_SCHEDULERS = [
   'rr',
@@ -432,6 +441,8 @@ export interface RealServer extends Located, CheckerDefaults {
   readonly port?: number;
   readonly weight: number;
   readonly lvsMethod?: LvsMethod;
+  /** Tunnel options written with lvs_method (default the virtual server's). */
+  readonly tunnel?: LvsTunnel;
   readonly notifyUp?: ScriptSpec;
   readonly notifyDown?: ScriptSpec;
   readonly uthreshold?: number;
@@ -449,6 +460,8 @@ export interface VirtualServer extends Located, CheckerDefaults {
   readonly address: VirtualServerAddress;
   readonly lvsSched: LvsScheduler;
   readonly lvsMethod: LvsMethod;
+  /** Tunnel options written with lvs_method/lb_kind; absent = ipip. */
+  readonly tunnel?: LvsTunnel;
   readonly protocol: LvsProtocol;
   readonly persistenceTimeoutS?: number;
   readonly persistenceGranularity?: string;
@@ -473,6 +486,8 @@ export interface VirtualServer extends Located, CheckerDefaults {
   readonly sorryServerInhibit: boolean;
   /** The sorry server's forwarding method; default the virtual server's lvs_method. */
   readonly sorryServerLvsMethod?: LvsMethod;
+  /** Tunnel options written with sorry_server_lvs_method. */
+  readonly sorryServerTunnel?: LvsTunnel;
   readonly realServers: RealServer[];
   readonly unimplemented: Record<string, string[]>;
 }

@@ -39,7 +39,7 @@ import {
   EMPTY_TABLE,
   type TableChange,
 } from '../check/table.js';
-import type { LvsMethod, LvsScheduler } from '../config/model.js';
+import type { LvsMethod, LvsScheduler, LvsTunnelChecksum } from '../config/model.js';
 import { GenlSocket } from '../kernel/genetlink.js';
 import { NetlinkError } from '../kernel/netlink.js';
 import type {
@@ -70,6 +70,7 @@ import {
   type IpvsStats,
   SVC_F,
   serviceRequest,
+  TUN_F,
 } from './ipvs-codec.js';
 import { type OwnershipStore, serviceIdentity } from './ipvs-ownership.js';
 
@@ -96,12 +97,31 @@ export function toIpvsService(s: DesiredService): IpvsService {
 }
 
 /** The kernel dest a desired dest becomes (keepalived ipvs_set_drule). */
+/** lvs_method TUN checksum options as IP_VS_TUNNEL_ENCAP_FLAG_* (one at a time, as keepalived sets them). */
+const TUN_CSUM: Record<LvsTunnelChecksum, number> = {
+  nocsum: TUN_F.NOCSUM,
+  csum: TUN_F.CSUM,
+  remcsum: TUN_F.REMCSUM,
+};
+const CSUM_BY_FLAGS: Record<number, LvsTunnelChecksum> = {
+  [TUN_F.NOCSUM]: 'nocsum',
+  [TUN_F.CSUM]: 'csum',
+  [TUN_F.REMCSUM]: 'remcsum',
+};
+
 export function toIpvsDest(d: DesiredDest): IpvsDest {
   return {
     family: d.family,
     address: d.address,
     port: d.port,
     method: d.method,
+    ...(d.method === 'TUN' && d.tunnel !== undefined
+      ? {
+          tunType: d.tunnel.type,
+          ...(d.tunnel.port !== undefined ? { tunPort: d.tunnel.port } : {}),
+          tunFlags: TUN_CSUM[d.tunnel.checksum],
+        }
+      : {}),
     weight: d.weight,
     uThreshold: d.uThreshold ?? 0,
     lThreshold: d.lThreshold ?? 0,
@@ -278,6 +298,15 @@ export function adoptedDest(d: IpvsDest): DesiredDest {
     weight: d.weight,
     // LOCAL (a dest on a local address, old kernels) is what NAT was given.
     method: (d.method === 'LOCAL' ? 'NAT' : d.method) satisfies LvsMethod,
+    ...(d.method === 'TUN' && d.tunType !== undefined
+      ? {
+          tunnel: {
+            type: d.tunType,
+            ...(d.tunType === 'gue' && d.tunPort !== undefined ? { port: d.tunPort } : {}),
+            checksum: CSUM_BY_FLAGS[d.tunFlags ?? TUN_F.NOCSUM] ?? 'nocsum',
+          },
+        }
+      : {}),
     ...(d.uThreshold !== 0 ? { uThreshold: d.uThreshold } : {}),
     ...(d.lThreshold !== 0 ? { lThreshold: d.lThreshold } : {}),
     sorry: false,

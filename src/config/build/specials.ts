@@ -5,7 +5,15 @@
 
 import { isValidInterfaceName } from '../../net/link.js';
 import type { SourcePos } from '../diagnostics.js';
-import type { IpAddressSpec, RouteSpec, RuleSpec, TrackRef } from '../model.js';
+import type {
+  IpAddressSpec,
+  LvsTunnel,
+  LvsTunnelChecksum,
+  LvsTunnelType,
+  RouteSpec,
+  RuleSpec,
+  TrackRef,
+} from '../model.js';
 import type { BlockSpec, KeywordSpec, SpecialReader } from '../schema/types.js';
 import type { ConfigNode, Token } from '../tree.js';
 import { type BuildContext, type Draft, reportBare } from './block.js';
@@ -372,6 +380,62 @@ function readTrackRef(words: Token[], range: [number, number], ctx: BuildContext
   return ref;
 }
 
+const LVS_METHODS = ['NAT', 'DR', 'TUN'];
+const TUNNEL_TYPES: readonly LvsTunnelType[] = ['ipip', 'gue', 'gre'];
+const TUNNEL_CHECKSUMS: readonly LvsTunnelChecksum[] = ['nocsum', 'csum', 'remcsum'];
+
+/**
+ * The words after NAT|DR|TUN: `[type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`, in any order,
+ * the last one winning (keepalived 2.2.7 check_parser.c svr_forwarding_handler, which reads them
+ * whatever the method). undefined after an error: keepalived keeps the tunnel it had.
+ */
+function readTunnelOptions(
+  words: readonly Token[],
+  keyword: string,
+  ctx: BuildContext,
+): LvsTunnel | undefined {
+  let type: LvsTunnelType = 'ipip';
+  let typeTok: Token | undefined;
+  let port: number | undefined;
+  let portTok: Token | undefined;
+  let checksum: LvsTunnelChecksum = 'nocsum';
+  let csumTok: Token | undefined;
+  const fail = (at: Token, message: string) => {
+    ctx.sink.error(at.pos, `${keyword}: ${message}`, { code: 'invalid-value' });
+    return undefined;
+  };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const v = words[i + 1];
+    if (w.text === 'type') {
+      if (v === undefined) return fail(w, `missing tunnel type after 'type' (ipip, gue or gre)`);
+      const t = TUNNEL_TYPES.find((x) => x === v.text);
+      if (t === undefined) return fail(v, `unknown tunnel type '${v.text}' (ipip, gue or gre)`);
+      [type, typeTok] = [t, w];
+      i++;
+    } else if (w.text === 'port') {
+      if (v === undefined) return fail(w, `missing gue tunnel port after 'port'`);
+      const r = readInt(v.text, 1, 65535);
+      if (!r.ok) return fail(v, `invalid gue tunnel port '${v.text}' (1..65535)`);
+      [port, portTok] = [r.value, w];
+      i++;
+    } else {
+      const c = TUNNEL_CHECKSUMS.find((x) => x === w.text);
+      if (c === undefined)
+        return fail(w, `invalid tunnel option '${w.text}' (type, port, nocsum, csum or remcsum)`);
+      [checksum, csumTok] = [c, w];
+    }
+  }
+  const at = (...toks: (Token | undefined)[]) => toks.find((t) => t !== undefined) ?? words[0]!;
+  if ((type === 'gue') !== (port !== undefined))
+    return fail(at(portTok, typeTok), 'gue tunnels require a port, and other tunnels cannot have one');
+  if (type === 'ipip' && checksum !== 'nocsum')
+    return fail(at(csumTok), 'ipip tunnels do not support a checksum option');
+  if (type === 'gre' && checksum === 'remcsum')
+    return fail(at(csumTok), 'gre tunnels do not support the remote checksum option');
+  return { type, ...(port !== undefined ? { port } : {}), checksum };
+}
+
 export function readSpecial(
   reader: SpecialReader,
   node: ConfigNode,
@@ -561,6 +625,25 @@ export function readSpecial(
           code: 'invalid-value',
         });
       }
+      return;
+    }
+    case 'lvs-method': {
+      const a = node.args[0];
+      if (a === undefined) {
+        reportBare(kw, pos, ctx, undefined, block);
+        return;
+      }
+      if (!LVS_METHODS.includes(a.text)) {
+        ctx.sink.error(a.pos, `invalid ${kw.name} '${a.text}': expected one of ${LVS_METHODS.join(', ')}`, {
+          code: 'invalid-value',
+        });
+        return;
+      }
+      // keepalived 2.2.7 sets the method before reading the tunnel options: a bad option keeps it.
+      set(a.text);
+      const tunnel = readTunnelOptions(node.args.slice(1), kw.name, ctx);
+      if (tunnel !== undefined)
+        draft[kw.field === 'sorryServerLvsMethod' ? 'sorryServerTunnel' : 'tunnel'] = tunnel;
       return;
     }
     case 'lvs-timeouts': {

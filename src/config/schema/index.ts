@@ -54,6 +54,9 @@ export const TOP_LEVEL: BlockSpec = {
   ],
 };
 
+/** Special readers of one-line values (the others may be followed by a block). */
+const SCALAR_READERS: ReadonlySet<string> = new Set(['lvs-method']);
+
 /**
  * Keywords that never take a block anywhere in the schema. keepalived 2.2.7 (lib/parser.c
  * process_stream) lets a `{` on the line after a keyword open that keyword's block only when the
@@ -69,7 +72,8 @@ export const SCALAR_KEYWORDS: ReadonlySet<string> = (() => {
     seen.add(b);
     for (const k of b.keywords) {
       const t = k.kind.t;
-      if (t === 'block' || t === 'lines' || t === 'special') blockish.add(k.name);
+      if (t === 'block' || t === 'lines' || (t === 'special' && !SCALAR_READERS.has(k.kind.reader)))
+        blockish.add(k.name);
       else scalar.add(k.name);
       if (k.kind.t === 'block') visit(k.kind.block);
     }

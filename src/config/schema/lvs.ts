@@ -16,8 +16,9 @@ import {
   words,
 } from './types.js';
 
-// Upper case only: keepalived 2.2.7 rejects `lb_kind tun`.
-const LVS_METHOD = { t: 'enum', values: ['NAT', 'DR', 'TUN'] } as const;
+// `NAT|DR|TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`, upper case only: keepalived
+// 2.2.7 rejects `lb_kind tun` (check_parser.c svr_forwarding_handler). Read in build/specials.ts.
+const LVS_METHOD = { t: 'special', reader: 'lvs-method' } as const;
 
 /** keepalived 2.2.7 reads connect_timeout as 32-bit microseconds: at most 4294.967295 s. */
 const TIMER_MAX_S = 4294.967295;

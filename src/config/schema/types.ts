@@ -61,7 +61,8 @@ export type SpecialReader =
   | 'digest'
   | 'init-file'
   | 'garp-extra-if'
-  | 'lvs-timeouts';
+  | 'lvs-timeouts'
+  | 'lvs-method';
 
 export interface KeywordSpec {
   readonly name: string;

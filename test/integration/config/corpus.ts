@@ -49,6 +49,13 @@ const EXTRAS: readonly string[] = [
   VS(VS_FULL, '2001:db8::10 80'),
   VS(`${VS_FULL}\n  sorry_server 192.0.2.200 80`),
   VS(`${VS_FULL}\n  quorum 2\n  hysteresis 1\n  alpha\n  omega`),
+  // lvs_method TUN tunnel options (keepalived 2.2.7 svr_forwarding_handler): valid, then each error.
+  VS('  lb_algo rr\n  lb_kind TUN type gue port 6080 csum\n  protocol TCP'),
+  VS('  lb_algo rr\n  lb_kind TUN type gue\n  protocol TCP'),
+  VS('  lb_algo rr\n  lb_kind TUN csum\n  protocol TCP'),
+  VS('  lb_algo rr\n  lb_kind TUN type gre remcsum\n  protocol TCP'),
+  VS('  lb_algo rr\n  lb_kind TUN type vxlan\n  protocol TCP'),
+  RS_CHECK('lvs_method TUN type gue port 0'),
   `virtual_server 192.0.2.10 80 {\n${VS_FULL}\n}`,
   'virtual_server fwmark 1 {\n  lb_algo rr\n  lb_kind DR\n  real_server 198.51.100.1 80 {\n    weight 1\n  }\n}',
   'virtual_server fwmark 1 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 198.51.100.1 80 {\n    weight 1\n  }\n}',

@@ -363,6 +363,13 @@ virtual_server 192.0.2.101 443 {
       misc_path /bin/true
     }
   }
+  real_server 198.51.100.6 443 {
+    weight 1
+    lvs_method TUN type gue port 6080 csum
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
 }
 virtual_server fwmark 7 {
   delay_loop 1
@@ -424,7 +431,8 @@ async function settled(ready: (t: string) => boolean, stableMs = 3000, limitMs =
   }
 }
 
-const upReady = (t: string) => t.includes('198.51.100.3:443') && t.includes('[2001:db8::2]:53');
+const upReady = (t: string) =>
+  t.includes('198.51.100.3:443') && t.includes('198.51.100.6:443') && t.includes('[2001:db8::2]:53');
 const downReady = (t: string) => !t.includes('[2001:db8::2]:53') && /198\.51\.100\.1:443 +Route +0 /.test(t);
 
 /** The same config under vigil (checker + IpvsDriver) and under keepalived -C; the tables compared. */
@@ -450,6 +458,7 @@ async function keepalivedScenario(): Promise<void> {
   service.start();
   const vigilUp = await settled(upReady);
   const vigilThresholds = ipvsadm('-Ln', '--thresholds');
+  const vigilTunInfo = ipvsadm('-Ln', '--tun-info');
   console.log(`# vigil up after ${Date.now() - t0} ms`);
   writeFileSync(DOWN_FILE, '');
   t0 = Date.now();
@@ -473,6 +482,7 @@ async function keepalivedScenario(): Promise<void> {
     t0 = Date.now();
     const kUp = await settled(upReady);
     const kThresholds = ipvsadm('-Ln', '--thresholds');
+    const kTunInfo = ipvsadm('-Ln', '--tun-info');
     console.log(`# keepalived up after ${Date.now() - t0} ms`);
     writeFileSync(DOWN_FILE, '');
     t0 = Date.now();
@@ -486,6 +496,8 @@ async function keepalivedScenario(): Promise<void> {
       keepalivedDown: kDown,
       vigilThresholds,
       keepalivedThresholds: kThresholds,
+      vigilTunInfo,
+      keepalivedTunInfo: kTunInfo,
     });
   } finally {
     k.kill('SIGTERM');

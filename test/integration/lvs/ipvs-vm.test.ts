@@ -236,6 +236,7 @@ TCP  192.0.2.100:80 rr
 TCP  192.0.2.101:443 wrr persistent 300
   -> 198.51.100.1:443             Route   3      0          0
   -> 198.51.100.3:443             Route   2      0          0
+  -> 198.51.100.6:443             Tunnel  1      0          0
 UDP  [2001:db8::100]:53 wlc ops
   -> [2001:db8::1]:53             Masq    1      0          0
   -> [2001:db8::2]:53             Masq    2      0          0
@@ -249,6 +250,7 @@ TCP  192.0.2.100:80 rr
 TCP  192.0.2.101:443 wrr persistent 300
   -> 198.51.100.1:443             Route   0      0          0
   -> 198.51.100.3:443             Route   2      0          0
+  -> 198.51.100.6:443             Tunnel  1      0          0
 UDP  [2001:db8::100]:53 wlc ops
   -> [2001:db8::1]:53             Masq    1      0          0
 FWM  7 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops
@@ -263,5 +265,12 @@ FWM  7 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops
     // drop a server for a moment between the settled table and this second read.
     const thresholdService = (t: string | undefined) => clean(t).split('\n').slice(0, 6).join('\n');
     assert.equal(thresholdService(d.vigilThresholds), thresholdService(d.keepalivedThresholds));
+    // lvs_method TUN type gue port 6080 csum: the tunnel options reach the kernel as keepalived's do.
+    const tunLine = (t: string | undefined) =>
+      clean(t)
+        .split('\n')
+        .find((l) => l.includes('198.51.100.6:443'));
+    assert.match(tunLine(d.keepalivedTunInfo) ?? '', /GUE/i, d.keepalivedTunInfo);
+    assert.equal(tunLine(d.vigilTunInfo), tunLine(d.keepalivedTunInfo));
   });
 });

@@ -260,3 +260,65 @@ test('global lvs_flush and lvs_flush_on_stop reach the plan (the LVS drivers rea
   assert.equal(flushing.lvsFlushOnStop, true);
   assert.equal(planOf(`global_defs {\n  lvs_flush_on_stop\n}\n${body}`).lvsFlushOnStop, true);
 });
+
+test('tunnel options reach the plan and the table: real servers inherit the virtual server tunnel; a change edits the dest', () => {
+  const conf = vs(
+    `  sorry_server 198.51.100.9 80
+  sorry_server_lvs_method TUN type gre csum
+  real_server 198.51.100.1 80 {
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 198.51.100.2 80 {
+    lvs_method TUN type gue port 6081 remcsum
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 198.51.100.3 80 {
+    lvs_method DR
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }`,
+  ).replace('lb_kind NAT', 'lb_kind TUN type gue port 6080');
+  const plan = planOf(conf);
+  const [p] = plan.virtualServers;
+  assert.deepEqual(
+    p!.realServers.map((r) => [r.method, r.tunnel]),
+    [
+      ['TUN', { type: 'gue', port: 6080, checksum: 'nocsum' }],
+      ['TUN', { type: 'gue', port: 6081, checksum: 'remcsum' }],
+      ['DR', undefined],
+    ],
+  );
+  assert.deepEqual(p!.sorry?.tunnel, { type: 'gre', checksum: 'csum' });
+  const h = harness(plan);
+  h.lc.start();
+  h.run(1000);
+  const t = h.lc.table();
+  const [s] = t.services as [DesiredService];
+  assert.deepEqual(
+    s.dests.map((d) => [d.address, d.tunnel?.type, d.tunnel?.port]),
+    [
+      ['198.51.100.1', 'gue', 6080],
+      ['198.51.100.2', 'gue', 6081],
+      ['198.51.100.3', undefined, undefined],
+    ],
+  );
+  const edited = {
+    services: [
+      {
+        ...s,
+        dests: s.dests.map((d) =>
+          d.tunnel ? { ...d, tunnel: { ...d.tunnel, checksum: 'csum' as const } } : d,
+        ),
+      },
+    ],
+  };
+  assert.deepEqual(
+    diffTables(t, edited).map((c) => `${c.op} ${'dest' in c ? c.dest.address : ''}`),
+    ['edit-dest 198.51.100.1', 'edit-dest 198.51.100.2'],
+  );
+});

@@ -4,8 +4,14 @@ import { test } from 'node:test';
 import type { DesiredDest, DesiredService, DesiredTable } from '../../../src/check/table.js';
 import type { GenlRequest } from '../../../src/kernel/genetlink-codec.js';
 import { NetlinkError } from '../../../src/kernel/netlink.js';
-import type { IpvsService } from '../../../src/lvs/ipvs-codec.js';
-import { type GenlTransport, IpvsDriver, toIpvsDest, toIpvsService } from '../../../src/lvs/ipvs-driver.js';
+import { type IpvsService, TUN_F } from '../../../src/lvs/ipvs-codec.js';
+import {
+  adoptedDest,
+  type GenlTransport,
+  IpvsDriver,
+  toIpvsDest,
+  toIpvsService,
+} from '../../../src/lvs/ipvs-driver.js';
 import { fakeIpvs, memoryRecord } from './fake-ipvs.js';
 
 const dest = (address: string, weight: number): DesiredDest => ({
@@ -158,6 +164,32 @@ test('desired dests carry their method, weight and thresholds (0 when absent)', 
     },
   );
   assert.equal(toIpvsDest(dest('198.51.100.1', 3)).uThreshold, 0);
+});
+
+test('a TUN dest carries its tunnel type, GUE port and checksum flag; a kernel dest reads back the same', () => {
+  const gue = toIpvsDest({
+    ...dest('198.51.100.1', 1),
+    method: 'TUN',
+    tunnel: { type: 'gue', port: 6080, checksum: 'remcsum' },
+  });
+  assert.deepEqual([gue.tunType, gue.tunPort, gue.tunFlags], ['gue', 6080, TUN_F.REMCSUM]);
+  const gre = toIpvsDest({
+    ...dest('198.51.100.1', 1),
+    method: 'TUN',
+    tunnel: { type: 'gre', checksum: 'csum' },
+  });
+  assert.deepEqual([gre.tunType, gre.tunPort, gre.tunFlags], ['gre', undefined, TUN_F.CSUM]);
+  // No tunnel written: ipip (the codec's default); a NAT dest never carries one.
+  assert.equal(toIpvsDest({ ...dest('198.51.100.1', 1), method: 'TUN' }).tunType, undefined);
+  assert.equal(
+    toIpvsDest({ ...dest('198.51.100.1', 1), tunnel: { type: 'gue', port: 1, checksum: 'nocsum' } }).tunType,
+    undefined,
+  );
+  assert.deepEqual(adoptedDest({ ...gue, tunType: 'gue', tunPort: 6080 }).tunnel, {
+    type: 'gue',
+    port: 6080,
+    checksum: 'remcsum',
+  });
 });
 
 test('desired services become keepalived-shaped kernel services', () => {
