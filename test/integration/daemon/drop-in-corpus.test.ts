@@ -16,6 +16,7 @@ import { type GeneratedCase, generatedCorpus } from '../config/generated.js';
 import { commandExists, integrationSkipReason } from '../harness/topology.js';
 import {
   type HostInterface,
+  keepalivedRunsNothing,
   keepalivedStates,
   keepalivedVrrpDied,
   SideBySide,
@@ -45,6 +46,16 @@ function sample(): GeneratedCase[] {
   const step = Math.max(1, Math.floor(eligible.length / SAMPLE));
   return eligible.filter((_, i) => i % step === 0).slice(0, SAMPLE);
 }
+
+/**
+ * Differences in state that are known and documented (docs/config-differences.md), by case label:
+ * keywords vigil accepts with a "not implemented" warning and runs without.
+ */
+const KNOWN_STATE_DIFFERENCES: Readonly<Record<string, string>> = {
+  // keepalived 2.2.7 cannot make the ipvlan on this veth and holds the instance in FAULT; vigil
+  // does not implement use_ipvlan, warns, and runs the instance on its interface.
+  'vrrp_instance.use_ipvlan=': 'use_ipvlan is not implemented',
+};
 
 interface Outcome {
   readonly label: string;
@@ -77,7 +88,8 @@ test('vigil runs on every generated config keepalived 2.2.7 runs, in the same st
       // The observation window itself: who is still running at its end.
       await new Promise((r) => setTimeout(r, RUN_MS));
       // A VRRP child that died (and is being respawned) is keepalived not running VRRP.
-      const keepalivedRuns = k.exit === undefined && !keepalivedVrrpDied(k.log);
+      const keepalivedRuns =
+        k.exit === undefined && !keepalivedVrrpDied(k.log) && !keepalivedRunsNothing(k.log);
       const vigilRuns = v.exit === undefined;
       let states = '';
       if (keepalivedRuns && vigilRuns && keepalivedStates(k.log).size === 0) {
@@ -118,7 +130,7 @@ test('vigil runs on every generated config keepalived 2.2.7 runs, in the same st
     [],
     'vigil stopped where keepalived runs',
   );
-  const differ = ran.filter((o) => o.states !== '');
+  const differ = ran.filter((o) => o.states !== '' && KNOWN_STATE_DIFFERENCES[o.label] === undefined);
   assert.deepEqual(
     differ.map((o) => `${o.label}: ${o.states}`),
     [],

@@ -60,6 +60,17 @@ export function keepalivedVrrpDied(log: string): boolean {
   return /VRRP child process\(\d+\) died/.test(log);
 }
 
+/**
+ * keepalived's parent found nothing to run and stops ("Warning - keepalived has no configuration to
+ * run"): it parses with only its top-level keywords active and skips the other blocks by counting
+ * braces, so a stray `{` line inside e.g. a track_file block swallows every later block there,
+ * while its VRRP child (and -t) read the same config with the instances in it. The process may
+ * still be exiting when the observation window ends.
+ */
+export function keepalivedRunsNothing(log: string): boolean {
+  return /keepalived has no configuration to run/.test(log);
+}
+
 /** Each instance's state as `vigil status` gives it. */
 export async function vigilStates(pidFile: string): Promise<Map<string, string>> {
   const r = await run(VIGIL, ['status', '--json', '-p', pidFile]);
