@@ -1,7 +1,7 @@
 /** The keepalived.conf top level: which blocks exist and which table reads each. */
 import { GLOBAL_DEFS, OPAQUE_TOP_BLOCKS, TOP_LEVEL_GLOBALS } from './global.js';
 import { CHECKERS, VIRTUAL_SERVER } from './lvs.js';
-import { type BlockSpec, special, str } from './types.js';
+import { type BlockSpec, type KeywordSpec, special, str } from './types.js';
 import { SYNC_GROUP, TRACK_FILE, TRACK_PROCESS, VRRP_INSTANCE, VRRP_SCRIPT } from './vrrp.js';
 
 /** The `SSL { ... }` block: client certificate material for SSL_GET checkers. */
@@ -58,6 +58,24 @@ export const TOP_LEVEL: BlockSpec = {
 const SCALAR_READERS: ReadonlySet<string> = new Set(['lvs-method']);
 
 /**
+ * Calls `visit` once for every keyword of every block reachable from the top level (and, with
+ * `checkers`, of the checker blocks), with the keyword of the block it is in ('' at the top).
+ */
+function eachKeyword(visit: (k: KeywordSpec, parent: string) => void, checkers: boolean): void {
+  const seen = new Set<BlockSpec>();
+  const walk = (b: BlockSpec, parent: string): void => {
+    if (seen.has(b)) return;
+    seen.add(b);
+    for (const k of b.keywords) {
+      visit(k, parent);
+      if (k.kind.t === 'block') walk(k.kind.block, k.name);
+    }
+  };
+  walk(TOP_LEVEL, '');
+  if (checkers) for (const [name, b] of Object.entries(CHECKERS)) walk(b, name);
+}
+
+/**
  * Keywords that never take a block anywhere in the schema. keepalived 2.2.7 (lib/parser.c
  * process_stream) lets a `{` on the line after a keyword open that keyword's block only when the
  * keyword has one; after any other keyword a line starting with `{` is "Unexpected '{' -
@@ -65,24 +83,13 @@ const SCALAR_READERS: ReadonlySet<string> = new Set(['lvs-method']);
  */
 export const SCALAR_KEYWORDS: ReadonlySet<string> = (() => {
   const scalar = new Set<string>();
-  const blockish = new Set<string>();
-  const seen = new Set<BlockSpec>();
-  const visit = (b: BlockSpec): void => {
-    if (seen.has(b)) return;
-    seen.add(b);
-    for (const k of b.keywords) {
-      const t = k.kind.t;
-      if (t === 'block' || t === 'lines' || (t === 'special' && !SCALAR_READERS.has(k.kind.reader)))
-        blockish.add(k.name);
-      else scalar.add(k.name);
-      if (k.kind.t === 'block') visit(k.kind.block);
-    }
-  };
-  visit(TOP_LEVEL);
-  for (const [name, b] of Object.entries(CHECKERS)) {
-    blockish.add(name);
-    visit(b);
-  }
+  const blockish = new Set<string>(Object.keys(CHECKERS));
+  eachKeyword((k) => {
+    const t = k.kind.t;
+    if (t === 'block' || t === 'lines' || (t === 'special' && !SCALAR_READERS.has(k.kind.reader)))
+      blockish.add(k.name);
+    else scalar.add(k.name);
+  }, true);
   for (const n of blockish) scalar.delete(n);
   return scalar;
 })();
@@ -106,21 +113,14 @@ const VALUE_BLOCK_READERS: ReadonlySet<string> = new Set([
  */
 export const VALUE_BLOCKS: ReadonlySet<string> = (() => {
   const out = new Set<string>();
-  const seen = new Set<BlockSpec>();
-  const visit = (b: BlockSpec, parent: string): void => {
-    if (seen.has(b)) return;
-    seen.add(b);
-    for (const k of b.keywords) {
-      const kind = k.kind;
-      if (
-        (kind.t === 'lines' && k.notImplemented !== true) ||
-        (kind.t === 'special' && VALUE_BLOCK_READERS.has(kind.reader))
-      )
-        out.add(`${parent} ${k.name}`);
-      if (kind.t === 'block') visit(kind.block, k.name);
-    }
-  };
-  visit(TOP_LEVEL, '');
+  eachKeyword((k, parent) => {
+    const kind = k.kind;
+    if (
+      (kind.t === 'lines' && k.notImplemented !== true) ||
+      (kind.t === 'special' && VALUE_BLOCK_READERS.has(kind.reader))
+    )
+      out.add(`${parent} ${k.name}`);
+  }, false);
   return out;
 })();
 
