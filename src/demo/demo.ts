@@ -55,8 +55,10 @@ const SERVERS = REAL_SERVERS.map((r) => r.name);
 const REMOVAL_BOUND_MS = (DELAY_LOOP_S + CONNECT_TIMEOUT_S + 1) * 1000;
 /** master_down_interval = 3 × advert_int + skew, from the last advert (up to advert_int before the kill). */
 const TAKEOVER_BOUND_MS = (4 * ADVERT_INT_S + 2) * 1000;
-// Two check intervals and slack: a fresh-clone run saw 4.95 s from listening (why it took a second
-// interval is not yet known; see the closing note of issues 9-11).
+// Two check intervals and slack. keepalived 2.2.7's HTTP_GET (check_http.c epilog) brings a
+// down server back only after two passing passes: the first clears failed_url and restarts at the
+// first url, the second (delay_loop later) marks the checker up. vigil matches it (lifecycle.ts
+// urlOutcome), so the return takes up to 2 x delay_loop after the server listens.
 const RETURN_BOUND_MS = (2 * DELAY_LOOP_S + 3) * 1000;
 
 export interface DemoResult {
