@@ -19,6 +19,7 @@
  * - a steadier controller ("Little"): each server's mean connection time estimated by Little's law
  *   from the same reads (active / arrivals per second, smoothed), shares ∝ weight / mean time.
  * - wrr with the configured weights, for reference: what nftables does today.
+ * The model, the controllers and IPVS's pick are in lc-model.ts (shared with the VM run, lc-vm.ts).
  * Figures: each server's share of connections, and the imbalance that lc/wlc exist to keep small:
  * the time-averaged spread max(active/w) − min(active/w), sampled every 10 ms, over the mean
  * active/w (0 = perfectly level).

@@ -4,7 +4,8 @@
  * tests do (test/integration/harness/vm/qemu.ts); not a test: it prints the figures.
  *
  *   node dist/bench/lc-vm.js     (SECONDS=60 of load per arm after WARM=10; SEED=1;
- *                                 ARMS=ipvs-wlc,nft-little-1,...; SCENARIOS=slow,equal,four)
+ *                                 ARMS=ipvs-wlc,nft-little-1,...; SCENARIOS=slow,equal,four;
+ *                                 RAW=file for the arms' figures as JSON)
  *
  * In the guest (bench/lc-vm-guest.ts) a director in the root namespace serves a VIP to a client in
  * namespace `cl` from real servers in namespace `rs` (veth pairs, NAT). Each arm runs the same load:
@@ -14,9 +15,12 @@
  * /proc/net/nf_conntrack by the controller of lc-model.ts ("Little" or "fill", every N s); and the
  * static split by weight (what nftables does for wrr). Figures per arm, as lc-sim prints them: each
  * server's share of the connections it accepted, and the time-averaged imbalance (max − min of
- * active/weight over the mean) from the servers' own active counts sampled every 20 ms. The model's
- * figures for the same scenario follow each block.
+ * active/weight over the mean) from the servers' own active counts sampled every 20 ms. IPVS arms
+ * are measured twice: after WARM like the others, and from IPVS_STEADY=130 s, once the inactive
+ * connections that wlc counts (TIME_WAIT lasts 120 s in IPVS) have levelled; the later window is the
+ * reference. The model's figures for the same scenario follow each block.
  */
+import { writeFileSync } from 'node:fs';
 import { runInVm, vmSkipReason } from '../test/integration/harness/vm/qemu.js';
 import { ipvs, nftFill, nftLittle, prng, type Result, simulate, wrr } from './lc-model.js';
 import type { ArmResult, GuestOptions, GuestScenario } from './lc-vm-guest.js';
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
   const results = r.output
     .filter((l) => l.startsWith('@@ARM '))
     .map((l) => JSON.parse(l.slice('@@ARM '.length)) as ArmResult);
+  if (process.env.RAW) writeFileSync(process.env.RAW, `${JSON.stringify(results, null, 1)}\n`);
   console.log(`# VM boot ${r.bootMs} ms, whole run ${(r.totalMs / 1000).toFixed(0)} s, exit ${r.exitCode}`);
   for (const s of scenarios) {
     console.log(`\n## ${s.name}`);
