@@ -52,6 +52,8 @@ export interface ArmResult {
   readonly imbalance: number;
   readonly opened: number;
   readonly failed: number;
+  /** Failed connections by error code. */
+  readonly errors: Record<string, number>;
   readonly measuredS: number;
   /** nft arms with a controller: reads done, their mean spacing, and `nft -f` times. */
   readonly reads?: number;
@@ -129,6 +131,7 @@ function clientRole(): void {
     const random = prng(o.seed);
     let opened = 0;
     let failed = 0;
+    const errors: Record<string, number> = {};
     let open = 0;
     const start = performance.now();
     const end = start + o.seconds * 1000;
@@ -140,7 +143,10 @@ function clientRole(): void {
           opened++;
           open++;
           const s = net.connect({ host: VIP, port: PORT, localAddress: o.from });
-          s.on('error', () => failed++);
+          s.on('error', (e: NodeJS.ErrnoException) => {
+            failed++;
+            errors[e.code ?? e.message] = (errors[e.code ?? e.message] ?? 0) + 1;
+          });
           s.on('close', () => open--);
           s.resume();
           next += exp(random, 1 / o.rate) * 1000;
@@ -153,7 +159,7 @@ function clientRole(): void {
     // Let the last connections finish (bounded).
     const deadline = performance.now() + 15_000;
     while (open > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    return { opened, failed, open };
+    return { opened, failed, errors, open };
   });
 }
 
@@ -309,7 +315,7 @@ async function runArm(
   if (ipvs && o.ipvsSteadyS > o.warmS) windows.push([o.ipvsSteadyS, o.ipvsSteadyS + o.seconds]);
   const total = windows[windows.length - 1]![1];
   const t0 = performance.now();
-  const load = client.ask<{ opened: number; failed: number }>(
+  const load = client.ask<{ opened: number; failed: number; errors: Record<string, number> }>(
     JSON.stringify({ rate: s.rate, seconds: total, seed: o.seed, from: clientAddr(k) }),
   );
   const until = (atS: number) =>
@@ -339,6 +345,7 @@ async function runArm(
     measuredS: rep.measuredS,
     opened: c.opened,
     failed: c.failed,
+    errors: c.errors,
     ...(ctlStats && {
       reads: ctlStats.reads,
       meanIntervalS: ctlStats.meanIntervalS,

@@ -62,7 +62,7 @@ const USE_IPVS = 'use the IPVS driver (--lvs-driver=ipvs, needs the kernel IPVS 
 export function serviceUnsupported(s: DesiredService): string | undefined {
   const what = `virtual server ${s.vs}`;
   if (!SUPPORTED_SCHEDULERS.includes(s.scheduler))
-    return `${what}: scheduler ${s.scheduler} is not supported by the nftables driver (it needs live per-server connection counts; weights re-derived from conntrack counts were measured to balance far worse, bench/README.md); ${USE_IPVS}`;
+    return `${what}: scheduler ${s.scheduler} is not supported by the nftables driver (it needs live per-server connection counts; a split re-weighted from conntrack counts every second was measured against a real IPVS and does not match it, bench/README.md); ${USE_IPVS}`;
   if (s.persistenceEngine !== undefined)
     return `${what}: persistence_engine ${s.persistenceEngine} is not supported by the nftables driver; ${USE_IPVS}`;
   for (const d of s.dests) {
