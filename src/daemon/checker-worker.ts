@@ -7,7 +7,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
-import { CheckerThreadMetrics } from '../http/metrics.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
 import { type LocalAddressWatch, watchLocalAddresses } from './local-addresses.js';
@@ -33,7 +32,10 @@ async function main(config: CheckerWorkerConfig): Promise<void> {
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });
-  const metrics = config.metrics ? new CheckerThreadMetrics() : undefined;
+  // --http only: prom-client is loaded in this thread only when its histogram is wanted (~12 MB RSS).
+  const metrics = config.metrics
+    ? new (await import('../http/metrics.js')).CheckerThreadMetrics()
+    : undefined;
   const service = new CheckerService(config.plan, {
     registry: defaultRegistry,
     driver,
