@@ -9,9 +9,10 @@ import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
+import { runScriptsAtNice } from '../scripts/runner.js';
 import { type LocalAddressWatch, watchLocalAddresses } from './local-addresses.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
-import { setThreadNice } from './thread-priority.js';
+import { currentThreadNice, setThreadNice } from './thread-priority.js';
 
 if (parentPort === null) throw new Error('checker-worker must run as a worker thread');
 const port = parentPort;
@@ -21,9 +22,12 @@ const usesHaSuspend = (c: CheckerWorkerConfig) => c.plan.virtualServers.some((v)
 
 async function main(config: CheckerWorkerConfig): Promise<void> {
   // checker_priority: below the VRRP thread, so that a storm of checks does not delay adverts.
+  const ownNice = currentThreadNice();
   const niceError = setThreadNice(config.nice);
   if (niceError !== undefined)
     post({ type: 'event', event: { type: 'log', level: 'info', message: niceError } });
+  // MISC_CHECK scripts run at the daemon's priority, as keepalived's do, not at the checker's.
+  else if (config.nice !== undefined && config.nice !== ownNice) runScriptsAtNice(ownNice);
   // The data plane: --lvs-driver, else IPVS when the kernel has it, else nftables (src/lvs/select.ts).
   const driver = lazyDriver({
     forced: config.lvsDriver,
