@@ -12,7 +12,7 @@ import { lazyDriver } from '../lvs/select.js';
 import { runScriptsAtNice } from '../scripts/runner.js';
 import { type LocalAddressWatch, watchLocalAddresses } from './local-addresses.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
-import { currentThreadNice, setThreadNice } from './thread-priority.js';
+import { currentThreadNice, setThreadNice, setThreadRealtime } from './thread-priority.js';
 
 if (parentPort === null) throw new Error('checker-worker must run as a worker thread');
 const port = parentPort;
@@ -28,6 +28,12 @@ async function main(config: CheckerWorkerConfig): Promise<void> {
     post({ type: 'event', event: { type: 'log', level: 'info', message: niceError } });
   // MISC_CHECK scripts run at the daemon's priority, as keepalived's do, not at the checker's.
   else if (config.nice !== undefined && config.nice !== ownNice) runScriptsAtNice(ownNice);
+  // checker_rt_priority: SCHED_RR with reset-on-fork, so its scripts start as normal processes.
+  if (config.rtPriority !== undefined)
+    setThreadRealtime(config.rtPriority, (error) => {
+      if (error !== undefined)
+        post({ type: 'event', event: { type: 'log', level: 'warning', message: error } });
+    });
   // The data plane: --lvs-driver, else IPVS when the kernel has it, else nftables (src/lvs/select.ts).
   const driver = lazyDriver({
     forced: config.lvsDriver,

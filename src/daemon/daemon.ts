@@ -98,7 +98,10 @@ export function checkerConfig(
     plan,
     ...(lvsDriver !== undefined ? { lvsDriver } : {}),
     ...(ipvsRecord !== undefined ? { ipvsRecord } : {}),
-    ...optionalNice(threadNice(model.globalDefs.checkerPriority, DEFAULT_CHECKER_NICE)),
+    // keepalived sets the nice value only when there is no real-time priority.
+    ...(model.globalDefs.checkerRtPriority !== undefined
+      ? { rtPriority: model.globalDefs.checkerRtPriority }
+      : optionalNice(threadNice(model.globalDefs.checkerPriority, DEFAULT_CHECKER_NICE))),
   };
 }
 
