@@ -9,6 +9,8 @@ import { encodeSockaddrUn } from '../src/kernel/sockaddr.js';
 export interface NotifyListener {
   /** Every datagram received so far, in order. */
   readonly messages: string[];
+  /** Date.now() when each message arrived. */
+  readonly receivedAt: number[];
   close(): void;
 }
 
@@ -18,14 +20,18 @@ export function listenNotify(address: string): NotifyListener {
   const k = kernel();
   const fd = k.socket(AF_UNIX, SOCK_DGRAM, 0);
   const messages: string[] = [];
+  const receivedAt: number[] = [];
   try {
     k.bind(fd, sockaddr);
     k.watch(fd, (data) => {
-      if (data) messages.push(data.toString('utf8'));
+      if (data) {
+        messages.push(data.toString('utf8'));
+        receivedAt.push(Date.now());
+      }
     });
   } catch (e) {
     k.close(fd);
     throw e;
   }
-  return { messages, close: () => k.close(fd) };
+  return { messages, receivedAt, close: () => k.close(fd) };
 }

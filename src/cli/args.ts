@@ -166,7 +166,7 @@ export const USAGE = `Usage: vigil [OPTION...]
        vigil sniff -r FILE.pcap [--json]
        vigil sniff -i IFACE [--json] [--summary] [-c N] [--duration S]   (live, as root)
        vigil status [--json] [-p PIDFILE]
-       vigil lvs [--stats|--rate] [--json] [-p PIDFILE]   (the LVS table, like ipvsadm -Ln)
+       vigil lvs [--stats|--rate|--thresholds|--tun-info] [--json] [-p PIDFILE]   (the LVS table, like ipvsadm -Ln)
        vigil demo                      (as root: live failover demo in network namespaces)
        vigil genhash -s SERVER -p PORT -u URL [-S] [-I] [-V VHOST] [-P 1.0|1.0c|1.1] [-t SECS] [-m MARK] [-v]
                                        (MD5 of a web page's body, for HTTP_GET/SSL_GET digest; also -T/--genhash)

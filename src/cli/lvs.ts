@@ -1,5 +1,5 @@
 /**
- * `vigil lvs [--stats | --rate] [--json] [-p PIDFILE | --socket PATH]`: the running daemon's LVS
+ * `vigil lvs [--stats | --rate | --thresholds | --tun-info] [--json] [-p PIDFILE | --socket PATH]`: the running daemon's LVS
  * table, like `ipvsadm -Ln`. `--rate`: the kernel's estimates where the driver has them (IPVS),
  * else the rates between two reads of the counters RATE_INTERVAL_MS apart (nftables).
  */
@@ -11,7 +11,7 @@ import { askDaemon, parseClientArgs } from './status.js';
 export const RATE_INTERVAL_MS = 1000;
 
 export async function runLvs(argv: readonly string[]): Promise<number> {
-  const args = parseClientArgs('lvs', argv, ['--stats', '--rate', '-Ln', '-n']);
+  const args = parseClientArgs('lvs', argv, ['--stats', '--rate', '--thresholds', '--tun-info', '-Ln', '-n']);
   if (typeof args === 'number') return args;
   const ask = () => askDaemon<LvsView>('lvs', args.socket, 'lvs');
   let view = await ask();
@@ -25,7 +25,12 @@ export async function runLvs(argv: readonly string[]): Promise<number> {
     const rates = ratesBetween(first, view);
     if (rates !== undefined) view = { ...view, rates };
   }
-  const stats = args.flags.has('--stats');
-  process.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : formatLvs(view, { stats, rate }));
+  const format = {
+    stats: args.flags.has('--stats'),
+    rate,
+    thresholds: args.flags.has('--thresholds'),
+    tunInfo: args.flags.has('--tun-info'),
+  };
+  process.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : formatLvs(view, format));
   return 0;
 }

@@ -156,6 +156,8 @@ export interface GlobalDefs extends Located {
   readonly checkerPriority?: number;
   /** `vrrp_rt_priority`: SCHED_RR priority (1..99) of the VRRP thread; the nice value is then not set. */
   readonly vrrpRtPriority?: number;
+  /** `checker_rt_priority`: SCHED_RR priority (1..99) of the checker thread; its nice value is then not set. */
+  readonly checkerRtPriority?: number;
   readonly nftablesCounters: boolean;
   /** `nftables_ifindex`: link-local VIPs always matched by interface index, never by name. */
   readonly nftablesIfindex: boolean;

@@ -7,12 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../check/registry.js';
 import { CheckerService } from '../check/service.js';
-import { CheckerThreadMetrics } from '../http/metrics.js';
 import { RecordingDriver } from '../lvs/driver.js';
 import { lazyDriver } from '../lvs/select.js';
+import { runScriptsAtNice } from '../scripts/runner.js';
 import { type LocalAddressWatch, watchLocalAddresses } from './local-addresses.js';
 import type { CheckerWorkerConfig, FromChecker, ToChecker } from './messages.js';
-import { setThreadNice } from './thread-priority.js';
+import { currentThreadNice, setThreadNice, setThreadRealtime } from './thread-priority.js';
 
 if (parentPort === null) throw new Error('checker-worker must run as a worker thread');
 const port = parentPort;
@@ -22,9 +22,18 @@ const usesHaSuspend = (c: CheckerWorkerConfig) => c.plan.virtualServers.some((v)
 
 async function main(config: CheckerWorkerConfig): Promise<void> {
   // checker_priority: below the VRRP thread, so that a storm of checks does not delay adverts.
+  const ownNice = currentThreadNice();
   const niceError = setThreadNice(config.nice);
   if (niceError !== undefined)
     post({ type: 'event', event: { type: 'log', level: 'info', message: niceError } });
+  // MISC_CHECK scripts run at the daemon's priority, as keepalived's do, not at the checker's.
+  else if (config.nice !== undefined && config.nice !== ownNice) runScriptsAtNice(ownNice);
+  // checker_rt_priority: SCHED_RR with reset-on-fork, so its scripts start as normal processes.
+  if (config.rtPriority !== undefined)
+    setThreadRealtime(config.rtPriority, (error) => {
+      if (error !== undefined)
+        post({ type: 'event', event: { type: 'log', level: 'warning', message: error } });
+    });
   // The data plane: --lvs-driver, else IPVS when the kernel has it, else nftables (src/lvs/select.ts).
   const driver = lazyDriver({
     forced: config.lvsDriver,
@@ -33,7 +42,10 @@ async function main(config: CheckerWorkerConfig): Promise<void> {
     log: (level, message) => post({ type: 'event', event: { type: 'log', level, message } }),
     fallback: () => new RecordingDriver(),
   });
-  const metrics = config.metrics ? new CheckerThreadMetrics() : undefined;
+  // --http only: prom-client is loaded in this thread only when its histogram is wanted (~12 MB RSS).
+  const metrics = config.metrics
+    ? new (await import('../http/metrics.js')).CheckerThreadMetrics()
+    : undefined;
   const service = new CheckerService(config.plan, {
     registry: defaultRegistry,
     driver,

@@ -18,8 +18,8 @@ import { readHostFacts } from '../config/host-facts.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { type DaemonEventBody, EventLog, fromCheckerEvent, fromEngineEvent } from '../http/events.js';
-import { DaemonMetrics } from '../http/metrics.js';
-import { type HttpServer, startHttpServer } from '../http/server.js';
+import type { DaemonMetrics } from '../http/metrics.js';
+import type { HttpServer } from '../http/server.js';
 import { httpSources } from '../http/sources.js';
 import type { LvsDriverKind } from '../lvs/driver.js';
 import { ipvsRecordPath } from '../lvs/ipvs-ownership.js';
@@ -98,7 +98,10 @@ export function checkerConfig(
     plan,
     ...(lvsDriver !== undefined ? { lvsDriver } : {}),
     ...(ipvsRecord !== undefined ? { ipvsRecord } : {}),
-    ...optionalNice(threadNice(model.globalDefs.checkerPriority, DEFAULT_CHECKER_NICE)),
+    // keepalived sets the nice value only when there is no real-time priority.
+    ...(model.globalDefs.checkerRtPriority !== undefined
+      ? { rtPriority: model.globalDefs.checkerRtPriority }
+      : optionalNice(threadNice(model.globalDefs.checkerPriority, DEFAULT_CHECKER_NICE))),
   };
 }
 
@@ -211,6 +214,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let http: HttpServer | undefined;
   if (opts.http !== undefined) {
     try {
+      // Loaded only with --http: prom-client alone costs ~12 MB of RSS in each thread that loads it.
+      const { startHttpServer } = await import('../http/server.js');
       http = await startHttpServer(opts.http);
       log.log('info', `HTTP API on http://${formatHostPort(opts.http.host, http.address.port)}/`);
     } catch (e) {
@@ -220,7 +225,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     }
   }
   const events = new EventLog();
-  const metrics = http !== undefined ? new DaemonMetrics() : undefined;
+  const metrics: DaemonMetrics | undefined =
+    http !== undefined ? new (await import('../http/metrics.js')).DaemonMetrics() : undefined;
   const publish = (e: DaemonEventBody | undefined) => {
     if (e !== undefined && http !== undefined) events.publish(e);
   };

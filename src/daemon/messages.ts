@@ -78,6 +78,8 @@ export interface CheckerWorkerConfig {
   readonly ipvsRecord?: string;
   /** checker_priority (else DEFAULT_CHECKER_NICE): the checker thread's nice value, set when it starts. */
   readonly nice?: number;
+  /** checker_rt_priority: SCHED_RR for the checker thread instead of a nice value. */
+  readonly rtPriority?: number;
 }
 
 export type ToChecker =

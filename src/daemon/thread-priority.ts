@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /**
  * The VRRP thread's SCHED_RR priority when global_defs sets neither vrrp_rt_priority nor
@@ -43,6 +43,16 @@ export function currentThreadId(): number | undefined {
   try {
     const m = /task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'));
     return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The calling thread's nice value, or undefined when it cannot be read. */
+export function currentThreadNice(): number | undefined {
+  const tid = currentThreadId();
+  try {
+    return tid === undefined ? undefined : getPriority(tid);
   } catch {
     return undefined;
   }

@@ -1,10 +1,10 @@
 /**
  * `vigil lvs`: the data plane's view (LvsView) printed like `ipvsadm -Ln` / `ipvsadm -Ln --stats` /
- * `ipvsadm -Ln --rate` (lvs.md §4 "ipvsadm output"; ipvsadm.c print_title / print_service_entry). Pure. The nftables driver has no per-connection state of its own
+ * `ipvsadm -Ln --rate` / `--thresholds` / `--tun-info` (lvs.md §4 "ipvsadm output"; ipvsadm.c print_title / print_service_entry). Pure. The nftables driver has no per-connection state of its own
  * (conntrack holds it), so ActiveConn/InActConn, and packet/byte figures it cannot give (DR,
  * fwmark and port-0 services), print `-`.
  */
-import type { DesiredService } from '../check/table.js';
+import type { DesiredDest, DesiredService } from '../check/table.js';
 import { destKey } from '../check/table.js';
 import type { LvsCounters, LvsRates, LvsView } from './driver.js';
 
@@ -63,7 +63,30 @@ function rateFigures(r: LvsRates | undefined, dest: boolean): string {
   return [r.cps, r.inPps, r.outPps].map(dest ? raw : big).join('') + [r.inBps, r.outBps].map(big).join('');
 }
 
-export function formatLvs(view: LvsView, opts: { stats?: boolean; rate?: boolean } = {}): string {
+/** ipvsadm tunnames / tunflags (1.31): `--tun-info`'s TunnelInfo column. */
+const TUN_CHECKSUM = { nocsum: '-c', csum: '+c', remcsum: 'r+c' } as const;
+
+/** ipvsadm fwd_tun_info: `ipip`, `gue:PORT:FLAGS`, `gre:FLAGS`; `n/a` for a dest that is not TUN. */
+export function tunnelInfo(d: DesiredDest): string {
+  if (d.method !== 'TUN') return 'n/a';
+  const t = d.tunnel ?? { type: 'ipip', checksum: 'nocsum' };
+  if (t.type === 'gue') return `gue:${t.port ?? 0}:${TUN_CHECKSUM[t.checksum]}`;
+  if (t.type === 'gre') return `gre:${TUN_CHECKSUM[t.checksum]}`;
+  return 'ipip';
+}
+
+/** Which of ipvsadm's listings: -Ln, --stats, --rate, --thresholds, --tun-info. */
+export interface LvsFormat {
+  readonly stats?: boolean;
+  readonly rate?: boolean;
+  readonly thresholds?: boolean;
+  readonly tunInfo?: boolean;
+}
+
+/** The connection columns: the nftables driver keeps no per-connection state of its own. */
+const NO_CONNS = '-';
+
+export function formatLvs(view: LvsView, opts: LvsFormat = {}): string {
   const out: string[] = [`vigil LVS table (driver ${view.driver})`];
   const figures = opts.rate ? RATE_HEAD : opts.stats ? STATS_HEAD : undefined;
   if (figures !== undefined)
@@ -71,10 +94,17 @@ export function formatLvs(view: LvsView, opts: { stats?: boolean; rate?: boolean
       `${'Prot LocalAddress:Port'.padEnd(33)}${figures.map((h) => ` ${h.padStart(8)}`).join('')}`,
       '  -> RemoteAddress:Port',
     );
+  else if (opts.thresholds)
+    out.push(
+      `${'Prot LocalAddress:Port'.padEnd(33)} ${['Uthreshold', 'Lthreshold', 'ActiveConn', 'InActConn'].map((h) => h.padEnd(10)).join(' ')}`,
+      '  -> RemoteAddress:Port',
+    );
   else
     out.push(
       'Prot LocalAddress:Port Scheduler Flags',
-      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+      opts.tunInfo
+        ? '  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn'
+        : '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
     );
   for (const s of view.table.services) {
     const st = view.stats?.[s.key];
@@ -86,9 +116,17 @@ export function formatLvs(view: LvsView, opts: { stats?: boolean; rate?: boolean
       const k = destKey(d);
       if (opts.rate) out.push(`${`  -> ${k}`.padEnd(33)}${rateFigures(rt?.dests[k], true)}`);
       else if (opts.stats) out.push(`${`  -> ${k}`.padEnd(33)}${counterFigures(st?.dests[k])}`);
+      else if (opts.thresholds)
+        out.push(
+          `  -> ${k.padEnd(28)} ${String(d.uThreshold ?? 0).padEnd(10)} ${String(d.lThreshold ?? 0).padEnd(10)} ${NO_CONNS.padEnd(10)} ${NO_CONNS.padEnd(10)}`,
+        );
+      else if (opts.tunInfo)
+        out.push(
+          `  -> ${k.padEnd(28)} ${FORWARD[d.method].padEnd(7)} ${tunnelInfo(d).padEnd(13)} ${String(d.weight).padEnd(6)} ${NO_CONNS.padEnd(10)} ${NO_CONNS.padEnd(10)}`,
+        );
       else
         out.push(
-          `  -> ${k.padEnd(28)} ${FORWARD[d.method].padEnd(7)} ${String(d.weight).padEnd(6)} ${'-'.padEnd(10)} -`,
+          `  -> ${k.padEnd(28)} ${FORWARD[d.method].padEnd(7)} ${String(d.weight).padEnd(6)} ${NO_CONNS.padEnd(10)} ${NO_CONNS}`,
         );
     }
   }

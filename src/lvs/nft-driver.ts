@@ -24,6 +24,7 @@ import {
   type LvsRuleset,
   lvsTransaction,
   type RulesetOptions,
+  serviceUnsupported,
   unsupportedReason,
 } from './nft-ruleset.js';
 
@@ -112,18 +113,9 @@ export class NftLvsDriver implements LvsDriver {
     return this.opts.name ?? LVS_TABLE;
   }
 
-  async apply(table: DesiredTable): Promise<void> {
+  async apply(wanted: DesiredTable): Promise<void> {
     const start = this.now();
-    const reason = unsupportedReason(table);
-    if (reason !== undefined) {
-      // The whole reason once; while it stays the same, a short line per refused table.
-      const repeated = reason === this.lastRefusal;
-      this.lastRefusal = reason;
-      throw new Error(
-        repeated ? 'the table still needs what the nftables driver cannot do (see above)' : reason,
-      );
-    }
-    this.lastRefusal = undefined;
+    const table = this.holdable(wanted);
     const desired = desiredRuleset(table, { ...this.opts, devices: await this.devices(table) });
     if (this.applied !== null && JSON.stringify(this.applied) === JSON.stringify(desired)) {
       this.table = table;
@@ -150,6 +142,25 @@ export class NftLvsDriver implements LvsDriver {
       'debug',
       `LVS table applied with nftables in ${this.lastApplyMs.toFixed(1)} ms (${table.services.length} services, ${dests} real servers)`,
     );
+  }
+
+  /**
+   * The services nftables can hold. A service it cannot (unsupportedReason: lc/wlc, TUN, ...) is
+   * left out and the rest applied, as keepalived goes on when IPVS refuses one service
+   * (ipvs_cmd fails for that service alone); the reasons are logged when they change.
+   */
+  private holdable(table: DesiredTable): DesiredTable {
+    const refused = table.services.filter((s) => serviceUnsupported(s) !== undefined);
+    const reason = refused.length > 0 ? unsupportedReason({ services: refused }) : undefined;
+    if (reason !== undefined && reason !== this.lastRefusal) {
+      const all = table.services.length;
+      this.opts.log?.(
+        'error',
+        `LVS (nftables driver): ${reason}; not written to the kernel: ${refused.length} of ${all} service${all === 1 ? '' : 's'}${refused.length < all ? ' (the others are)' : ''}`,
+      );
+    }
+    this.lastRefusal = reason;
+    return reason === undefined ? table : { services: table.services.filter((s) => !refused.includes(s)) };
   }
 
   /** What a previous daemon left in vigil's tables, read once, at the first apply. */

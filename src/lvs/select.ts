@@ -114,8 +114,8 @@ export function planUnsupported(plan: CheckPlan): string | undefined {
 }
 
 /**
- * A driver whose choice is made in the background: apply/stop/view wait for it. The choice, and
- * (for nftables) what the plan asks that nftables cannot do, are logged once.
+ * A driver whose choice is made in the background: apply/stop/view wait for it. The choice is
+ * logged once.
  */
 export function lazyDriver(opts: {
   readonly forced: LvsDriverKind | undefined;
@@ -132,9 +132,8 @@ export function lazyDriver(opts: {
   const choice = chooseLvsDriver(opts.forced, opts.probe);
   const driver: Promise<LvsDriver> = choice.then((c) => {
     if (c.kind === 'nftables') {
+      // What nftables cannot hold of the plan is logged by the driver at its first table.
       opts.log('info', `LVS driver: nftables (${c.why})`);
-      const reason = planUnsupported(opts.plan);
-      if (reason !== undefined) opts.log('error', `LVS (nftables driver): ${reason}`);
       return factories.nftables();
     }
     if (factories.ipvs !== undefined) {

@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { setPriority } from 'node:os';
 
 export interface ScriptIdentity {
   readonly uid: number;
@@ -48,6 +49,19 @@ export interface RunningScript {
 }
 
 export const DEFAULT_KILL_GRACE_MS = 2000;
+
+/**
+ * The nice value scripts started from this thread get, when the thread's own was changed
+ * (checker_priority): keepalived's script child resets its priorities before exec (notify.c
+ * system_call_script -> reset_process_priorities), so a MISC_CHECK runs at the daemon's priority,
+ * not its checker's. A fork inherits the calling thread's nice value, so it is set again on the
+ * child as soon as it exists. Per thread: each worker has its own copy of this module.
+ */
+let scriptNice: number | undefined;
+
+export function runScriptsAtNice(nice: number | undefined): void {
+  scriptNice = nice;
+}
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
@@ -145,6 +159,13 @@ export function startScript(req: RunRequest, now: () => number = Date.now): Runn
   }
   const pid = child.pid;
   if (pid !== undefined) runningGroups.add(pid);
+  if (pid !== undefined && scriptNice !== undefined) {
+    try {
+      setPriority(pid, scriptNice);
+    } catch {
+      // gone already, or no CAP_SYS_NICE to lower the value: it keeps the thread's
+    }
+  }
   const grace = req.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   let timedOut = false;
   let termSent = false;

@@ -33,7 +33,6 @@ const NEEDS_VALUE = new Set([
   'lvs_timeouts',
   'dbus_service_name',
   'snmp_socket',
-  'checker_rt_priority',
   'bfd_rt_priority',
   'vrrp_cpu_affinity',
   'checker_cpu_affinity',
@@ -61,7 +60,6 @@ const LATER_CHECKS: Record<string, Partial<KeywordSpec>> = {
   max_auto_priority: { kind: { t: 'int', min: -1, max: 99 }, valueIfBare: true },
   min_auto_priority_delay: { kind: { t: 'int', min: 1, max: 10000000 }, bare: 'error' },
   bfd_priority: { kind: { t: 'int', min: -20, max: 19 }, bare: 'error' },
-  checker_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
   bfd_rt_priority: { kind: { t: 'int', min: 1, max: 99 } },
   vrrp_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
   checker_rlimit_rttime: { kind: { t: 'int', min: 1, max: 4294967295 } },
@@ -120,7 +118,6 @@ const BARE_ERROR = new Set([
   'vrrp_cpu_affinity',
   'checker_cpu_affinity',
   'bfd_cpu_affinity',
-  'checker_rt_priority',
   'bfd_rt_priority',
   'snmp_socket',
   'dbus_service_name',
@@ -210,6 +207,8 @@ export const GLOBAL_DEFS: BlockSpec = {
     int('checker_priority', 'checkerPriority', -20, 19, { bare: 'error' }),
     // SCHED_RR for the VRRP thread (keepalived: its VRRP child process); 1..99 as SCHED_RR's range.
     int('vrrp_rt_priority', 'vrrpRtPriority', 1, 99, { bare: 'error' }),
+    // SCHED_RR for the checker thread (keepalived: its checker child process).
+    int('checker_rt_priority', 'checkerRtPriority', 1, 99, { bare: 'error' }),
     flag('nftables_counters', 'nftablesCounters', { default: false }),
     flag('nftables_ifindex', 'nftablesIfindex', { default: false }),
     // Debian's keepalived is built without iptables: vrrp_iptables means nftables (table "keepalived").
@@ -242,7 +241,6 @@ export const GLOBAL_DEFS: BlockSpec = {
       'vrrp_cpu_affinity',
       'checker_cpu_affinity',
       'bfd_cpu_affinity',
-      'checker_rt_priority',
       'bfd_rt_priority',
       'vrrp_rlimit_rttime',
       'checker_rlimit_rttime',

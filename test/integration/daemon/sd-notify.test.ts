@@ -15,6 +15,12 @@ import { listenNotify, type NotifyListener } from '../../notify-listener.js';
 import { waitFor } from '../harness/topology.js';
 import { createLab, daemonSkip, type Lab, vrrpConf } from './lab.js';
 
+/** The daemon's timestamp (ms) of the first log line matching `re`. */
+function loggedAt(log: string, re: RegExp): number {
+  const line = log.split('\n').find((x) => re.test(x)) ?? '';
+  return Date.parse(line.split(' ')[0] ?? '');
+}
+
 const systemdRuns = spawnSync('systemctl', ['is-system-running'], { encoding: 'utf8' }).stdout?.trim();
 const skip = daemonSkip();
 
@@ -40,7 +46,16 @@ describe('sd_notify over $NOTIFY_SOCKET', { skip, timeout: 60_000 }, () => {
       return l.messages[n - 1]!;
     };
     assert.equal(await next(1, 'READY=1 at start'), 'READY=1');
-    assert.match(d.log(), /VRRP worker started/, 'ready only once the VRRP worker runs');
+    // The log comes over a pipe and the datagram over a socket, so the test may read them in
+    // either order: compare the daemon's own timestamp of the line with the datagram's arrival.
+    const started = loggedAt(
+      await d.waitLog(/VRRP worker started/, { timeoutMs: 5000 }),
+      /VRRP worker started/,
+    );
+    assert.ok(
+      started <= l.receivedAt[0]!,
+      `ready only once the VRRP worker runs (${started} > ${l.receivedAt[0]})`,
+    );
 
     const before = monotonicUsec();
     d.signal('SIGHUP');
@@ -48,7 +63,7 @@ describe('sd_notify over $NOTIFY_SOCKET', { skip, timeout: 60_000 }, () => {
     const usec = BigInt(/^RELOADING=1\nMONOTONIC_USEC=(\d+)$/.exec(reloading)?.[1] ?? '0');
     assert.ok(usec >= before && usec - before < 5_000_000n, `MONOTONIC_USEC ${usec}, before ${before}`);
     assert.equal(await next(3, 'READY=1 after the reload'), 'READY=1');
-    assert.match(d.log(), /reload: kept \[VI_1\]/);
+    await d.waitLog(/reload: kept \[VI_1\]/, { timeoutMs: 5000 });
 
     writeFileSync(d.confFile, 'vrrp_instance VI_1 {\n  virtual_router_id 300\n}\n');
     d.signal('SIGHUP');

@@ -3,7 +3,9 @@
  * (a file per server says up or down), the checker thread drives the nftables table, `vigil lvs`
  * shows it like `ipvsadm -Ln` (`--stats` its counters, `--rate` their rates under load), a failed
  * check quiesces its server (inhibit_on_failure: weight 0) in the kernel — new connections go
- * elsewhere, an established one continues — and SIGTERM removes the table.
+ * elsewhere, an established one continues — and SIGTERM removes the table. A second virtual_server
+ * with keepalived's default scheduler (wlc), which nftables cannot hold, is left out with an error
+ * while the first is applied.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -38,6 +40,18 @@ ${[RS1, RS2]
   )
   .join('\n')}
 }
+
+# keepalived's default scheduler (wlc) on nftables: this service alone is left out, loudly.
+virtual_server 192.0.2.101 80 {
+  delay_loop 1
+  lb_kind NAT
+  protocol TCP
+  real_server ${RS1} 80 {
+    MISC_CHECK {
+      misc_path "/usr/bin/test -e ${join(dir, 'rs1-up')}"
+    }
+  }
+}
 `,
   });
 
@@ -69,6 +83,11 @@ describe('daemon with the nftables LVS driver', { skip, timeout: 120_000 }, () =
     });
     const table = await vigilLvs(d);
     assert.match(table, /^vigil LVS table \(driver nftables\)\n/);
+    // The wlc service is not in the kernel, the rr one is; the log says why and names the IPVS driver.
+    assert.doesNotMatch(table, /192\.0\.2\.101/);
+    await d.waitLog(
+      /LVS \(nftables driver\): virtual server \[192\.0\.2\.101\]:tcp:80: scheduler wlc is not supported .*IPVS driver.*not written to the kernel: 1 of 2 services \(the others are\)/,
+    );
     assert.match(table, /\nTCP {2}192\.0\.2\.100:80 rr\n {2}-> 198\.51\.100\.2:80 +Masq +1 +- +-\n/);
 
     // `vigil lvs --rate` while the connections run: two counter reads a second apart.

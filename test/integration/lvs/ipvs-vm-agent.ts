@@ -459,6 +459,10 @@ async function keepalivedScenario(): Promise<void> {
   const vigilUp = await settled(upReady);
   const vigilThresholds = ipvsadm('-Ln', '--thresholds');
   const vigilTunInfo = ipvsadm('-Ln', '--tun-info');
+  // `vigil lvs --thresholds` / `--tun-info` from the driver's own view, for the same table.
+  const ownView = await driver.view();
+  const vigilLvsThresholds = formatLvs(ownView, { thresholds: true });
+  const vigilLvsTunInfo = formatLvs(ownView, { tunInfo: true });
   console.log(`# vigil up after ${Date.now() - t0} ms`);
   writeFileSync(DOWN_FILE, '');
   t0 = Date.now();
@@ -498,6 +502,8 @@ async function keepalivedScenario(): Promise<void> {
       keepalivedThresholds: kThresholds,
       vigilTunInfo,
       keepalivedTunInfo: kTunInfo,
+      vigilLvsThresholds,
+      vigilLvsTunInfo,
     });
   } finally {
     k.kill('SIGTERM');

@@ -272,5 +272,23 @@ FWM  7 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops
         .find((l) => l.includes('198.51.100.6:443'));
     assert.match(tunLine(d.keepalivedTunInfo) ?? '', /GUE/i, d.keepalivedTunInfo);
     assert.equal(tunLine(d.vigilTunInfo), tunLine(d.keepalivedTunInfo));
+    // `vigil lvs --tun-info` / `--thresholds` print ipvsadm's columns; the connection counts
+    // (the last two) are '-' in vigil's listing, so the fields before them are compared.
+    const fields = (l: string | undefined, n: number) => (l ?? '').trim().split(/\s+/).slice(0, n).join(' ');
+    assert.equal(
+      fields(tunLine(d.vigilLvsTunInfo), 5),
+      fields(tunLine(d.keepalivedTunInfo), 5),
+      d.vigilLvsTunInfo,
+    );
+    const rs1Line = (t: string | undefined) =>
+      clean(t)
+        .split('\n')
+        .find((l) => l.includes('198.51.100.1:8080'));
+    assert.equal(
+      fields(rs1Line(d.vigilLvsThresholds), 4),
+      fields(rs1Line(d.keepalivedThresholds), 4),
+      d.vigilLvsThresholds,
+    );
+    assert.equal(clean(d.vigilLvsThresholds).split('\n')[1], clean(d.keepalivedThresholds).split('\n')[1]);
   });
 });

@@ -135,3 +135,19 @@ test('vrrp_rt_priority: a worker thread puts itself in SCHED_RR (chrt on its tid
   assert.ok(errors(check(conf('  vrrp_rt_priority 100'))).length > 0);
   assert.ok(errors(check(conf('  vrrp_rt_priority'))).length > 0);
 });
+
+test('checker_rt_priority: SCHED_RR for the checker thread instead of its nice value; no "not implemented" warning', () => {
+  const r = check(conf('  checker_rt_priority 5\n  checker_priority -3'));
+  assert.deepEqual(errors(r), [], show(r));
+  assert.deepEqual(
+    warnings(r).filter((d) => /priority/.test(d.message)),
+    [],
+    show(r),
+  );
+  assert.ok(r.model !== undefined);
+  const c = checkerConfig(r.model, planChecks(r.model), undefined);
+  // keepalived sets no nice value when the process is real-time.
+  assert.deepEqual([c.rtPriority, c.nice], [5, undefined]);
+  assert.ok(errors(check(conf('  checker_rt_priority 0'))).length > 0);
+  assert.ok(errors(check(conf('  checker_rt_priority'))).length > 0);
+});

@@ -54,15 +54,39 @@ test('one transaction per change; a failed one makes the next replace the table 
   );
 });
 
-test('an unsupported table is refused before nft runs, naming the IPVS driver', async () => {
+test('a service nftables cannot hold is left out and named, once; the others are applied', async () => {
   const scripts: string[] = [];
-  const d = new NftLvsDriver({ run: async (s) => void scripts.push(s) });
-  await assert.rejects(d.apply(tableOf([1], 'wlc')), /scheduler wlc is not supported.*IPVS driver/);
-  await assert.rejects(
-    d.apply(tableOf([1, 1], 'wlc')),
-    /^Error: the table still needs what the nftables driver cannot do/,
+  const logs: string[] = [];
+  const d = new NftLvsDriver({
+    run: async (s) => void scripts.push(s),
+    log: (level, m) => logs.push(`${level} ${m}`),
+  });
+  const wlc = svc('wlc', [dest('198.51.100.2')], {
+    key: 'TCP 192.0.2.101:80',
+    vs: '[192.0.2.101]:tcp:80',
+    address: '192.0.2.101',
+  });
+  const rr = svc('rr', [dest('198.51.100.3')]);
+  await d.apply(table(rr, wlc));
+  await d.apply(table(rr, { ...wlc, dests: [dest('198.51.100.2'), dest('198.51.100.4')] }));
+  const errors = logs.filter((l) => l.startsWith('error'));
+  assert.equal(errors.length, 1, logs.join('\n'));
+  assert.match(
+    errors[0]!,
+    /^error LVS \(nftables driver\): virtual server \[192\.0\.2\.101\]:tcp:80: scheduler wlc is not supported.*IPVS driver.*; not written to the kernel: 1 of 2 services \(the others are\)$/,
   );
-  assert.equal(scripts.length, 0);
+  assert.equal(scripts.length, 1, 'the rr service once; the wlc one never');
+  assert.match(scripts[0]!, /192\.0\.2\.100/);
+  assert.doesNotMatch(scripts[0]!, /192\.0\.2\.101|198\.51\.100\.2/);
+  assert.deepEqual(
+    (await d.view()).table.services.map((s) => s.key),
+    ['TCP 192.0.2.100:80'],
+    'vigil lvs shows what the kernel holds',
+  );
+  // Nothing refused any more: said by the absence of the error; a new refusal is said again.
+  await d.apply(table(rr));
+  await d.apply(table(rr, wlc));
+  assert.equal(logs.filter((l) => l.startsWith('error')).length, 2);
 });
 
 test('view: the applied table with per-service and per-server connection counters', async () => {
