@@ -135,8 +135,9 @@ async function main(): Promise<void> {
       const total = x.counts.reduce((a, b) => a + b, 0);
       return { shares: x.counts.map((c) => c / total), imbalance: x.imbalance };
     };
-    // The reference: IPVS in its steady window (the last one measured).
-    const base = mine.filter((x) => x.arm.startsWith('ipvs-')).pop();
+    // The reference: the first IPVS arm (wlc by default) in its steady window (its last one).
+    const firstIpvs = mine.find((x) => x.arm.startsWith('ipvs-'))?.arm;
+    const base = mine.filter((x) => x.arm === firstIpvs).pop();
     for (const x of mine) {
       const extra =
         `   [${x.counts.reduce((a, b) => a + b, 0)} conns in ${x.measuredS.toFixed(0)} s, ${x.failed} failed${x.failed > 0 ? ` ${JSON.stringify(x.errors)}` : ''}` +
