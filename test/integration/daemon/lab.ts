@@ -261,8 +261,21 @@ function attach(
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  // 'exit' can come before the last of the output has been read: resolve once both pipes have
+  // ended too (or a second later: a process the daemon left behind may hold them open).
+  const drained = Promise.all(
+    [child.stdout, child.stderr].map(
+      (s) => new Promise<void>((r) => (s === null || s.readableEnded ? r() : s.once('close', () => r()))),
+    ),
+  );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once('exit', (code, signal) => r({ code, signal })),
+    child.once('exit', (code, signal) => {
+      const late = setTimeout(() => r({ code, signal }), 1000);
+      void drained.then(() => {
+        clearTimeout(late);
+        r({ code, signal });
+      });
+    }),
   );
   return {
     host,
