@@ -10,16 +10,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { SCHED_OTHER, SCHED_RR, STAT, statField } from '../../proc-stat.js';
 import { commandExists, waitFor } from '../harness/topology.js';
 import { createLab, daemonSkip, type Lab } from './lab.js';
 
 const skip = daemonSkip();
 
-/** A field of a /proc stat line by its number in proc(5): 19 nice, 40 rt_priority, 41 policy. */
-const field = (stat: string, n: number) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
-const niceOf = (stat: string) => field(stat, 19);
-const SCHED_OTHER = 0;
-const SCHED_RR = 2;
+const niceOf = (stat: string) => statField(stat, STAT.NICE);
 
 /** A virtual server whose one MISC_CHECK script copies its own /proc stat line to `out`. */
 function setUp(dir: string, globals: string): { conf: string; out: string } {
@@ -86,8 +83,8 @@ describe('checker thread priority', { skip, timeout: 60_000 }, () => {
     const pid = Number(readFileSync(d.pidFile, 'utf8'));
     const rt = () =>
       threadStats(pid)
-        .filter((t) => field(t, 41) === SCHED_RR)
-        .map((t) => field(t, 40));
+        .filter((t) => statField(t, STAT.POLICY) === SCHED_RR)
+        .map((t) => statField(t, STAT.RT_PRIORITY));
     // The VRRP thread is real-time too (vigil's default, priority 1): the checker's is the one at 5.
     // (chrt runs on the thread's id as the thread starts: wait for it rather than race it.)
     await waitFor(() => rt().includes(5), {
@@ -98,7 +95,7 @@ describe('checker thread priority', { skip, timeout: 60_000 }, () => {
     // chrt --reset-on-fork: a MISC_CHECK script started by the real-time thread is a normal process.
     rmSync(out);
     await waitFor(() => existsSync(out), { timeoutMs: 5000, message: 'the next MISC_CHECK run' });
-    assert.equal(field(readFileSync(out, 'utf8'), 41), SCHED_OTHER);
+    assert.equal(statField(readFileSync(out, 'utf8'), STAT.POLICY), SCHED_OTHER);
     d.signal('SIGTERM');
     assert.equal((await d.exited).code, 0);
   });

@@ -17,6 +17,7 @@ import {
   threadNice,
 } from '../../../src/daemon/thread-priority.js';
 import { commandExists } from '../../integration/harness/topology.js';
+import { SCHED_OTHER, SCHED_RR, STAT, statField } from '../../proc-stat.js';
 import { check, errors, show, warnings } from '../config/model/helpers.js';
 
 const conf = (globals: string) => `global_defs {\n${globals}\n}
@@ -32,14 +33,10 @@ vrrp_instance VI_1 {
 
 const host: PlanHost = { addresses: (_ifname, family) => (family === 'ipv4' ? ['192.0.2.1'] : []) };
 
-/** Fields of a thread's stat line, by their number in proc(5) (19 nice, 40 rt_priority, 41 policy). */
-function statField(tid: number, field: number): number {
-  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[field - 3]);
-}
-const threadNiceOf = (tid: number) => statField(tid, 19);
-const SCHED_OTHER = 0;
-const SCHED_RR = 2;
+/** A field (proc(5) numbering) of one of this process's threads' stat line. */
+const threadField = (tid: number, n: number) =>
+  statField(readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8'), n);
+const threadNiceOf = (tid: number) => threadField(tid, STAT.NICE);
 
 /** Runs `call` (an expression on the module `m`) in a worker thread; its tid and result, then exit. */
 async function inWorker<T>(call: string, body: (r: { tid: number; result: T }) => void): Promise<void> {
@@ -119,9 +116,9 @@ test('vrrp_rt_priority: a worker thread puts itself in SCHED_RR (chrt on its tid
     'new Promise((resolve) => m.setThreadRealtime(7, resolve))',
     ({ tid, result }) => {
       assert.equal(result, undefined);
-      assert.equal(statField(tid, 41), SCHED_RR);
-      assert.equal(statField(tid, 40), 7);
-      assert.equal(statField(process.pid, 41), SCHED_OTHER);
+      assert.equal(threadField(tid, STAT.POLICY), SCHED_RR);
+      assert.equal(threadField(tid, STAT.RT_PRIORITY), 7);
+      assert.equal(threadField(process.pid, STAT.POLICY), SCHED_OTHER);
     },
   );
   const r = check(conf('  vrrp_rt_priority 7\n  vrrp_priority -5'));
