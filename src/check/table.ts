@@ -60,13 +60,14 @@ export function destKey(d: Pick<DesiredDest, 'address' | 'port'>): string {
   return d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`;
 }
 
+/** A TUN dest's encapsulation when it names none (keepalived's and ipvsadm's default). */
+export const IPIP_TUNNEL: LvsTunnel = { type: 'ipip', checksum: 'nocsum' };
+
 /** A TUN dest's encapsulation as one comparable string (`gue 6080 csum`); '' for the others. */
 export function tunnelKey(d: Pick<DesiredDest, 'method' | 'tunnel'>): string {
   if (d.method !== 'TUN') return '';
-  const t = d.tunnel;
-  return t === undefined
-    ? 'ipip nocsum'
-    : `${t.type}${t.port !== undefined ? ` ${t.port}` : ''} ${t.checksum}`;
+  const t = d.tunnel ?? IPIP_TUNNEL;
+  return `${t.type}${t.port !== undefined ? ` ${t.port}` : ''} ${t.checksum}`;
 }
 
 /** One kernel command, for drivers that apply differences. */

@@ -5,7 +5,7 @@
  * fwmark and port-0 services), print `-`.
  */
 import type { DesiredDest, DesiredService } from '../check/table.js';
-import { destKey } from '../check/table.js';
+import { destKey, IPIP_TUNNEL } from '../check/table.js';
 import type { LvsCounters, LvsRates, LvsView } from './driver.js';
 
 const FORWARD = { NAT: 'Masq', DR: 'Route', TUN: 'Tunnel' } as const;
@@ -69,7 +69,7 @@ const TUN_CHECKSUM = { nocsum: '-c', csum: '+c', remcsum: 'r+c' } as const;
 /** ipvsadm fwd_tun_info: `ipip`, `gue:PORT:FLAGS`, `gre:FLAGS`; `n/a` for a dest that is not TUN. */
 export function tunnelInfo(d: DesiredDest): string {
   if (d.method !== 'TUN') return 'n/a';
-  const t = d.tunnel ?? { type: 'ipip', checksum: 'nocsum' };
+  const t = d.tunnel ?? IPIP_TUNNEL;
   if (t.type === 'gue') return `gue:${t.port ?? 0}:${TUN_CHECKSUM[t.checksum]}`;
   if (t.type === 'gre') return `gre:${TUN_CHECKSUM[t.checksum]}`;
   return 'ipip';

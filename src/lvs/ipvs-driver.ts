@@ -96,19 +96,18 @@ export function toIpvsService(s: DesiredService): IpvsService {
   };
 }
 
-/** The kernel dest a desired dest becomes (keepalived ipvs_set_drule). */
 /** lvs_method TUN checksum options as IP_VS_TUNNEL_ENCAP_FLAG_* (one at a time, as keepalived sets them). */
 const TUN_CSUM: Record<LvsTunnelChecksum, number> = {
   nocsum: TUN_F.NOCSUM,
   csum: TUN_F.CSUM,
   remcsum: TUN_F.REMCSUM,
 };
-const CSUM_BY_FLAGS: Record<number, LvsTunnelChecksum> = {
-  [TUN_F.NOCSUM]: 'nocsum',
-  [TUN_F.CSUM]: 'csum',
-  [TUN_F.REMCSUM]: 'remcsum',
-};
+/** The kernel's flags read back as the option that sets them. */
+const CSUM_BY_FLAGS = new Map(
+  Object.entries(TUN_CSUM).map(([option, flags]) => [flags, option as LvsTunnelChecksum]),
+);
 
+/** The kernel dest a desired dest becomes (keepalived ipvs_set_drule). */
 export function toIpvsDest(d: DesiredDest): IpvsDest {
   return {
     family: d.family,
@@ -303,7 +302,7 @@ export function adoptedDest(d: IpvsDest): DesiredDest {
           tunnel: {
             type: d.tunType,
             ...(d.tunType === 'gue' && d.tunPort !== undefined ? { port: d.tunPort } : {}),
-            checksum: CSUM_BY_FLAGS[d.tunFlags ?? TUN_F.NOCSUM] ?? 'nocsum',
+            checksum: CSUM_BY_FLAGS.get(d.tunFlags ?? TUN_F.NOCSUM) ?? 'nocsum',
           },
         }
       : {}),
