@@ -98,6 +98,7 @@ export class NftLvsDriver implements LvsDriver {
   private table: DesiredTable = EMPTY_TABLE;
   private readonly run: (script: string) => Promise<void>;
   private readonly now: () => number;
+  /** The reasons last logged for the services left out, so that each change is said once. */
   private lastRefusal: string | undefined;
   /** The first transaction adopts what is in the kernel; later ones know what they applied. */
   private adoptionTried = false;

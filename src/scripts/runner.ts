@@ -50,6 +50,8 @@ export interface RunningScript {
 
 export const DEFAULT_KILL_GRACE_MS = 2000;
 
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /**
  * The nice value scripts started from this thread get, when the thread's own was changed
  * (checker_priority): keepalived's script child resets its priorities before exec (notify.c
@@ -62,7 +64,6 @@ let scriptNice: number | undefined;
 export function runScriptsAtNice(nice: number | undefined): void {
   scriptNice = nice;
 }
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * The environment a script sees. keepalived passes its own environment, which under systemd is
